@@ -1,0 +1,181 @@
+/**
+ * Guest physical memory: 4 KiB pages of RAM in a flat page table, plus memory-mapped
+ * devices. Aligned accesses never cross a page (misaligned ones trap before they get here),
+ * so every access is one table lookup and one typed-array index.
+ *
+ * Pages holding code that has been decoded or translated are "watched" (Transmeta's T-bit):
+ * a write to such a page calls the code-write listeners, which drop stale decodings and
+ * translations (self-modifying code).
+ */
+import { Cause, GuestTrap } from './trap.ts';
+
+export const PAGE_BITS = 12;
+export const PAGE_SIZE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SIZE - 1;
+const NUM_PAGES = 1 << (32 - PAGE_BITS);
+
+export type AccessSize = 1 | 2 | 4;
+
+/** A memory-mapped device. Offsets are relative to `base`; values are unsigned for sizes 1 and 2. */
+export interface Device {
+  readonly name: string;
+  readonly base: number;
+  readonly size: number;
+  read(offset: number, size: AccessSize): number;
+  write(offset: number, size: AccessSize, value: number): void;
+}
+
+/** One page of RAM with the three views the fast paths use (host is little-endian, as RISC-V). */
+interface Page { readonly u8: Uint8Array; readonly u16: Uint16Array; readonly i32: Int32Array }
+
+export type CodeWriteListener = (addr: number, size: AccessSize) => void;
+
+export class Memory {
+  private readonly pages: (Page | undefined)[] = new Array(NUM_PAGES);
+  private readonly devices: Device[] = [];
+  /** Per page: non-zero when some consumer holds decoded or translated code from it. */
+  readonly watched = new Uint8Array(NUM_PAGES);
+  private readonly listeners: CodeWriteListener[] = [];
+
+  /** Map zero-filled RAM over [base, base+size); both must be page-aligned. */
+  mapRam(base: number, size: number): void {
+    if ((base & PAGE_MASK) !== 0 || (size & PAGE_MASK) !== 0) throw new Error('mapRam: unaligned region');
+    for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
+      const idx = a >>> PAGE_BITS;
+      if (this.pages[idx] || this.deviceAt(a)) throw new Error(`mapRam: 0x${a.toString(16)} already mapped`);
+      const buf = new ArrayBuffer(PAGE_SIZE);
+      this.pages[idx] = { u8: new Uint8Array(buf), u16: new Uint16Array(buf), i32: new Int32Array(buf) };
+    }
+  }
+
+  /** Remove RAM pages (munmap). Unmapped pages fault on access. */
+  unmapRam(base: number, size: number): void {
+    for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) this.pages[a >>> PAGE_BITS] = undefined;
+  }
+
+  addDevice(dev: Device): void {
+    for (let a = dev.base; a < dev.base + dev.size; a += PAGE_SIZE) {
+      if (this.pages[a >>> PAGE_BITS]) throw new Error(`device ${dev.name} overlaps RAM at 0x${a.toString(16)}`);
+    }
+    this.devices.push(dev);
+  }
+
+  isRam(addr: number): boolean { return this.pages[addr >>> PAGE_BITS] !== undefined; }
+
+  deviceAt(addr: number): Device | undefined {
+    const a = addr >>> 0;
+    for (const d of this.devices) if (a >= d.base && a - d.base < d.size) return d;
+    return undefined;
+  }
+
+  /** Is [addr, addr+len) RAM, or a device region, or neither (then unmapped somewhere)? */
+  isRamRange(addr: number, len: number): boolean {
+    if (len <= 0) return true;
+    for (let p = addr >>> PAGE_BITS; p <= (addr + len - 1) >>> PAGE_BITS; p++) if (!this.pages[p]) return false;
+    return true;
+  }
+
+  addCodeWriteListener(l: CodeWriteListener): void { this.listeners.push(l); }
+  watch(addr: number): void { this.watched[addr >>> PAGE_BITS] = 1; }
+  unwatchAll(): void { this.watched.fill(0); }
+
+  // ---- loads (values: u8, u16 zero-extended; 32-bit as signed int32) ----
+  load8(addr: number): number {
+    const p = this.pages[addr >>> PAGE_BITS];
+    return p ? p.u8[addr & PAGE_MASK]! : this.deviceRead(addr, 1, Cause.loadAccessFault);
+  }
+  load16(addr: number): number {
+    const p = this.pages[addr >>> PAGE_BITS];
+    return p ? p.u16[(addr & PAGE_MASK) >>> 1]! : this.deviceRead(addr, 2, Cause.loadAccessFault);
+  }
+  load32(addr: number): number {
+    const p = this.pages[addr >>> PAGE_BITS];
+    return p ? p.i32[(addr & PAGE_MASK) >>> 2]! : this.deviceRead(addr, 4, Cause.loadAccessFault) | 0;
+  }
+  /** Instruction fetch: RAM only (executing from a device is an access fault). */
+  fetch32(addr: number): number {
+    const p = this.pages[addr >>> PAGE_BITS];
+    if (!p) throw new GuestTrap(Cause.instructionAccessFault, addr >>> 0);
+    return p.i32[(addr & PAGE_MASK) >>> 2]!;
+  }
+
+  // ---- stores ----
+  store8(addr: number, v: number): void {
+    const idx = addr >>> PAGE_BITS;
+    const p = this.pages[idx];
+    if (!p) return this.deviceWrite(addr, 1, v & 0xff);
+    p.u8[addr & PAGE_MASK] = v;
+    if (this.watched[idx]) this.codeWritten(addr, 1);
+  }
+  store16(addr: number, v: number): void {
+    const idx = addr >>> PAGE_BITS;
+    const p = this.pages[idx];
+    if (!p) return this.deviceWrite(addr, 2, v & 0xffff);
+    p.u16[(addr & PAGE_MASK) >>> 1] = v;
+    if (this.watched[idx]) this.codeWritten(addr, 2);
+  }
+  store32(addr: number, v: number): void {
+    const idx = addr >>> PAGE_BITS;
+    const p = this.pages[idx];
+    if (!p) return this.deviceWrite(addr, 4, v >>> 0);
+    p.i32[(addr & PAGE_MASK) >>> 2] = v;
+    if (this.watched[idx]) this.codeWritten(addr, 4);
+  }
+
+  load(addr: number, size: AccessSize): number {
+    return size === 1 ? this.load8(addr) : size === 2 ? this.load16(addr) : this.load32(addr);
+  }
+  store(addr: number, size: AccessSize, v: number): void {
+    if (size === 1) this.store8(addr, v);
+    else if (size === 2) this.store16(addr, v);
+    else this.store32(addr, v);
+  }
+
+  // ---- bulk access for loaders and syscalls (RAM only; throws GuestTrap on a hole) ----
+  writeBytes(addr: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) this.store8RamOrFault(addr + i, bytes[i]!);
+  }
+  readBytes(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) {
+      const a = (addr + i) >>> 0;
+      const p = this.pages[a >>> PAGE_BITS];
+      if (!p) throw new GuestTrap(Cause.loadAccessFault, a);
+      out[i] = p.u8[a & PAGE_MASK]!;
+    }
+    return out;
+  }
+  /** NUL-terminated string at addr (at most `max` bytes). */
+  readCString(addr: number, max = 4096): string {
+    const bytes: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const b = this.load8((addr + i) >>> 0);
+      if (b === 0) break;
+      bytes.push(b);
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+
+  private store8RamOrFault(addr: number, v: number): void {
+    const a = addr >>> 0;
+    const idx = a >>> PAGE_BITS;
+    const p = this.pages[idx];
+    if (!p) throw new GuestTrap(Cause.storeAccessFault, a);
+    p.u8[a & PAGE_MASK] = v;
+    if (this.watched[idx]) this.codeWritten(a, 1);
+  }
+
+  private deviceRead(addr: number, size: AccessSize, cause: typeof Cause.loadAccessFault): number {
+    const d = this.deviceAt(addr);
+    if (!d) throw new GuestTrap(cause, addr >>> 0);
+    return d.read((addr >>> 0) - d.base, size);
+  }
+  private deviceWrite(addr: number, size: AccessSize, v: number): void {
+    const d = this.deviceAt(addr);
+    if (!d) throw new GuestTrap(Cause.storeAccessFault, addr >>> 0);
+    d.write((addr >>> 0) - d.base, size, v);
+  }
+  private codeWritten(addr: number, size: AccessSize): void {
+    for (const l of this.listeners) l(addr >>> 0, size);
+  }
+}
