@@ -36,7 +36,7 @@ export const interruptCause = (n: number): number => (0x80000000 | n) >>> 0;
  */
 export class GuestTrap extends Error {
   constructor(
-    readonly cause: CauseCode,
+    override readonly cause: CauseCode,
     /** mtval: the faulting address, or the instruction bits for illegal instructions. */
     readonly tval: number,
   ) {

@@ -1,0 +1,75 @@
+/**
+ * Parameters of the simulated hardware: the VLIW host, its exits, the cache hierarchy and
+ * the baseline in-order RV32 core. Declared once here; CLI flags, `morphsim config`,
+ * validation and report labels derive from them. Defaults follow the published Transmeta
+ * parts where one exists (Crusoe TM5x00: 4-atom 128-bit molecules, 64 GPRs with shadows,
+ * 64 KiB L1 I and D, 256-512 KiB L2; Klaiber, "The Technology Behind Crusoe Processors",
+ * 2000) and a classic 5-stage pipeline (Hennessy & Patterson) for the baseline core.
+ */
+import { defineParams, int, type Config } from '../core/params.ts';
+import type { MachineDesc } from '../isa-host-vliw/machine.ts';
+
+export const vliwParams = defineParams('vliw', {
+  width: int(4, 'atoms', 1, 16, 'maximum atoms per molecule', 'Crusoe TM5x00 issues 128-bit molecules of up to 4 atoms'),
+  aluSlots: int(2, 'atoms', 1, 16, 'integer ALU atoms per molecule', 'Crusoe has two integer units'),
+  memSlots: int(1, 'atoms', 1, 8, 'load/store atoms per molecule', 'Crusoe has one load/store unit'),
+  mulSlots: int(1, 'atoms', 1, 8, 'multiply/divide atoms per molecule', 'one multiplier, shared with an ALU in Crusoe; kept separate here'),
+  brSlots: int(1, 'atoms', 1, 4, 'branch/exit/commit atoms per molecule', 'Crusoe has one branch unit'),
+  latAlu: int(1, 'cycles', 1, 8, 'latency of ALU atoms (add, logic, shifts, compares, select, immediates)'),
+  latMul: int(3, 'cycles', 1, 32, 'latency of mul/mulh* atoms', 'pipelined multiplier of a ~2000 design'),
+  latDiv: int(18, 'cycles', 1, 128, 'latency of div/rem atoms', 'radix-4 iterative divider for 32-bit operands'),
+  latLoad: int(2, 'cycles', 1, 16, 'load-to-use latency on an L1 data cache hit'),
+  latStore: int(1, 'cycles', 1, 8, 'store issue latency into the gated store buffer'),
+  latBr: int(1, 'cycles', 1, 8, 'latency of branch-unit atoms'),
+  regs: int(64, 'registers', 64, 256, 'integer registers in the host register file', 'Crusoe has 64 integer registers'),
+  shadowed: int(32, 'registers', 32, 64, 'registers with shadow copies (r0..r(n-1)); guest x0..x31 live in r0..r31'),
+  storeBuffer: int(32, 'entries', 1, 1024, 'gated store buffer capacity; more uncommitted stores overflow and roll back'),
+  aliasEntries: int(8, 'entries', 0, 256, 'alias table entries for protected (speculatively hoisted) loads'),
+  moleculeBytes: int(16, 'bytes', 4, 64, 'size of one molecule in the translation cache (I-cache footprint)', '128-bit molecules'),
+});
+
+export const exitParams = defineParams('exit', {
+  fallthrough: int(0, 'cycles', 0, 64, 'extra cycles when a translation ends by falling through its last molecule'),
+  sideExit: int(1, 'cycles', 0, 64, 'extra cycles for a taken conditional exit (redirect bubble)'),
+  chained: int(1, 'cycles', 0, 64, 'extra cycles for an exit that jumps directly to another translation'),
+  toDispatcher: int(3, 'cycles', 0, 256, 'extra cycles for an exit that returns to the dispatcher (before the lookup itself)'),
+  indirect: int(2, 'cycles', 0, 256, 'extra cycles for a register-indirect exit'),
+});
+
+export const cacheParams = defineParams('cache', {
+  l1iSize: int(65536, 'bytes', 1024, 16777216, 'L1 instruction cache size', 'Crusoe TM5x00: 64 KiB'),
+  l1iAssoc: int(8, 'ways', 1, 64, 'L1 instruction cache associativity'),
+  l1iLine: int(64, 'bytes', 16, 512, 'L1 instruction cache line size'),
+  l1dSize: int(65536, 'bytes', 1024, 16777216, 'L1 data cache size', 'Crusoe TM5x00: 64 KiB'),
+  l1dAssoc: int(16, 'ways', 1, 64, 'L1 data cache associativity', 'Crusoe TM5x00: 16-way'),
+  l1dLine: int(64, 'bytes', 16, 512, 'L1 data cache line size'),
+  l2Size: int(524288, 'bytes', 4096, 268435456, 'unified L2 cache size', 'Crusoe TM5800: 512 KiB'),
+  l2Assoc: int(4, 'ways', 1, 64, 'L2 associativity'),
+  l2Line: int(64, 'bytes', 16, 512, 'L2 line size'),
+  l2Latency: int(10, 'cycles', 1, 200, 'extra cycles for an L1 miss that hits in L2'),
+  memLatency: int(80, 'cycles', 1, 2000, 'extra cycles for an L2 miss served by memory', '~100 ns SDRAM at ~800 MHz'),
+});
+
+export const inorderParams = defineParams('inorder', {
+  branchPenalty: int(2, 'cycles', 0, 32, 'bubble for a taken branch or jump (resolved in EX, predict not-taken)'),
+  loadUse: int(1, 'cycles', 0, 16, 'stall when an instruction uses the result of the load just before it'),
+  mulLatency: int(3, 'cycles', 1, 32, 'multiply result latency (dependent instructions stall for the rest)'),
+  divLatency: int(18, 'cycles', 1, 128, 'divide/remainder latency (unpipelined; stalls the pipeline)'),
+  systemCost: int(4, 'cycles', 0, 256, 'extra cycles for CSR access, ecall/ebreak/mret and fence.i (pipeline drain)'),
+});
+
+export const simParamGroups = [vliwParams, exitParams, cacheParams, inorderParams] as const;
+
+/** The VLIW machine description a configuration selects. */
+export function machineDescFromConfig(cfg: Config): MachineDesc {
+  const v = vliwParams.read(cfg);
+  return {
+    width: v.width,
+    slots: { alu: v.aluSlots, mem: v.memSlots, mul: v.mulSlots, br: v.brSlots },
+    latency: { alu: v.latAlu, mul: v.latMul, div: v.latDiv, load: v.latLoad, store: v.latStore, br: v.latBr },
+    numRegs: v.regs,
+    numShadowed: v.shadowed,
+    storeBufferEntries: v.storeBuffer,
+    aliasEntries: v.aliasEntries,
+  };
+}
