@@ -1,0 +1,92 @@
+/**
+ * The `morphsim` command line. Every user error ends as one line on stderr and a defined
+ * exit code (core/errors.ts); internal errors print a short message and exit 70, with the
+ * stack only under MORPHSIM_DEBUG=1.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
+import { paramRegistry } from '../morph/config.ts';
+import { configCommand } from './cmd-config.ts';
+import { runCommand } from './cmd-run.ts';
+import { disasmCommand } from './cmd-disasm.ts';
+import { VERSION } from './version.ts';
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function parseIntArg(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name} expects a non-negative integer, got '${v}'`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('morphsim')
+    .description('co-designed virtual machine simulator: RV32IM guest, code morphing, cycle-counted VLIW host')
+    .version(VERSION)
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (s, write) => write(s.trimEnd().split('\n')[0] + '\n') });
+
+  const addConfigOptions = (cmd: Command): Command =>
+    cmd
+      .option('--config <file>', 'JSON file of parameter overrides ({"vliw.width": 8} or nested)')
+      .option('--set <key=value>', 'override one parameter (repeatable); see `morphsim config`', collect, [] as string[]);
+
+  addConfigOptions(
+    program
+      .command('run')
+      .description('run a guest ELF; guest output on stdout, morphsim summary on stderr')
+      .argument('<elf>', 'static RV32 ELF executable')
+      .argument('[args...]', 'guest program arguments (after --)')
+      .addOption(new Option('--mode <mode>', 'execution mode (run.mode)').choices(['interp', 'translate', 'optimize']))
+      .addOption(new Option('--core <core>', 'machine model (run.core)').choices(['cms', 'inorder']))
+      .option('--threshold <n>', 'hotness threshold in executions (tier.threshold)', parseIntArg('--threshold'))
+      .addOption(new Option('--platform <platform>', 'guest platform (default: from the ELF)').choices(['user', 'machine']))
+      .option('--max-instret <n>', 'stop a runaway guest after N retired instructions', parseIntArg('--max-instret'))
+      .addOption(new Option('--verify <how>', 'check against the reference interpreter').choices(['lockstep']))
+      .option('--json <file>', 'write the run summary as JSON')
+      .option('--stats-json <file>', 'write per-translation statistics as JSON')
+      .option('--log-commits <file>', 'write a Spike-style commit log (one line per retired instruction)')
+      .option('-q, --quiet', 'do not print the summary on stderr'),
+  ).action(runCommand);
+
+  program
+    .command('disasm')
+    .description('disassemble the executable segments of an ELF, with symbols')
+    .argument('<elf>', 'RV32 ELF file')
+    .action(disasmCommand);
+
+  addConfigOptions(
+    program
+      .command('config')
+      .description('print every parameter with its default (or resolved value), unit, range and doc')
+      .option('--json', 'print the registry as JSON for scripts'),
+  ).action(configCommand);
+
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return ExitCode.usage;
+    }
+    if (e instanceof MorphsimError) {
+      process.stderr.write(`morphsim: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`morphsim: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env['MORPHSIM_DEBUG']) process.stderr.write(`${(e as Error)?.stack}\n`);
+    return ExitCode.internal;
+  }
+}
+
+export { paramRegistry };

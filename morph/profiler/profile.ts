@@ -1,0 +1,50 @@
+/**
+ * The profiler: what tier 0 and the translations observe, feeding the tiering decisions
+ * (hotness), the adaptive policies (rollback causes) and the reports. Plain maps keyed by
+ * guest pc; one Profile per machine.
+ */
+
+export type RollbackCause = 'access' | 'misaligned' | 'alias' | 'overflow' | 'device' | 'interrupt';
+export const ROLLBACK_CAUSES: readonly RollbackCause[] = ['access', 'misaligned', 'alias', 'overflow', 'device', 'interrupt'];
+
+export class Profile {
+  /** Interpreted executions of the block starting at each guest pc. */
+  readonly blockCounts = new Map<number, number>();
+  /** Edges between blocks seen by the interpreter: key = from * 2^32 + to. */
+  readonly edgeCounts = new Map<number, number>();
+  /** Rollbacks per translation entry pc and cause. */
+  readonly rollbacks = new Map<number, Record<RollbackCause, number>>();
+  /** Taken side exits per (translation entry pc, exit target). */
+  readonly sideExits = new Map<number, number>();
+
+  countBlock(pc: number): number {
+    const n = (this.blockCounts.get(pc) ?? 0) + 1;
+    this.blockCounts.set(pc, n);
+    return n;
+  }
+
+  countEdge(from: number, to: number): void {
+    const k = from * 0x100000000 + to;
+    this.edgeCounts.set(k, (this.edgeCounts.get(k) ?? 0) + 1);
+  }
+
+  countRollback(entryPc: number, cause: RollbackCause): number {
+    let r = this.rollbacks.get(entryPc);
+    if (!r) {
+      r = { access: 0, misaligned: 0, alias: 0, overflow: 0, device: 0, interrupt: 0 };
+      this.rollbacks.set(entryPc, r);
+    }
+    return ++r[cause];
+  }
+
+  countSideExit(entryPc: number, target: number): void {
+    const k = entryPc * 0x100000000 + target;
+    this.sideExits.set(k, (this.sideExits.get(k) ?? 0) + 1);
+  }
+
+  /** Hottest blocks first (ties by pc, so the order is deterministic). */
+  hottestBlocks(n: number): { pc: number; count: number }[] {
+    return [...this.blockCounts].map(([pc, count]) => ({ pc, count }))
+      .sort((a, b) => b.count - a.count || a.pc - b.pc).slice(0, n);
+  }
+}

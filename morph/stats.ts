@@ -1,0 +1,28 @@
+/** Statistics of the code-morphing runtime, declared once (units, docs, formulas). */
+import { counter, defineStats, formula, ratio } from '../core/stats.ts';
+
+export const morphStats = defineStats('morph', {
+  instret: counter('insns', 'guest instructions retired (interpreted + committed by translations)'),
+  interpretedInsns: counter('insns', 'guest instructions retired by the interpreter (cold code, recovery, system instructions)'),
+  translatedInsns: counter('insns', 'guest instructions retired by translated code'),
+  blocksInterpreted: counter('blocks', 'basic blocks run by the interpreter'),
+  translationsMade: counter('translations', 'translations created (all tiers)'),
+  translationsExecuted: counter('runs', 'translation entries (from the dispatcher or through a chained exit)'),
+  chainsMade: counter('links', 'exits patched to jump directly to their target translation'),
+  chainedTransfers: counter('transfers', 'transfers between translations through a chained exit'),
+  dispatches: counter('lookups', 'dispatcher lookups of a guest pc in the translation cache'),
+  invalidations: counter('translations', 'translations dropped because their guest code was written (SMC) or fence.i'),
+  evictions: counter('translations', 'translations dropped by flushing a full translation cache'),
+  flushes: counter('flushes', 'whole-cache flushes (capacity)'),
+  rollbacks: counter('rollbacks', 'translation runs undone (all causes)'),
+  rollbackAccess: counter('rollbacks', 'rollbacks caused by an access fault (unmapped address)'),
+  rollbackMisaligned: counter('rollbacks', 'rollbacks caused by a misaligned access'),
+  rollbackAlias: counter('rollbacks', 'rollbacks caused by an alias-table conflict'),
+  rollbackOverflow: counter('rollbacks', 'rollbacks caused by a gated store buffer overflow'),
+  rollbackDevice: counter('rollbacks', 'rollbacks caused by a device (MMIO) access in speculative code'),
+  rollbackInterrupt: counter('rollbacks', 'rollbacks caused by an interrupt pending inside a translation'),
+  interrupts: counter('interrupts', 'interrupts delivered to the guest'),
+  exceptions: counter('traps', 'synchronous exceptions delivered to the guest'),
+  translatedFraction: formula('ratio', 'share of retired instructions executed by translated code',
+    (g) => ratio(g('morph.translatedInsns'), g('morph.instret'))),
+});
