@@ -30,12 +30,30 @@ interface Page { readonly u8: Uint8Array; readonly u16: Uint16Array; readonly i3
 
 export type CodeWriteListener = (addr: number, size: AccessSize) => void;
 
+/**
+ * Sees every store into a RAM range it does not own, after the store has landed: HTIF's
+ * `tohost` is an ordinary variable in a .tohost section, so it cannot be a device page.
+ * It rides on the same per-page slow path as code watches (bit WATCH_STORE of `watched`).
+ */
+export interface StoreWatcher {
+  readonly name: string;
+  readonly base: number;
+  readonly size: number;
+  stored(addr: number, size: AccessSize): void;
+}
+
+/** Bits of `Memory.watched`: a page holds decoded/translated code; a store watcher covers it. */
+export const WATCH_CODE = 1;
+export const WATCH_STORE = 2;
+
 export class Memory {
   private readonly pages: (Page | undefined)[] = new Array(NUM_PAGES);
   private readonly devices: Device[] = [];
-  /** Per page: non-zero when some consumer holds decoded or translated code from it. */
+  /** Per page: non-zero when stores to it must take the slow path: WATCH_CODE when some
+   * consumer holds decoded or translated code from it, WATCH_STORE for a store watcher. */
   readonly watched = new Uint8Array(NUM_PAGES);
   private readonly listeners: CodeWriteListener[] = [];
+  private readonly storeWatchers: StoreWatcher[] = [];
 
   /** Map zero-filled RAM over [base, base+size); both must be page-aligned. */
   mapRam(base: number, size: number): void {
@@ -76,8 +94,19 @@ export class Memory {
   }
 
   addCodeWriteListener(l: CodeWriteListener): void { this.listeners.push(l); }
-  watch(addr: number): void { this.watched[addr >>> PAGE_BITS] = 1; }
-  unwatchAll(): void { this.watched.fill(0); }
+  watch(addr: number): void { this.watched[addr >>> PAGE_BITS] |= WATCH_CODE; }
+  unwatchAll(): void {
+    this.watched.fill(0);
+    for (const w of this.storeWatchers) this.markStoreWatched(w);
+  }
+
+  addStoreWatcher(w: StoreWatcher): void {
+    this.storeWatchers.push(w);
+    this.markStoreWatched(w);
+  }
+  private markStoreWatched(w: StoreWatcher): void {
+    for (let p = w.base >>> PAGE_BITS; p <= (w.base + w.size - 1) >>> PAGE_BITS; p++) this.watched[p] |= WATCH_STORE;
+  }
 
   // ---- loads (values: u8, u16 zero-extended; 32-bit as signed int32) ----
   load8(addr: number): number {
@@ -176,6 +205,11 @@ export class Memory {
     d.write((addr >>> 0) - d.base, size, v);
   }
   private codeWritten(addr: number, size: AccessSize): void {
-    for (const l of this.listeners) l(addr >>> 0, size);
+    const a = addr >>> 0;
+    const bits = this.watched[a >>> PAGE_BITS]!;
+    if (bits & WATCH_CODE) for (const l of this.listeners) l(a, size);
+    if (bits & WATCH_STORE) {
+      for (const w of this.storeWatchers) if (a + size > w.base && a < w.base + w.size) w.stored(a, size);
+    }
   }
 }
