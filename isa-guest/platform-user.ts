@@ -35,6 +35,7 @@ export const Sys = {
   brk: 214,
   munmap: 215,
   mmap2: 222,
+  mprotect: 226,
   clockGettime64: 403,
 } as const;
 
@@ -149,6 +150,7 @@ export class UserPlatform implements GuestEnv {
       case Sys.brk: return this.setBrk(a0);
       case Sys.mmap2: return this.mmap2(a0, a1, a2, a3, a5);
       case Sys.munmap: return this.munmap(a0, a1);
+      case Sys.mprotect: return this.mprotect(a0, a1, a2);
       case Sys.clockGettime32: return this.clockGettime(a0, a1, false);
       case Sys.clockGettime64: return this.clockGettime(a0, a1, true);
       default:
@@ -298,6 +300,12 @@ export class UserPlatform implements GuestEnv {
     if (addr < this.layout.mmapLow || addr + len > this.layout.mmapHigh) return -Errno.EINVAL;
     this.memory.unmapRam(addr, len);
     return 0;
+  }
+
+  /** Page protection is not modelled: succeed on mapped pages, as Linux would for these. */
+  private mprotect(addr: number, length: number, prot: number): number {
+    if (addr % PAGE_SIZE !== 0 || (prot & ~PROT_MASK) !== 0) return -Errno.EINVAL;
+    return this.userRange(addr, pageUp(length)) ? 0 : -Errno.ENOMEM;
   }
 
   /**

@@ -349,6 +349,9 @@ describe('user platform: syscalls', () => {
     expect(sys(Sys.mmap2, 0, 257 * 1024 * 1024, RW, PRIV_ANON, -1, 0)).toBe(-Errno.ENOMEM);
     expect(sys(Sys.munmap, c + 1, 4096)).toBe(-Errno.EINVAL);
     expect(sys(Sys.munmap, 0x10000, 4096)).toBe(-Errno.EINVAL); // not an mmap'd region
+    expect(sys(Sys.mprotect, b, 4096, 1)).toBe(0);
+    expect(sys(Sys.mprotect, a, 4096, 1)).toBe(-Errno.ENOMEM); // unmapped above
+    expect(sys(Sys.mprotect, b + 4, 4096, 1)).toBe(-Errno.EINVAL);
   });
 });
 
