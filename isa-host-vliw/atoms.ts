@@ -157,7 +157,7 @@ const ATOM_TABLE = {
   'cmp.ge': cmp('ge', '>= (signed)'), 'cmp.ltu': cmp('ltu', '< (unsigned)'), 'cmp.geu': cmp('geu', '>= (unsigned)'),
 
   li: { kind: 'li', unit: 'alu', latency: 'alu', effects: PURE, doc: 'rd = imm (any 32-bit value)' },
-  mov: { kind: 'mov', unit: 'alu', latency: 'alu', effects: PURE, doc: 'rd = rs1' },
+  mov: { kind: 'mov', unit: 'alu', latency: 'alu', effects: PURE, doc: 'rd = rs1 (register copy)' },
   sel: { kind: 'sel', unit: 'alu', latency: 'alu', effects: PURE, doc: 'rd = rc != 0 ? ra : rb (operands rd, rc, ra, rb)' },
 
   'ld.b': load('b', 'plain'), 'ld.bu': load('bu', 'plain'), 'ld.h': load('h', 'plain'), 'ld.hu': load('hu', 'plain'), 'ld.w': load('w', 'plain'),
