@@ -94,7 +94,7 @@ const X_ALU = 0, X_ALUI = 1, X_LI = 2, X_MOV = 3, X_CMP = 4, X_SEL = 5,
 
 /** A translation pre-resolved into flat arrays (built on first execution; host code is
  * immutable once executed, except for exit links, which are read from the atoms). */
-interface Decoded {
+export interface Decoded {
   readonly x: Uint8Array;
   readonly rd: Int32Array;
   readonly rs1: Int32Array;
@@ -120,8 +120,8 @@ type FaultOut = Extract<ExecResult, { kind: 'fault' }>;
 
 const ROLLBACK = Cyc.rollback;
 
-const DEFAULT_LIMITS: ExecLimits = { interruptAtCycle: Infinity, maxChain: 64 };
-export { DEFAULT_LIMITS };
+/** No interrupt, and chains followed up to 64 translations per call. */
+export const DEFAULT_LIMITS: ExecLimits = { interruptAtCycle: Infinity, maxChain: 64 };
 
 export class ReferenceExecutor implements Executor {
   readonly name = 'reference';
@@ -191,6 +191,8 @@ export class ReferenceExecutor implements Executor {
       code.execCount++;
       const d = this.decode(code);
       const { x, rd, rs1, rs2, rs3, imm, size, sext, fn, cond, atoms, start, wait } = d;
+      const wReg = this.wReg;
+      const wVal = this.wVal;
       const nMol = start.length - 1;
       let commitRetired = 0;
       let commitPc: number | null = null;
@@ -215,12 +217,12 @@ export class ReferenceExecutor implements Executor {
         let commitAt = -1;
         for (let k = a0; k < a1; k++) {
           switch (x[k]) {
-            case X_ALU: this.wReg[nw] = rd[k]!; this.wVal[nw++] = fn[k]!(regs[rs1[k]!]!, regs[rs2[k]!]!); break;
-            case X_ALUI: this.wReg[nw] = rd[k]!; this.wVal[nw++] = fn[k]!(regs[rs1[k]!]!, imm[k]!); break;
-            case X_LI: this.wReg[nw] = rd[k]!; this.wVal[nw++] = imm[k]!; break;
-            case X_MOV: this.wReg[nw] = rd[k]!; this.wVal[nw++] = regs[rs1[k]!]!; break;
-            case X_CMP: this.wReg[nw] = rd[k]!; this.wVal[nw++] = cond[k]!(regs[rs1[k]!]!, regs[rs2[k]!]!) ? 1 : 0; break;
-            case X_SEL: this.wReg[nw] = rd[k]!; this.wVal[nw++] = regs[rs1[k]!] !== 0 ? regs[rs2[k]!]! : regs[rs3[k]!]!; break;
+            case X_ALU: wReg[nw] = rd[k]!; wVal[nw++] = fn[k]!(regs[rs1[k]!]!, regs[rs2[k]!]!); break;
+            case X_ALUI: wReg[nw] = rd[k]!; wVal[nw++] = fn[k]!(regs[rs1[k]!]!, imm[k]!); break;
+            case X_LI: wReg[nw] = rd[k]!; wVal[nw++] = imm[k]!; break;
+            case X_MOV: wReg[nw] = rd[k]!; wVal[nw++] = regs[rs1[k]!]!; break;
+            case X_CMP: wReg[nw] = rd[k]!; wVal[nw++] = cond[k]!(regs[rs1[k]!]!, regs[rs2[k]!]!) ? 1 : 0; break;
+            case X_SEL: wReg[nw] = rd[k]!; wVal[nw++] = regs[rs1[k]!] !== 0 ? regs[rs2[k]!]! : regs[rs3[k]!]!; break;
             case X_LD:
             case X_LDP: {
               const sz = size[k]! as AccessSize;
@@ -236,8 +238,8 @@ export class ReferenceExecutor implements Executor {
               const v = st.loadRam(addr, sz);
               if (st.forwarded) c.sbForwards++;
               const sh = sext[k]!;
-              this.wReg[nw] = rd[k]!;
-              this.wVal[nw++] = sh === 0 ? v : (v << sh) >> sh;
+              wReg[nw] = rd[k]!;
+              wVal[nw++] = sh === 0 ? v : (v << sh) >> sh;
               break;
             }
             case X_LDIO: {
@@ -259,8 +261,8 @@ export class ReferenceExecutor implements Executor {
               }
               c.ioAccesses++;
               const sh = sext[k]!;
-              this.wReg[nw] = rd[k]!;
-              this.wVal[nw++] = sh === 0 ? v : (v << sh) >> sh;
+              wReg[nw] = rd[k]!;
+              wVal[nw++] = sh === 0 ? v : (v << sh) >> sh;
               break;
             }
             case X_ST:
@@ -306,7 +308,7 @@ export class ReferenceExecutor implements Executor {
         }
         // The molecule's results land (r0 is never a destination in validated code; the
         // guard keeps it zero even for code that was not validated).
-        for (let w = 0; w < nw; w++) { const r = this.wReg[w]!; if (r !== 0) regs[r] = this.wVal[w]!; }
+        for (let w = 0; w < nw; w++) { const r = wReg[w]!; if (r !== 0) regs[r] = wVal[w]!; }
 
         if (commitAt >= 0 || exitAt >= 0) {
           const wt = wait[i]!;
