@@ -1,6 +1,6 @@
 /*
- * Reset entry and trap vector of a morphsim machine program. _start sets gp, tp, sp and
- * mtvec (direct mode), clears .bss, calls main and passes its return value to mrt_exit
+ * Reset entry and trap vector of a morphsim machine program. _start sets gp, tp, sp,
+ * PMP (if present) and mtvec (direct mode), clears .bss, calls main and passes its return value to mrt_exit
  * (HTIF tohost). The trap vector saves every integer register into a struct mrt_frame
  * on the stack, calls mrt_trap(frame) and restores them (including any the handler
  * changed) before mret.
@@ -14,7 +14,16 @@ _start:
 	.option pop
 	la	tp, __tls_base
 	la	sp, __stack_top
-	la	t0, trap_vector
+	/* Open PMP entry 0 over all memory so U-mode may run (required on implementations
+	 * with PMP, such as QEMU); where PMP is absent the CSR write traps to 1: and is skipped. */
+	la	t0, 1f
+	csrw	mtvec, t0
+	li	t0, -1
+	csrw	pmpaddr0, t0
+	li	t0, 0x1f		/* NAPOT, R, W, X */
+	csrw	pmpcfg0, t0
+	.balign 4
+1:	la	t0, trap_vector
 	csrw	mtvec, t0
 	la	t0, __bss_start
 	la	t1, __bss_end
