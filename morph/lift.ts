@@ -32,7 +32,13 @@ const aligned4 = (a: number): boolean => (a & 3) === 0;
  * Lift the region starting at `entryPc`. Returns undefined when not even the first
  * instruction can be translated (the runtime keeps interpreting there).
  */
-export function liftRegion(memory: Memory, entryPc: number, maxInsns: number): IrRegion | undefined {
+export function liftRegion(
+  memory: Memory,
+  entryPc: number,
+  maxInsns: number,
+  maxTemps: number,
+  stopAt?: ReadonlySet<number>,
+): IrRegion | undefined {
   const insts: IrInst[] = [];
   let temps = 0;
   const temp = (): Loc => TEMP_BASE + temps++;
@@ -41,7 +47,8 @@ export function liftRegion(memory: Memory, entryPc: number, maxInsns: number): I
   let ended = false;
 
   region: while (n < maxInsns && !ended) {
-    if (!memory.isRam(pc)) break;
+    // Each instruction needs at most two temporaries; device accesses stay interpreted.
+    if (!memory.isRam(pc) || temps + 2 > maxTemps || stopAt?.has(pc)) break;
     const d = decode(memory.fetch32(pc));
     if (!d || !translatable(d)) break region;
     const sem = d.spec.sem;

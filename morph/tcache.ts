@@ -98,6 +98,9 @@ export class TranslationCache {
     return hit;
   }
 
+  /** Drop one translation (and unlink the exits chained to it). */
+  remove(t: Translation): void { this.drop(t); }
+
   private drop(t: Translation): void {
     this.unlinkIncoming(t);
     if (this.byPc.get(t.entryPc) === t) this.byPc.delete(t.entryPc);

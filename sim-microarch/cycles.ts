@@ -46,6 +46,8 @@ export class CycleAccount {
   /** Move `n` cycles from one category to another (e.g. execute → rollback when a run is undone). */
   move(from: number, to: number, n: number): void { this.by[from] -= n; this.by[to] += n; }
   snapshot(): Float64Array { return this.by.slice(); }
+  /** The categories as `cycles.*` statistics for the registry. */
+  statValues(): Record<string, number> { return cycleStats.values(this.record()); }
   record(): Record<CycleCategory, number> {
     return Object.fromEntries(CYCLE_CATEGORIES.map((c, i) => [c, this.by[i]!])) as Record<CycleCategory, number>;
   }

@@ -15,28 +15,10 @@
  *
  * The validator (isa-host-vliw/validator.ts) checks the result independently.
  */
-import { ATOMS, type AtomSpec } from '../../isa-host-vliw/atoms.ts';
+import { ATOMS, writesRd } from '../../isa-host-vliw/atoms.ts';
 import { molecule, type Atom, type Molecule } from '../../isa-host-vliw/code.ts';
 import type { MachineDesc, UnitClass } from '../../isa-host-vliw/machine.ts';
-
-/** Registers an atom reads, by its kind's operand signature. */
-export function atomReads(a: Atom, s: AtomSpec): number[] {
-  switch (s.kind) {
-    case 'alu': case 'cmp': return [a.rs1, a.rs2];
-    case 'aluImm': case 'mov': case 'load': case 'exitIf': case 'exitInd': return [a.rs1];
-    case 'sel': return [a.rs1, a.rs2, a.rs3];
-    case 'store': return [a.rs1, a.rs2];
-    case 'li': case 'commit': case 'exit': return [];
-  }
-}
-
-/** Register an atom writes, or -1. */
-export function atomWrites(a: Atom, s: AtomSpec): number {
-  switch (s.kind) {
-    case 'alu': case 'aluImm': case 'li': case 'mov': case 'cmp': case 'sel': case 'load': return a.rd;
-    default: return -1;
-  }
-}
+import { atomReads } from '../../isa-host-vliw/validator.ts';
 
 interface Placed { readonly cycle: number; readonly lat: number }
 
@@ -57,8 +39,8 @@ export function schedule(atoms: readonly Atom[], m: MachineDesc, shadowed: numbe
   for (const a of atoms) {
     const s = ATOMS[a.op];
     const lat = m.latency[s.latency];
-    const reads = atomReads(a, s);
-    const w = atomWrites(a, s);
+    const reads = atomReads(a);
+    const w = writesRd(s.kind) ? a.rd : -1;
     const effects = s.effects;
     let earliest = 0;
     for (const r of reads) {

@@ -1,0 +1,127 @@
+/** `morphsim run`: run a guest program and report what the machine did. */
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
+import { writeFileAtomic } from '../core/fsutil.ts';
+import { paramRegistry } from '../morph/config.ts';
+import { attachLockstep } from '../morph/lockstep.ts';
+import { GuestMachine, provenance } from '../morph/machine.ts';
+import { translationStats } from '../morph/translation-stats.ts';
+import { resolveConfig } from './config-args.ts';
+import { readElf } from './elf-file.ts';
+import { VERSION } from './version.ts';
+
+export interface RunFlags {
+  mode?: string;
+  core?: string;
+  threshold?: number;
+  platform?: 'user' | 'machine';
+  maxInstret?: number;
+  verify?: 'lockstep';
+  json?: string;
+  statsJson?: string;
+  logCommits?: string;
+  quiet?: boolean;
+  config?: string;
+  set?: string[];
+}
+
+/** A line-buffered file written under a temporary name and renamed when complete. */
+class LogFile {
+  private readonly fd: number;
+  private readonly tmp: string;
+  private buf: string[] = [];
+  private size = 0;
+  constructor(readonly path: string) {
+    this.tmp = `${path}.${process.pid}.tmp`;
+    try {
+      this.fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  line = (s: string): void => {
+    this.buf.push(s);
+    this.size += s.length + 1;
+    if (this.size > 1 << 16) this.flush();
+  };
+  private flush(): void {
+    if (this.buf.length) writeSync(this.fd, this.buf.join('\n') + '\n');
+    this.buf = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+  }
+}
+
+export function runCommand(elfPath: string, args: string[], flags: RunFlags): void {
+  const cfg = resolveConfig(paramRegistry, {
+    configFile: flags.config,
+    sets: flags.set,
+    shorthands: { 'run.mode': flags.mode, 'run.core': flags.core, 'tier.threshold': flags.threshold },
+  });
+  if (flags.logCommits && cfg['run.mode'] !== 'interp' && cfg['run.core'] !== 'inorder') {
+    throw new UsageError('--log-commits needs an engine that retires one instruction at a time: --mode interp or --core inorder');
+  }
+  if (flags.verify === 'lockstep' && (cfg['run.mode'] === 'interp' || cfg['run.core'] === 'inorder')) {
+    throw new UsageError('--verify lockstep checks translated code against the interpreter: use --mode translate or optimize');
+  }
+  const { bytes, image } = readElf(elfPath);
+  const log = flags.logCommits ? new LogFile(flags.logCommits) : undefined;
+  const write = (stream: NodeJS.WriteStream) => (b: Uint8Array): void => { stream.write(Buffer.from(b)); };
+  const machine = new GuestMachine(image, {
+    config: cfg,
+    args,
+    platform: flags.platform,
+    stdout: write(process.stdout),
+    stderr: write(process.stderr),
+    warn: (msg) => process.stderr.write(`morphsim: warning: ${msg}\n`),
+    commitLog: log?.line,
+  });
+  const checker = flags.verify === 'lockstep' ? attachLockstep(machine) : undefined;
+
+  const t0 = performance.now();
+  const max = flags.maxInstret ?? Number.MAX_SAFE_INTEGER;
+  const result = machine.run(max);
+  const wallSeconds = (performance.now() - t0) / 1000;
+  log?.close();
+
+  const summary = {
+    schema: 'morphsim.run/1',
+    exitCode: result.exitCode ?? null,
+    stop: result.stop,
+    instret: result.instret,
+    cycles: result.cycles,
+    ipc: result.cycles === 0 ? 0 : result.instret / result.cycles,
+    breakdown: result.breakdown,
+    mode: machine.core === 'inorder' ? 'inorder' : machine.mode,
+    core: machine.core,
+    platform: machine.program.env.name,
+    wallSeconds,
+    mips: wallSeconds === 0 ? 0 : result.instret / wallSeconds / 1e6,
+    verify: checker ? { kind: 'lockstep', commitsChecked: checker.checks } : null,
+    stats: result.stats,
+    config: cfg,
+    provenance: provenance(image, bytes, cfg, VERSION),
+  };
+  if (flags.json) writeFileAtomic(flags.json, JSON.stringify(summary, null, 2) + '\n');
+  if (flags.statsJson && machine.runtime) {
+    writeFileAtomic(flags.statsJson, JSON.stringify(translationStats(machine.runtime, image), null, 2) + '\n');
+  }
+  if (!flags.quiet) {
+    const pct = (c: number) => (result.cycles ? ((100 * c) / result.cycles).toFixed(1) : '0.0');
+    const parts = Object.entries(result.breakdown).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${pct(v)}%`);
+    process.stderr.write(
+      `morphsim: ${summary.mode} on ${summary.platform}: ${result.instret} insns, ${result.cycles} cycles, IPC ${summary.ipc.toFixed(3)}, ` +
+      `${summary.mips.toFixed(1)} MIPS (${wallSeconds.toFixed(2)} s)\n` +
+      `morphsim: cycles: ${parts.join(', ')}\n`,
+    );
+  }
+  if (result.stop === 'limit') {
+    throw new MorphsimError(`stopped after ${result.instret} instructions (--max-instret ${max}); the guest did not exit`, ExitCode.limit);
+  }
+  process.exitCode = result.exitCode ?? 0;
+}

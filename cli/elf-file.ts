@@ -1,0 +1,16 @@
+/** Reading an ELF named on the command line: missing or unreadable files are usage errors. */
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../core/errors.ts';
+import { parseElf, type ElfImage } from '../isa-guest/elf.ts';
+
+export function readElf(path: string): { bytes: Uint8Array; image: ElfImage } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
+    throw new UsageError(`cannot read ${path}: ${why}`);
+  }
+  return { bytes, image: parseElf(bytes, path) };
+}

@@ -1,0 +1,129 @@
+/**
+ * Lockstep verification (`--verify lockstep`): a second, independent machine runs the same
+ * program on the reference interpreter, and after every dispatcher step of the code-morphing
+ * runtime — every commit of a translation, every interpreted block — the two are compared:
+ * pc, privilege, all 32 registers, the machine CSRs, instret, and every byte either machine
+ * wrote during the step. The first divergence stops the run with a report that names the
+ * translation (guest pc range and symbol), prints its guest and host code, and the first
+ * differing register or address (DESIGN.md invariant 1 and 2: the diagram commutes).
+ *
+ * The reference shares the main machine's clock, so devices read the same time, and takes
+ * interrupts exactly where the main machine delivered them (by retired-instruction count),
+ * never on its own.
+ */
+import { ExitCode, MorphsimError } from '../core/errors.ts';
+import { CSR, readCsr } from '../isa-guest/csr.ts';
+import { decode } from '../isa-guest/decode.ts';
+import { disasm, REG_NAMES } from '../isa-guest/disasm.ts';
+import type { Memory } from '../isa-guest/memory.ts';
+import { printHostCode } from '../isa-host-vliw/printer.ts';
+import { GuestMachine } from './machine.ts';
+import type { StepInfo } from './runtime.ts';
+import type { Translation } from './tcache.ts';
+
+/** CSRs compared at every commit (by name, from the guest ISA's CSR table). */
+const CHECKED_CSRS = ['mstatus', 'mie', 'mtvec', 'mepc', 'mcause', 'mtval', 'mscratch', 'minstret'] as const;
+
+export interface LockstepChecker {
+  /** Comparisons made so far. */
+  readonly checks: number;
+}
+
+/** Record every address a memory's stores touch (instrumentation for this checker only). */
+function logWrites(mem: Memory, into: Set<number>): void {
+  const s8 = mem.store8.bind(mem);
+  const s16 = mem.store16.bind(mem);
+  const s32 = mem.store32.bind(mem);
+  mem.store8 = (a, v) => { into.add(a >>> 0); s8(a, v); };
+  mem.store16 = (a, v) => { into.add(a >>> 0); into.add((a + 1) >>> 0); s16(a, v); };
+  mem.store32 = (a, v) => { for (let i = 0; i < 4; i++) into.add((a + i) >>> 0); s32(a, v); };
+}
+
+export function attachLockstep(main: GuestMachine): LockstepChecker {
+  const runtime = main.runtime;
+  if (!runtime) throw new Error('lockstep verification needs the code-morphing runtime');
+  const ref = new GuestMachine(main.image, {
+    config: { ...main.opts.config, 'run.mode': 'interp', 'run.core': 'cms' },
+    args: main.opts.args,
+    platform: main.program.env.name,
+    clock: main.clock,
+    lockstepReference: true,
+  });
+  const written = new Set<number>();
+  logWrites(main.program.env.memory, written);
+  logWrites(ref.program.env.memory, written);
+  const state = { checks: 0 };
+  // Interrupts the main machine delivered, as the instret at which each was taken.
+  const irqAt: number[] = [];
+  main.interp.onInterrupt = () => irqAt.push(main.hart.instret);
+
+  runtime.onStep = (info: StepInfo) => {
+    const target = main.hart.instret;
+    const rh = ref.hart;
+    let q = 0;
+    for (;;) {
+      while (q < irqAt.length && irqAt[q]! === rh.instret) {
+        if (!ref.interp.takeInterruptIfPending()) fail(info, `the reference could not take the interrupt the runtime delivered at instret ${irqAt[q]}`);
+        q++;
+      }
+      if (rh.instret >= target) break;
+      const before = rh.instret;
+      const pcBefore = rh.pc;
+      ref.interp.step();
+      // A trap retires nothing but still moves the reference; stop when it stalls for good.
+      if (rh.instret === before && rh.pc === pcBefore && ref.exitCode === undefined) break;
+      if (ref.exitCode !== undefined) break;
+    }
+    irqAt.splice(0, q);
+    // After the main machine's trap entry (an exception retires nothing) the reference
+    // must be at the same point too: step it over the trap if it has not taken it yet.
+    if (rh.pc !== main.hart.pc && rh.instret === target) ref.interp.step();
+    compare(info);
+    written.clear();
+    state.checks++;
+  };
+
+  function compare(info: StepInfo): void {
+    const a = main.hart;
+    const b = ref.hart;
+    const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+    if (a.instret !== b.instret) fail(info, `instret: translated ${a.instret}, reference ${b.instret}`);
+    if ((a.pc >>> 0) !== (b.pc >>> 0)) fail(info, `pc: translated ${hex(a.pc)}, reference ${hex(b.pc)}`);
+    if (a.priv !== b.priv) fail(info, `privilege: translated ${a.priv}, reference ${b.priv}`);
+    for (let r = 1; r < 32; r++) {
+      if (a.x[r] !== b.x[r]) fail(info, `register x${r} (${REG_NAMES[r]}): translated ${hex(a.x[r]!)}, reference ${hex(b.x[r]!)}`);
+    }
+    for (const name of CHECKED_CSRS) {
+      const va = readCsr(a, main.program.env, CSR[name]);
+      const vb = readCsr(b, ref.program.env, CSR[name]);
+      if (va !== vb) fail(info, `CSR ${name}: translated ${hex(va ?? 0)}, reference ${hex(vb ?? 0)}`);
+    }
+    const ma = main.program.env.memory;
+    const mb = ref.program.env.memory;
+    for (const addr of [...written].sort((x, y) => x - y)) {
+      const va = ma.isRam(addr) ? ma.load8(addr) : undefined;
+      const vb = mb.isRam(addr) ? mb.load8(addr) : undefined;
+      if (va !== vb) fail(info, `memory byte ${hex(addr)}: translated ${va ?? 'unmapped'}, reference ${vb ?? 'unmapped'}`);
+    }
+  }
+
+  function fail(info: StepInfo, what: string): never {
+    throw new MorphsimError(`lockstep divergence after ${main.hart.instret} instructions: ${what}\n${describe(info.translation)}`, ExitCode.divergence);
+  }
+
+  function describe(t: Translation | undefined): string {
+    if (!t) return 'in interpreted code (no translation ran in this step)';
+    const mem = main.program.env.memory;
+    const sym = main.image.symbolize(t.entryPc);
+    const lines = [`translation #${t.id}, guest 0x${t.entryPc.toString(16)}..0x${t.endPc.toString(16)}${sym ? ` <${sym}>` : ''}, ${t.guestInsns} guest instructions:`];
+    for (let pc = t.entryPc; pc < t.endPc; pc += 4) {
+      const raw = mem.isRam(pc) ? mem.load32(pc) : 0;
+      const d = decode(raw);
+      lines.push(`  ${pc.toString(16).padStart(8, '0')}: ${d ? disasm(d, pc) : '(illegal)'}`);
+    }
+    lines.push('host code:', printHostCode(t.code).replace(/^/gm, '  '));
+    return lines.join('\n');
+  }
+
+  return state;
+}

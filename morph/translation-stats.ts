@@ -1,0 +1,30 @@
+/** Per-translation statistics (`--stats-json`): where the translated code came from and what it did. */
+import type { ElfImage } from '../isa-guest/elf.ts';
+import { ROLLBACK_CAUSES } from './profiler/profile.ts';
+import type { Runtime } from './runtime.ts';
+
+export function translationStats(rt: Runtime, image: ElfImage) {
+  const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+  return {
+    schema: 'morphsim.translations/1',
+    translations: rt.tcache.history.map((t) => {
+      const rb = rt.profile.rollbacks.get(t.entryPc);
+      return {
+        id: t.id,
+        tier: t.tier,
+        guestStart: hex(t.entryPc),
+        guestEnd: hex(t.endPc),
+        symbol: image.symbolize(t.entryPc) ?? null,
+        guestInsns: t.guestInsns,
+        molecules: t.code.molecules.length,
+        atoms: t.code.molecules.reduce((s, m) => s + m.atoms.length, 0),
+        bytes: t.bytes,
+        hostAddr: hex(t.code.hostAddr),
+        executions: t.code.execCount,
+        rollbacks: t.rollbacks,
+        rollbacksByCause: rb ? Object.fromEntries(ROLLBACK_CAUSES.map((c) => [c, rb[c]])) : {},
+        live: t.valid,
+      };
+    }),
+  };
+}
