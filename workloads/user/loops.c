@@ -40,9 +40,9 @@ int main(void)
 	if (best_n != 17647 || best_steps != 278) failures++;
 	h = rt_fnv(h, total);
 
-	/* xorshift32 (Marsaglia 13/17/5): the state after 2,000,000 steps. */
+	/* xorshift32 (Marsaglia 13/17/5): the state after 1,000,000 steps. */
 	uint32_t x = 2463534242u, acc = 0;
-	for (int i = 0; i < 2000000; i++) {
+	for (int i = 0; i < 1000000; i++) {
 		x ^= x << 13;
 		x ^= x >> 17;
 		x ^= x << 5;
@@ -65,14 +65,14 @@ int main(void)
 
 	/* Popcount one bit at a time over an LCG stream. */
 	uint32_t seed = 1, bits = 0;
-	for (int i = 0; i < 100000; i++) {
+	for (int i = 0; i < 50000; i++) {
 		uint32_t v = rt_lcg(&seed);
 		while (v) {
 			bits += v & 1;
 			v >>= 1;
 		}
 	}
-	printf("popcount of 100000 LCG words: %lu\n", (unsigned long)bits);
+	printf("popcount of 50000 LCG words: %lu\n", (unsigned long)bits);
 	h = rt_fnv(h, bits);
 
 	int64_t t1 = rt_clock_ns();
