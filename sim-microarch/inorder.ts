@@ -42,9 +42,10 @@ import { assertNever, invariant } from '../core/assert.ts';
 import type { Config } from '../core/params.ts';
 import { counter, defineStats, formula, ratio, StatRegistry } from '../core/stats.ts';
 import type { AluOp } from '../isa-guest/alu.ts';
-import { decode, type Decoded } from '../isa-guest/decode.ts';
+import { decode } from '../isa-guest/decode.ts';
 import type { GuestEnv } from '../isa-guest/env.ts';
 import type { Hart } from '../isa-guest/hart.ts';
+import { PAGE_BITS, PAGE_SIZE } from '../isa-guest/memory.ts';
 import { writesRd, type Sem } from '../isa-guest/isa.ts';
 import { Interpreter, type StopReason } from '../isa-guest/interp.ts';
 import { MemoryHierarchy } from './cache.ts';
@@ -76,19 +77,14 @@ const ALU_UNIT = {
 const Producer = { none: 0, load: 1, mul: 2 } as const;
 
 /**
- * The timing-relevant fields of one instruction word. Register fields the format lacks are
- * 0 in Decoded, and rd is 0 when nothing is written: x0 never has a pending result, so the
- * hazard check needs no per-kind operand lists.
+ * The timing-relevant fields of one instruction word, packed in an int32 so the per-pc
+ * cache is a typed array (no objects, no boxing on the hot path):
+ *   bits 0-3 kind + 1 (0 = not decoded yet, ILLEGAL = does not decode), 4-8 rd, 9-13 rs1,
+ *   14-18 rs2, 20-31 the 12-bit signed immediate of a load or store.
+ * Register fields the format lacks are 0 in Decoded, and rd is packed as 0 when nothing is
+ * written: x0 never has a pending result, so the hazard check needs no per-kind lists.
  */
-class InsnTiming {
-  constructor(
-    readonly kind: Kind,
-    readonly rd: number,
-    readonly rs1: number,
-    readonly rs2: number,
-    readonly imm: number,
-  ) {}
-}
+const ILLEGAL = 15;
 
 function kindOf(s: Sem): Kind {
   switch (s.kind) {
@@ -106,8 +102,21 @@ function kindOf(s: Sem): Kind {
   }
 }
 
-const timingOf = (d: Decoded): InsnTiming =>
-  new InsnTiming(kindOf(d.spec.sem), writesRd(d.spec.sem) ? d.rd : 0, d.rs1, d.rs2, d.imm);
+function packTiming(raw: number): number {
+  const d = decode(raw >>> 0);
+  if (d === undefined) return ILLEGAL;
+  const sem = d.spec.sem;
+  const kind = kindOf(sem);
+  const imm = kind === Kind.load || kind === Kind.store ? d.imm & 0xfff : 0;
+  return (kind + 1) | (writesRd(sem) ? d.rd : 0) << 4 | d.rs1 << 9 | d.rs2 << 14 | imm << 20;
+}
+
+/** Cached timings of one guest page, with the word each was computed from: a word that no
+ * longer matches (self-modifying code) is simply decoded again, so no invalidation hook is needed. */
+class TimingPage {
+  readonly raw = new Int32Array(PAGE_SIZE / 4);
+  readonly info = new Int32Array(PAGE_SIZE / 4);
+}
 
 export const inorderStats = defineStats('inorder', {
   instret: counter('insns', 'guest instructions retired by the baseline in-order core'),
@@ -152,9 +161,9 @@ export class InorderCore {
   private readonly divLatency: number;
   private readonly systemCost: number;
   private readonly memLatency: number;
-  /** Timing per instruction word (not per pc: a rewritten word is simply a new key, so
-   * self-modifying code needs no invalidation here). null = illegal. */
-  private readonly timings = new Map<number, InsnTiming | null>();
+  private readonly timingPages = new Map<number, TimingPage>();
+  private lastPageNo = -1;
+  private lastPage: TimingPage | undefined = undefined;
   /** Pipeline-advancing cycles so far (excludes cache freezes, idle). */
   private pipe = 0;
   /** Per register: the pipe cycle from which an instruction in EX may read its value. */
@@ -198,9 +207,11 @@ export class InorderCore {
     const interp = this.interp;
     const clock = this.env.clock;
     const pc = hart.pc;
-    const t = this.timingAt(pc);
-    // Operands as they are before the instruction runs (it may overwrite rs1).
-    const ea = t !== null && (t.kind === Kind.load || t.kind === Kind.store) ? (hart.x[t.rs1]! + t.imm) | 0 : 0;
+    const info = this.timingAt(pc);
+    const kind = (info & 15) - 1;
+    // The effective address from the operands as they are before the instruction runs (it may
+    // overwrite rs1).
+    const ea = kind === Kind.load || kind === Kind.store ? (hart.x[(info >>> 9) & 31]! + (info >> 20)) | 0 : 0;
     const traps0 = interp.trapsTaken;
     const irqs0 = interp.interruptsTaken;
     const instret0 = hart.instret;
@@ -225,7 +236,7 @@ export class InorderCore {
       // held a slot, then the pipeline drained to enter the handler.
       this.traps++;
       let icache = 0;
-      if (t !== null || this.env.memory.isRam(pc)) {
+      if (info !== 0) {
         icache = this.caches.fetch(pc);
         if (icache !== 0) acct.add(Cyc.stallIcache, icache);
       }
@@ -233,8 +244,8 @@ export class InorderCore {
       spent += icache + 1 + this.systemCost;
       this.pipe += 1 + this.systemCost;
     } else if (hart.instret !== instret0) {
-      invariant(t !== null, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
-      spent += this.retire(t, pc, ea);
+      invariant(info !== 0 && kind <= Kind.system, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
+      spent += this.retire(kind as Kind, (info >>> 4) & 31, (info >>> 9) & 31, (info >>> 14) & 31, pc, ea);
     }
     // Otherwise the step only found the guest exiting: no time passes.
     this.cycles += spent;
@@ -243,7 +254,7 @@ export class InorderCore {
   }
 
   /** Charge a retired instruction; returns its cycles. */
-  private retire(t: InsnTiming, pc: number, ea: number): number {
+  private retire(kind: Kind, rd: number, rs1: number, rs2: number, pc: number, ea: number): number {
     const acct = this.account;
     this.instret++;
 
@@ -252,12 +263,12 @@ export class InorderCore {
 
     // Operand hazard: wait for the later of the two sources.
     let stall = 0;
-    const r1 = this.readyAt[t.rs1]!;
-    const r2 = this.readyAt[t.rs2]!;
+    const r1 = this.readyAt[rs1]!;
+    const r2 = this.readyAt[rs2]!;
     const wait = (r1 >= r2 ? r1 : r2) - this.pipe;
     if (wait > 0) {
       stall = wait;
-      if (this.producer[r1 >= r2 ? t.rs1 : t.rs2] === Producer.load) this.loadUseStalls += wait;
+      if (this.producer[r1 >= r2 ? rs1 : rs2] === Producer.load) this.loadUseStalls += wait;
       else this.mulStalls += wait;
     }
     const ex = this.pipe + stall; // the cycle this instruction is in EX
@@ -265,25 +276,25 @@ export class InorderCore {
     let dcache = 0;
     let system = 0;
 
-    switch (t.kind) {
+    switch (kind) {
       case Kind.alu:
-        this.setResult(t.rd, ex + 1, Producer.none);
+        this.setResult(rd, ex + 1, Producer.none);
         break;
       case Kind.mul:
-        this.setResult(t.rd, ex + this.mulLatency, Producer.mul);
+        this.setResult(rd, ex + this.mulLatency, Producer.mul);
         break;
       case Kind.div: {
         const hold = this.divLatency - 1;
         stall += hold;
         this.divStalls += hold;
         pipeAfter += hold;
-        this.setResult(t.rd, pipeAfter, Producer.none);
+        this.setResult(rd, pipeAfter, Producer.none);
         break;
       }
       case Kind.load:
         this.loads++;
         dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, false) : this.memLatency;
-        this.setResult(t.rd, ex + 1 + this.loadUse, Producer.load);
+        this.setResult(rd, ex + 1 + this.loadUse, Producer.load);
         break;
       case Kind.store:
         this.stores++;
@@ -303,15 +314,15 @@ export class InorderCore {
         stall += this.branchPenalty;
         this.branchStalls += this.branchPenalty;
         pipeAfter += this.branchPenalty;
-        this.setResult(t.rd, ex + 1, Producer.none);
+        this.setResult(rd, ex + 1, Producer.none);
         break;
       case Kind.system:
         system = this.systemCost;
         pipeAfter += system;
-        this.setResult(t.rd, pipeAfter, Producer.none);
+        this.setResult(rd, pipeAfter, Producer.none);
         break;
       default:
-        assertNever(t.kind, 'timing kind');
+        assertNever(kind, 'timing kind');
     }
     this.pipe = pipeAfter;
     acct.add(Cyc.execute, 1);
@@ -327,18 +338,30 @@ export class InorderCore {
     this.producer[rd] = producer;
   }
 
-  /** Timing of the word at pc, or null when pc cannot be fetched or does not decode. */
-  private timingAt(pc: number): InsnTiming | null {
+  /** Packed timing of the word at pc; 0 when pc cannot be fetched. */
+  private timingAt(pc: number): number {
     const mem = this.env.memory;
-    if (!mem.isRam(pc)) return null;
-    const raw = mem.fetch32(pc);
-    let t = this.timings.get(raw);
-    if (t === undefined) {
-      const d = decode(raw);
-      t = d === undefined ? null : timingOf(d);
-      this.timings.set(raw, t);
+    if (!mem.isRam(pc)) return 0;
+    const pageNo = pc >>> PAGE_BITS;
+    let page = this.lastPage;
+    if (pageNo !== this.lastPageNo || page === undefined) {
+      page = this.timingPages.get(pageNo);
+      if (page === undefined) {
+        page = new TimingPage();
+        this.timingPages.set(pageNo, page);
+      }
+      this.lastPage = page;
+      this.lastPageNo = pageNo;
     }
-    return t;
+    const raw = mem.fetch32(pc);
+    const i = (pc & (PAGE_SIZE - 1)) >>> 2;
+    let info = page.info[i]!;
+    if (info === 0 || page.raw[i] !== raw) {
+      info = packTiming(raw);
+      page.info[i] = info;
+      page.raw[i] = raw;
+    }
+    return info;
   }
 
   /** Core statistics and the cache hierarchy's, keyed "inorder.*" and "cache.*". */
