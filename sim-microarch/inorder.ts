@@ -137,6 +137,14 @@ export const inorderStats = defineStats('inorder', {
 
 const inorderRegistry = new StatRegistry([inorderStats]);
 
+export interface InorderOptions {
+  /** A cache hierarchy to use (e.g. one a machine already built from the same config);
+   * default: a new one from the `cache.*` parameters. */
+  readonly caches?: MemoryHierarchy;
+  /** Spike-style commit log of the interpreter, one line per retired instruction. */
+  readonly commitLog?: (line: string) => void;
+}
+
 export class InorderCore {
   readonly interp: Interpreter;
   readonly caches: MemoryHierarchy;
@@ -175,6 +183,7 @@ export class InorderCore {
     readonly env: GuestEnv,
     cfg: Config,
     readonly account: CycleAccount,
+    opts: InorderOptions = {},
   ) {
     const p = inorderParams.read(cfg);
     this.branchPenalty = p.branchPenalty;
@@ -182,9 +191,9 @@ export class InorderCore {
     this.mulLatency = p.mulLatency;
     this.divLatency = p.divLatency;
     this.systemCost = p.systemCost;
-    this.caches = new MemoryHierarchy(cfg);
+    this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
-    this.interp = new Interpreter(hart, env, { cyclesPerInsn: 0 });
+    this.interp = new Interpreter(hart, env, { cyclesPerInsn: 0, commitLog: opts.commitLog });
   }
 
   /**

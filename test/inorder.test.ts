@@ -12,6 +12,7 @@ import { Memory } from '../isa-guest/memory.ts';
 import { loadProgram } from '../isa-guest/program.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { CycleAccount } from '../sim-microarch/cycles.ts';
+import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { InorderCore } from '../sim-microarch/inorder.ts';
 
 const BASE = 0x80000000;
@@ -230,6 +231,25 @@ describe('InorderCore timing (hand-computed)', () => {
     expect(acc.execute).toBe(5);
     expect(acc.system).toBe(3 * SYS + 1 + SYS);
     expect(cycles).toBe(5 + COLD + 4 * SYS + 1);
+  });
+});
+
+describe('InorderCore options', () => {
+  it('passes the commit log to the interpreter and can share a machine\'s cache hierarchy', () => {
+    const env = new TestEnv();
+    const hart = load(env, 'addi a0, zero, 3\nlw a1, 0(zero)\necall');
+    const cfg = cfgOf();
+    const caches = new MemoryHierarchy(cfg);
+    const log: string[] = [];
+    const core = new InorderCore(hart, env, cfg, new CycleAccount(), { caches, commitLog: (l) => log.push(l) });
+    hart.pc = BASE;
+    core.run(10);
+    // addi retires; lw from address 0 faults (nothing mapped there) and goes to mtvec = 0,
+    // which cannot be fetched either: every further step is an instruction access fault.
+    expect(log).toEqual(['core   0: 3 0x80000000 (0x00300513) x10 0x00000003']);
+    expect(core.caches).toBe(caches);
+    expect(caches.stats()['cache.l1iMisses']).toBe(1);
+    expect(core.stats()['inorder.traps']).toBe(9);
   });
 });
 
