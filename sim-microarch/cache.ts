@@ -63,6 +63,10 @@ export class Cache {
   private readonly lastUse: Float64Array;
   private readonly dirty: Uint8Array;
   private clock = 0;
+  /** The line of the last access and its way (a line stays in its way until replaced, and
+   * only an access to another line can replace it). -1: none. */
+  private mruLine = -1;
+  private mruWay = 0;
 
   constructor(
     /** Parameter prefix and label, e.g. "cache.l1d"; errors name `${name}Size` etc. */
@@ -86,11 +90,19 @@ export class Cache {
   /** true on hit; on a miss the line is filled into the least recently used way of its set. */
   access(addr: number, write: boolean): boolean {
     const line = addr >>> this.lineBits;
+    const now = ++this.clock;
+    const lastUse = this.lastUse;
+    // Consecutive accesses mostly touch the same line (sequential fetch): skip the set scan.
+    if (line === this.mruLine) {
+      const w = this.mruWay;
+      lastUse[w] = now;
+      if (write) this.dirty[w] = 1;
+      this.hits++;
+      return true;
+    }
     const base = (line & this.setMask) * this.assoc;
     const end = base + this.assoc;
-    const now = ++this.clock;
     const tags = this.tags;
-    const lastUse = this.lastUse;
     // Invalid ways have stamp 0, older than any use, so the minimum is the right victim.
     let victim = base;
     let oldest = Infinity;
@@ -99,6 +111,8 @@ export class Cache {
         lastUse[w] = now;
         if (write) this.dirty[w] = 1;
         this.hits++;
+        this.mruLine = line;
+        this.mruWay = w;
         return true;
       }
       const t = lastUse[w]!;
@@ -109,6 +123,8 @@ export class Cache {
     tags[victim] = line;
     lastUse[victim] = now;
     this.dirty[victim] = write ? 1 : 0;
+    this.mruLine = line;
+    this.mruWay = victim;
     return false;
   }
 
@@ -126,6 +142,7 @@ export class Cache {
     this.lastUse.fill(0);
     this.dirty.fill(0);
     this.clock = 0;
+    this.mruLine = -1;
     this.hits = 0;
     this.misses = 0;
     this.writebacks = 0;
