@@ -48,6 +48,8 @@ export const WATCH_STORE = 2;
 
 export class Memory {
   private readonly pages: (Page | undefined)[] = new Array(NUM_PAGES);
+  /** Mapped RAM pages not yet allocated. */
+  private readonly lazy = new Uint8Array(NUM_PAGES);
   private readonly devices: Device[] = [];
   /** Per page: non-zero when stores to it must take the slow path: WATCH_CODE when some
    * consumer holds decoded or translated code from it, WATCH_STORE for a store watcher. */
@@ -60,25 +62,38 @@ export class Memory {
     if ((base & PAGE_MASK) !== 0 || (size & PAGE_MASK) !== 0) throw new Error('mapRam: unaligned region');
     for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
       const idx = a >>> PAGE_BITS;
-      if (this.pages[idx] || this.deviceAt(a)) throw new Error(`mapRam: 0x${a.toString(16)} already mapped`);
-      const buf = new ArrayBuffer(PAGE_SIZE);
-      this.pages[idx] = { u8: new Uint8Array(buf), u16: new Uint16Array(buf), i32: new Int32Array(buf) };
+      if (this.pages[idx] || this.lazy[idx] || this.deviceAt(a)) throw new Error(`mapRam: 0x${a.toString(16)} already mapped`);
+      // Pages are allocated on first touch: a 64 MiB machine costs nothing until used.
+      this.lazy[idx] = 1;
     }
+  }
+
+  /** The page at index idx, allocating it if it is mapped RAM not yet touched. */
+  private lazyPage(idx: number): Page | undefined {
+    if (!this.lazy[idx]) return undefined;
+    this.lazy[idx] = 0;
+    const buf = new ArrayBuffer(PAGE_SIZE);
+    const p: Page = { u8: new Uint8Array(buf), u16: new Uint16Array(buf), i32: new Int32Array(buf) };
+    this.pages[idx] = p;
+    return p;
   }
 
   /** Remove RAM pages (munmap). Unmapped pages fault on access. */
   unmapRam(base: number, size: number): void {
-    for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) this.pages[a >>> PAGE_BITS] = undefined;
+    for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
+      this.pages[a >>> PAGE_BITS] = undefined;
+      this.lazy[a >>> PAGE_BITS] = 0;
+    }
   }
 
   addDevice(dev: Device): void {
     for (let a = dev.base; a < dev.base + dev.size; a += PAGE_SIZE) {
-      if (this.pages[a >>> PAGE_BITS]) throw new Error(`device ${dev.name} overlaps RAM at 0x${a.toString(16)}`);
+      if (this.pages[a >>> PAGE_BITS] || this.lazy[a >>> PAGE_BITS]) throw new Error(`device ${dev.name} overlaps RAM at 0x${a.toString(16)}`);
     }
     this.devices.push(dev);
   }
 
-  isRam(addr: number): boolean { return this.pages[addr >>> PAGE_BITS] !== undefined; }
+  isRam(addr: number): boolean { return this.pages[addr >>> PAGE_BITS] !== undefined || this.lazy[addr >>> PAGE_BITS] === 1; }
 
   deviceAt(addr: number): Device | undefined {
     const a = addr >>> 0;
@@ -89,7 +104,7 @@ export class Memory {
   /** Is [addr, addr+len) RAM, or a device region, or neither (then unmapped somewhere)? */
   isRamRange(addr: number, len: number): boolean {
     if (len <= 0) return true;
-    for (let p = addr >>> PAGE_BITS; p <= (addr + len - 1) >>> PAGE_BITS; p++) if (!this.pages[p]) return false;
+    for (let p = addr >>> PAGE_BITS; p <= (addr + len - 1) >>> PAGE_BITS; p++) if (!this.pages[p] && !this.lazy[p]) return false;
     return true;
   }
 
@@ -104,26 +119,33 @@ export class Memory {
     this.storeWatchers.push(w);
     this.markStoreWatched(w);
   }
+  /** Would a store to [addr, addr+size) reach a store watcher (a device acting at the store)? */
+  storeIsWatched(addr: number, size: number): boolean {
+    if ((this.watched[addr >>> PAGE_BITS]! & WATCH_STORE) === 0) return false;
+    const a = addr >>> 0;
+    for (const w of this.storeWatchers) if (a + size > w.base && a < w.base + w.size) return true;
+    return false;
+  }
   private markStoreWatched(w: StoreWatcher): void {
     for (let p = w.base >>> PAGE_BITS; p <= (w.base + w.size - 1) >>> PAGE_BITS; p++) this.watched[p] |= WATCH_STORE;
   }
 
   // ---- loads (values: u8, u16 zero-extended; 32-bit as signed int32) ----
   load8(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS];
+    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
     return p ? p.u8[addr & PAGE_MASK]! : this.deviceRead(addr, 1, Cause.loadAccessFault);
   }
   load16(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS];
+    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
     return p ? p.u16[(addr & PAGE_MASK) >>> 1]! : this.deviceRead(addr, 2, Cause.loadAccessFault);
   }
   load32(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS];
+    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
     return p ? p.i32[(addr & PAGE_MASK) >>> 2]! : this.deviceRead(addr, 4, Cause.loadAccessFault) | 0;
   }
   /** Instruction fetch: RAM only (executing from a device is an access fault). */
   fetch32(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS];
+    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
     if (!p) throw new GuestTrap(Cause.instructionAccessFault, addr >>> 0);
     return p.i32[(addr & PAGE_MASK) >>> 2]!;
   }
@@ -131,21 +153,21 @@ export class Memory {
   // ---- stores ----
   store8(addr: number, v: number): void {
     const idx = addr >>> PAGE_BITS;
-    const p = this.pages[idx];
+    const p = this.pages[idx] ?? this.lazyPage(idx);
     if (!p) return this.deviceWrite(addr, 1, v & 0xff);
     p.u8[addr & PAGE_MASK] = v;
     if (this.watched[idx]) this.codeWritten(addr, 1);
   }
   store16(addr: number, v: number): void {
     const idx = addr >>> PAGE_BITS;
-    const p = this.pages[idx];
+    const p = this.pages[idx] ?? this.lazyPage(idx);
     if (!p) return this.deviceWrite(addr, 2, v & 0xffff);
     p.u16[(addr & PAGE_MASK) >>> 1] = v;
     if (this.watched[idx]) this.codeWritten(addr, 2);
   }
   store32(addr: number, v: number): void {
     const idx = addr >>> PAGE_BITS;
-    const p = this.pages[idx];
+    const p = this.pages[idx] ?? this.lazyPage(idx);
     if (!p) return this.deviceWrite(addr, 4, v >>> 0);
     p.i32[(addr & PAGE_MASK) >>> 2] = v;
     if (this.watched[idx]) this.codeWritten(addr, 4);
@@ -168,7 +190,7 @@ export class Memory {
     const out = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
       const a = (addr + i) >>> 0;
-      const p = this.pages[a >>> PAGE_BITS];
+      const p = this.pages[a >>> PAGE_BITS] ?? this.lazyPage(a >>> PAGE_BITS);
       if (!p) throw new GuestTrap(Cause.loadAccessFault, a);
       out[i] = p.u8[a & PAGE_MASK]!;
     }
@@ -188,7 +210,7 @@ export class Memory {
   private store8RamOrFault(addr: number, v: number): void {
     const a = addr >>> 0;
     const idx = a >>> PAGE_BITS;
-    const p = this.pages[idx];
+    const p = this.pages[idx] ?? this.lazyPage(idx);
     if (!p) throw new GuestTrap(Cause.storeAccessFault, a);
     p.u8[a & PAGE_MASK] = v;
     if (this.watched[idx]) this.codeWritten(a, 1);

@@ -43,6 +43,8 @@ export class Runtime {
   private readonly tier: ReturnType<typeof tierParams.read>;
   /** Guest pcs of loads/stores that touched a device inside a translation: interpreted from now on. */
   private readonly ioPcs = new Set<number>();
+  /** Guest pcs where no region can start (a system instruction or a device access is first). */
+  private readonly untranslatable = new Set<number>();
   /** Exit taken by the previous translation run, to chain when its target gets translated. */
   private pendingLink: Atom | null = null;
   /** A chained transfer already paid for by the executor (run it without a lookup). */
@@ -115,7 +117,9 @@ export class Runtime {
     }
     if (!code || !t || hart.instret + t.guestInsns > maxInstret) {
       this.pendingLink = null;
-      this.interpretBlock(this.tier.maxRegionInsns);
+      // Where translation is impossible (a system instruction, a device access) interpret
+      // just that instruction, so the code after it can be translated.
+      this.interpretBlock(this.untranslatable.has(hart.pc >>> 0) ? 1 : this.tier.maxRegionInsns);
       this.onStep?.({ translation: undefined });
       return;
     }
@@ -134,6 +138,14 @@ export class Runtime {
     this.c.translatedInsns += res.retired;
     if (res.kind === 'exit') {
       hart.pc = res.target | 0;
+      if (res.retired === 0) {
+        // No progress: the translation bailed out before its first instruction (e.g. a jalr
+        // whose target is misaligned); the interpreter executes it and raises the trap.
+        this.pendingLink = null;
+        this.chainTo = null;
+        this.interpretBlock(1);
+        return t;
+      }
       this.pendingLink = res.exitAtom.op === 'exit.ind' ? null : res.exitAtom;
       this.chainTo = res.chainTo;
       return t;
@@ -157,7 +169,7 @@ export class Runtime {
         // retranslate the region without it.
         const atom = res.molecule >= 0 && res.atom >= 0 ? res.code.molecules[res.molecule]?.atoms[res.atom] : undefined;
         const pc = atom && t ? t.guestPcOf.get(atom) : undefined;
-        if (pc !== undefined) this.ioPcs.add(pc);
+        if (pc !== undefined) { this.ioPcs.add(pc); this.untranslatable.add(pc); }
         if (t) { this.tcache.remove(t); this.invalidated([t]); }
         this.interpretBlock(this.tier.maxRegionInsns);
         break;
@@ -211,7 +223,10 @@ export class Runtime {
   private translate(pc: number): Translation | undefined {
     const tag = this.tcache.newId();
     const tr = translateRegion(this.env.memory, pc, this.machine, tag, { maxInsns: this.tier.maxRegionInsns, stopAt: this.ioPcs });
-    if (!tr) return undefined;
+    if (!tr) {
+      this.untranslatable.add(pc);
+      return undefined;
+    }
     this.account.add(Cyc.translate, this.cms.translateCost * tr.region.guestInsns);
     if (!this.tcache.fits(tr.code.molecules.length)) {
       const n = this.tcache.flush();

@@ -23,7 +23,7 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { ALU, BRANCH, type AluOp, type BranchCond } from '../isa-guest/alu.ts';
-import type { AccessSize } from '../isa-guest/memory.ts';
+import { PAGE_BITS, type AccessSize } from '../isa-guest/memory.ts';
 import { GuestTrap } from '../isa-guest/trap.ts';
 import { ATOMS, KIND_OPERANDS, type OperandKind } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
@@ -271,6 +271,8 @@ export class ReferenceExecutor implements Executor {
               const addr = (regs[rs1[k]!]! + imm[k]!) >>> 0;
               if ((addr & (sz - 1)) !== 0) return fault('misaligned', i, k - a0, addr);
               if (!mem.isRam(addr)) return fault(mem.deviceAt(addr) ? 'device' : 'access', i, k - a0, addr);
+              // A store watcher (HTIF tohost) acts at the store itself: a device in disguise.
+              if (mem.watched[addr >>> PAGE_BITS] !== 0 && mem.storeIsWatched(addr, sz)) return fault('device', i, k - a0, addr);
               if (x[k] === X_STC) {
                 c.aliasChecks++;
                 if (st.aliases(addr, sz)) return fault('alias', i, k - a0, addr);
