@@ -238,8 +238,8 @@ export function enterTrap(h: Hart, mcause: number, mtval: number): void {
   const mie = h.mstatus & MSTATUS_MIE;
   h.mstatus = (h.mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)) | (mie ? MSTATUS_MPIE : 0) | (h.priv << MSTATUS_MPP_SHIFT);
   h.priv = PRIV_M;
-  const base = h.mtvec & ~3;
-  h.pc = isInterrupt && (h.mtvec & 1) !== 0 ? (base + 4 * (mcause & 0x7fffffff)) | 0 : base;
+  const base = (h.mtvec & ~3) >>> 0;
+  h.pc = isInterrupt && (h.mtvec & 1) !== 0 ? (base + 4 * (mcause & 0x7fffffff)) >>> 0 : base;
 }
 
 /** mret: pc ← mepc, privilege ← MPP, MIE ← MPIE, MPIE ← 1, MPP ← U (the least-privileged
@@ -253,5 +253,5 @@ export function returnFromTrap(h: Hart): void {
   if (target !== PRIV_M) s &= ~MSTATUS_MPRV;
   h.mstatus = s;
   h.priv = target;
-  h.pc = h.mepc;
+  h.pc = h.mepc >>> 0;
 }

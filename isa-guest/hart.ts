@@ -15,6 +15,7 @@ export class Hart {
   /** x0..x31 as int32. x[0] is never written: the interpreter sends writes to x0 to a
    * scratch register at decode time, so it stays 0 without a per-instruction reset. */
   readonly x: Int32Array;
+  /** Kept unsigned (0..2^32-1) by everything here; compare with `>>> 0` if set elsewhere. */
   pc = 0;
   priv: Priv = PRIV_M;
   /** Instructions retired since reset (the simulator's count; minstret adds an offset). */
