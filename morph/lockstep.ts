@@ -7,9 +7,13 @@
  * translation (guest pc range and symbol), prints its guest and host code, and the first
  * differing register or address (DESIGN.md invariant 1 and 2: the diagram commutes).
  *
- * The reference shares the main machine's clock, so devices read the same time, and takes
- * interrupts exactly where the main machine delivered them (by retired-instruction count),
- * never on its own.
+ * Guest-visible time must agree too: device registers (mtime) and clock_gettime are read
+ * only by interpreted code (translations never touch devices, and system calls are
+ * interpreted), so wherever the main machine starts interpreting, the checker records its
+ * clock against the retired-instruction count, and the reference sets its own clock to that
+ * value when it reaches the same count; both interpreters then advance time identically.
+ * The reference takes interrupts exactly where the main machine delivered them, never on
+ * its own.
  */
 import { ExitCode, MorphsimError } from '../core/errors.ts';
 import { CSR, readCsr } from '../isa-guest/csr.ts';
@@ -46,7 +50,6 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
     config: { ...main.opts.config, 'run.mode': 'interp', 'run.core': 'cms' },
     args: main.opts.args,
     platform: main.program.env.name,
-    clock: main.clock,
     lockstepReference: true,
   });
   const written = new Set<number>();
@@ -56,12 +59,17 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
   // Interrupts the main machine delivered, as the instret at which each was taken.
   const irqAt: number[] = [];
   main.interp.onInterrupt = () => irqAt.push(main.hart.instret);
+  // Where the main machine started interpreting: [instret, clock cycles].
+  const anchors: [number, number][] = [];
+  runtime.onInterpret = () => anchors.push([main.hart.instret, main.clock.cycles]);
 
   runtime.onStep = (info: StepInfo) => {
     const target = main.hart.instret;
     const rh = ref.hart;
     let q = 0;
+    let an = 0;
     for (;;) {
+      while (an < anchors.length && anchors[an]![0] === rh.instret) ref.clock.cycles = anchors[an++]![1];
       while (q < irqAt.length && irqAt[q]! === rh.instret) {
         if (!ref.interp.takeInterruptIfPending()) fail(info, `the reference could not take the interrupt the runtime delivered at instret ${irqAt[q]}`);
         q++;
@@ -75,9 +83,10 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
       if (ref.exitCode !== undefined) break;
     }
     irqAt.splice(0, q);
+    anchors.length = 0;
     // After the main machine's trap entry (an exception retires nothing) the reference
     // must be at the same point too: step it over the trap if it has not taken it yet.
-    if (rh.pc !== main.hart.pc && rh.instret === target) ref.interp.step();
+    if ((rh.pc >>> 0) !== (main.hart.pc >>> 0) && rh.instret === target) ref.interp.step();
     compare(info);
     written.clear();
     state.checks++;

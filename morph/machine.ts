@@ -36,8 +36,8 @@ export interface MachineOptions {
   readonly commitLog?: (line: string) => void;
   /** Share another machine's clock (lockstep reference: devices read the same time). */
   readonly clock?: SimClock;
-  /** This machine is a lockstep reference: its interpreter spends no time (the clock is the
-   * main machine's) and takes interrupts only when told to. */
+  /** This machine is a lockstep reference: it takes interrupts only when told to, and its
+   * clock is set by the checker wherever the main machine interprets. */
   readonly lockstepReference?: boolean;
 }
 
@@ -84,7 +84,7 @@ export class GuestMachine {
     // Guest x0..x31 live in host r0..r31: interpreter and translations share them.
     this.hart = new Hart(this.host.regs.subarray(0, 32));
     const { entry, initialRegs } = this.program;
-    this.hart.pc = entry | 0;
+    this.hart.pc = entry >>> 0;
     this.hart.x[2] = initialRegs.sp | 0;
     this.hart.x[10] = initialRegs.a0 | 0;
     this.hart.x[11] = initialRegs.a1 | 0;
@@ -97,7 +97,7 @@ export class GuestMachine {
       this.runtime = undefined;
     } else {
       const ref = opts.lockstepReference === true;
-      const cpi = ref ? 0 : cmsParams.read(cfg).interpretCost;
+      const cpi = cmsParams.read(cfg).interpretCost;
       this.interp = new Interpreter(this.hart, env, { cyclesPerInsn: cpi, commitLog: opts.commitLog, interrupts: ref ? 'external' : 'auto' });
       this.inorder = undefined;
       this.runtime = this.mode === 'interp' ? undefined

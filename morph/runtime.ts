@@ -57,6 +57,9 @@ export class Runtime {
   };
   /** Called after every dispatcher step (lockstep verification hooks in here). */
   onStep: ((info: StepInfo) => void) | undefined;
+  /** Called whenever the interpreter is about to run guest code (the lockstep reference
+   * aligns its clock there, so device reads and clock_gettime agree). */
+  onInterpret: (() => void) | undefined;
 
   constructor(
     private readonly hart: Hart,
@@ -137,7 +140,7 @@ export class Runtime {
     hart.instret += res.retired;
     this.c.translatedInsns += res.retired;
     if (res.kind === 'exit') {
-      hart.pc = res.target | 0;
+      hart.pc = res.target >>> 0;
       if (res.retired === 0) {
         // No progress: the translation bailed out before its first instruction (e.g. a jalr
         // whose target is misaligned); the interpreter executes it and raises the trap.
@@ -152,7 +155,7 @@ export class Runtime {
     }
     // Fault: the host is back at the last commit of the faulting translation.
     const entry = t ? t.entryPc : hart.pc >>> 0;
-    hart.pc = (res.commitPc ?? entry) | 0;
+    hart.pc = (res.commitPc ?? entry) >>> 0;
     this.pendingLink = null;
     this.account.add(Cyc.rollback, this.cms.rollbackCost);
     this.syncClock();
@@ -185,6 +188,7 @@ export class Runtime {
   /** Interpret one basic block (cold code, system instructions, recovery). */
   private interpretBlock(limit: number): void {
     this.syncClock();
+    this.onInterpret?.();
     const interp = this.interp;
     const before = this.hart.instret;
     const idle0 = interp.idleCycles;
@@ -205,6 +209,7 @@ export class Runtime {
   /** Deliver a pending, enabled interrupt at this (precise) boundary. */
   private deliverInterrupt(): boolean {
     if (pendingInterrupt(this.hart, this.env) < 0) return false;
+    this.onInterpret?.();
     const taken = this.interp.takeInterruptIfPending();
     if (taken) this.c.interrupts++;
     return taken;
