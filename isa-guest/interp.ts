@@ -393,15 +393,16 @@ export class Interpreter {
       }
       case 'store': {
         const watched = mem.watched;
-        // Stores that may end the run or move the next device event (HTIF tohost, device
-        // registers such as mtimecmp) make the loop look between instructions.
-        const after = (a: number): void => {
-          if ((watched[a >>> PAGE_BITS]! & WATCH_STORE) !== 0 || !mem.isRam(a)) self.checkAt = 0;
+        // Stores that may end the run or move the next device event (one reaching a store
+        // watcher such as HTIF tohost, or a device register such as mtimecmp) make the loop
+        // look between instructions.
+        const after = (a: number, size: 1 | 2 | 4): void => {
+          if (((watched[a >>> PAGE_BITS]! & WATCH_STORE) !== 0 && mem.storeIsWatched(a, size)) || !mem.isRam(a)) self.checkAt = 0;
         };
         switch (sem.size) {
-          case 4: return () => { const a = (x[rs1]! + imm) | 0; if (a & 3) throw new GuestTrap(Cause.storeAddressMisaligned, a >>> 0); mem.store32(a, x[rs2]!); after(a); return 0; };
-          case 2: return () => { const a = (x[rs1]! + imm) | 0; if (a & 1) throw new GuestTrap(Cause.storeAddressMisaligned, a >>> 0); mem.store16(a, x[rs2]!); after(a); return 0; };
-          case 1: return () => { const a = (x[rs1]! + imm) | 0; mem.store8(a, x[rs2]!); after(a); return 0; };
+          case 4: return () => { const a = (x[rs1]! + imm) | 0; if (a & 3) throw new GuestTrap(Cause.storeAddressMisaligned, a >>> 0); mem.store32(a, x[rs2]!); after(a, 4); return 0; };
+          case 2: return () => { const a = (x[rs1]! + imm) | 0; if (a & 1) throw new GuestTrap(Cause.storeAddressMisaligned, a >>> 0); mem.store16(a, x[rs2]!); after(a, 2); return 0; };
+          case 1: return () => { const a = (x[rs1]! + imm) | 0; mem.store8(a, x[rs2]!); after(a, 1); return 0; };
           default: return assertNever(sem.size, 'store size');
         }
       }
@@ -442,8 +443,9 @@ export class Interpreter {
       case 'fence':
         return () => 0; // one hart, in-order memory: nothing to order
       case 'fence.i':
-        // Code writes already drop stale decodings; flush anyway, as the spec's contract.
-        return () => { self.flushDecodeCache(); return 0; };
+        // Every store into a decoded page has already dropped the closure it overwrote
+        // (the page watch), so there is nothing stale left to flush.
+        return () => 0;
       case 'ecall':
         return () => {
           h.pc = pc;
