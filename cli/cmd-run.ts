@@ -1,14 +1,17 @@
 /** `morphsim run`: run a guest program and report what the machine did. */
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
+import type { Config } from '../core/params.ts';
+import type { ElfImage } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine, provenance } from '../morph/machine.ts';
 import { translationStats } from '../morph/translation-stats.ts';
 import { resolveConfig } from './config-args.ts';
-import { readElf } from './elf-file.ts';
+import { fsReason, readElf } from './elf-file.ts';
 import { VERSION } from './version.ts';
 
 export interface RunFlags {
@@ -32,12 +35,13 @@ class LogFile {
   private readonly tmp: string;
   private buf: string[] = [];
   private size = 0;
+  private done = false;
   constructor(readonly path: string) {
     this.tmp = `${path}.${process.pid}.tmp`;
     try {
       this.fd = openSync(this.tmp, 'w');
     } catch (e) {
-      throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new UsageError(`cannot write ${path}: ${fsReason(e)}`);
     }
   }
   line = (s: string): void => {
@@ -52,12 +56,38 @@ class LogFile {
   }
   close(): void {
     this.flush();
+    this.done = true;
     closeSync(this.fd);
     renameSync(this.tmp, this.path);
   }
+  /** The run failed before the log was complete: leave no partial log behind. */
+  discard(): void {
+    if (this.done) return;
+    this.done = true;
+    closeSync(this.fd);
+    unlinkSync(this.tmp);
+  }
 }
 
-export function runCommand(elfPath: string, args: string[], flags: RunFlags): void {
+/**
+ * Fail before the run, not after minutes of simulation, when an output file cannot be
+ * created: its directory must exist and the path must not be a directory.
+ */
+function checkOutputPath(flag: string, path: string): void {
+  const dir = dirname(path);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : fsReason(e);
+    throw new UsageError(`${flag} ${path}: cannot write into ${dir}: ${why}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${flag} ${path}: ${dir} is not a directory`);
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
+}
+
+/** Runs the guest; returns the process exit code (the guest's). */
+export function runCommand(elfPath: string, args: string[], flags: RunFlags): number {
   const cfg = resolveConfig(paramRegistry, {
     configFile: flags.config,
     sets: flags.set,
@@ -66,11 +96,26 @@ export function runCommand(elfPath: string, args: string[], flags: RunFlags): vo
   if (flags.logCommits && cfg['run.mode'] !== 'interp' && cfg['run.core'] !== 'inorder') {
     throw new UsageError('--log-commits needs an engine that retires one instruction at a time: --mode interp or --core inorder');
   }
+  if (flags.statsJson && (cfg['run.mode'] === 'interp' || cfg['run.core'] === 'inorder')) {
+    throw new UsageError('--stats-json lists translations, and this engine makes none: use --mode translate or optimize');
+  }
   if (flags.verify === 'lockstep' && (cfg['run.mode'] === 'interp' || cfg['run.core'] === 'inorder')) {
     throw new UsageError('--verify lockstep checks translated code against the interpreter: use --mode translate or optimize');
   }
   const { bytes, image } = readElf(elfPath);
+  if (flags.json) checkOutputPath('--json', flags.json);
+  if (flags.statsJson) checkOutputPath('--stats-json', flags.statsJson);
+  if (flags.logCommits) checkOutputPath('--log-commits', flags.logCommits);
   const log = flags.logCommits ? new LogFile(flags.logCommits) : undefined;
+  try {
+    return runMachine(image, bytes, args, flags, cfg, log);
+  } catch (e) {
+    log?.discard();
+    throw e;
+  }
+}
+
+function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, log: LogFile | undefined): number {
   const write = (stream: NodeJS.WriteStream) => (b: Uint8Array): void => { stream.write(Buffer.from(b)); };
   const machine = new GuestMachine(image, {
     config: cfg,
@@ -123,5 +168,5 @@ export function runCommand(elfPath: string, args: string[], flags: RunFlags): vo
   if (result.stop === 'limit') {
     throw new MorphsimError(`stopped after ${result.instret} instructions (--max-instret ${max}); the guest did not exit`, ExitCode.limit);
   }
-  process.exitCode = result.exitCode ?? 0;
+  return result.exitCode ?? 0;
 }

@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
 import type { Config, ParamRegistry } from '../core/params.ts';
+import { fsReason } from './elf-file.ts';
 
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new UsageError(`cannot read config file ${path}: ${fsReason(e)}`);
   }
   let obj: unknown;
   try {

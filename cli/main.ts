@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { configCommand } from './cmd-config.ts';
-import { runCommand } from './cmd-run.ts';
+import { runCommand, type RunFlags } from './cmd-run.ts';
 import { disasmCommand } from './cmd-disasm.ts';
 import { VERSION } from './version.ts';
 
@@ -21,13 +21,22 @@ function parseIntArg(name: string) {
   };
 }
 
-export function buildProgram(): Command {
+/** Commander's message ("error: unknown option '--mdoe'\n(Did you mean --mode?)") as one line. */
+const oneLine = (s: string): string => s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+
+/** The command tree; `status.exitCode` receives the guest's exit code after `run`. */
+export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Command {
   const program = new Command('morphsim')
     .description('co-designed virtual machine simulator: RV32IM guest, code morphing, cycle-counted VLIW host')
     .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError(true)
-    .configureOutput({ outputError: (s, write) => write(s.trimEnd().split('\n')[0] + '\n') });
+    .configureOutput({
+      outputError: (s) => process.stderr.write(`morphsim: ${oneLine(s)}\n`),
+      // Commander writes to stderr only errors (above) and the full help when the command is
+      // missing; main() reports that as one line instead.
+      writeErr: () => {},
+    });
 
   const addConfigOptions = (cmd: Command): Command =>
     cmd
@@ -50,7 +59,7 @@ export function buildProgram(): Command {
       .option('--stats-json <file>', 'write per-translation statistics as JSON')
       .option('--log-commits <file>', 'write a Spike-style commit log (one line per retired instruction)')
       .option('-q, --quiet', 'do not print the summary on stderr'),
-  ).action(runCommand);
+  ).action((elf: string, args: string[], flags: RunFlags) => { status.exitCode = runCommand(elf, args, flags); });
 
   program
     .command('disasm')
@@ -70,13 +79,19 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const status = { exitCode: 0 };
+  const program = buildProgram(status);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    return status.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') {
+        if (e.exitCode === 0) return 0; // `morphsim help`
+        const names = program.commands.map((c) => c.name()).join(', ');
+        process.stderr.write(`morphsim: missing command (one of ${names}); 'morphsim --help' describes them\n`);
+      }
       return ExitCode.usage;
     }
     if (e instanceof MorphsimError) {
