@@ -162,7 +162,9 @@ export class Interpreter {
     });
   }
 
-  /** Drop cached decodings (fence.i, or a write to a watched code page). */
+  /** Drop all cached decodings. Stores through Memory already drop what they overwrite;
+   * this is for whoever changes memory behind the page watches (memory.unwatchAll(), a
+   * remapped page). */
   flushDecodeCache(): void {
     this.pages.clear();
     this.checkAt = 0; // a running loop holds the current page's closures: make it look again

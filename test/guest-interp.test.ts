@@ -581,6 +581,24 @@ describe('interrupts', () => {
     expect((s.hart.mstatus & MSTATUS_MPP) >>> 11).toBe(0); // interrupted in U
   });
 
+  it('external mode takes interrupts only when told, and leaves the clock to its owner', () => {
+    const s = setup(`wfi\n${spin}`, { interrupts: 'external' });
+    s.hart.mstatus = MSTATUS_MIE;
+    s.hart.mie = 1 << Irq.machineTimer;
+    s.env.eventAt = 500;
+    s.env.futurePending = 1 << Irq.machineTimer;
+    let seen = 0;
+    s.interp.onInterrupt = () => { seen++; };
+    expect(s.interp.run(20)).toBe('limit');
+    expect(s.env.clock.cycles).toBe(20); // wfi did not sleep to cycle 500
+    expect(s.interp.interruptsTaken).toBe(0);
+    s.env.clock.cycles = 600;
+    expect(s.interp.run(5)).toBe('limit');
+    expect(s.interp.interruptsTaken).toBe(0);
+    expect(s.interp.takeInterruptIfPending()).toBe(true);
+    expect([seen, s.hart.pc]).toEqual([1, TRAP]);
+  });
+
   it('wfi sleeps until the next event, counting idle cycles; with none, it reports a stall', () => {
     const s = setup(`csrrs zero, mie, t1\nwfi\naddi a0, zero, 1`);
     s.hart.x[T1] = 1 << Irq.machineTimer;
