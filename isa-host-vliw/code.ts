@@ -65,6 +65,8 @@ export interface HostCode {
   readonly tag: number;
   /** Times execution entered this translation (directly or chained). */
   execCount: number;
+  /** Cycles spent in this translation (all categories, rolled-back runs included). */
+  cycles: number;
 }
 
 export interface AtomFields {
@@ -119,7 +121,7 @@ export const exitInd = (rs: HostReg, retired: number): Atom => atom('exit.ind', 
 export const molecule = (...atoms: Atom[]): Molecule => ({ atoms });
 
 export function hostCode(molecules: readonly Molecule[], hostAddr = 0, tag = 0): HostCode {
-  return { molecules, hostAddr, tag, execCount: 0 };
+  return { molecules, hostAddr, tag, execCount: 0, cycles: 0 };
 }
 
 /** Structural equality of two translations' code (links compared by identity). */

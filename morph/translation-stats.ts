@@ -21,6 +21,7 @@ export function translationStats(rt: Runtime, image: ElfImage) {
         bytes: t.bytes,
         hostAddr: hex(t.code.hostAddr),
         executions: t.code.execCount,
+        cycles: t.code.cycles,
         rollbacks: t.rollbacks,
         rollbacksByCause: rb ? Object.fromEntries(ROLLBACK_CAUSES.map((c) => [c, rb[c]])) : {},
         live: t.valid,

@@ -189,6 +189,7 @@ export class ReferenceExecutor implements Executor {
 
     for (;;) {
       code.execCount++;
+      const entered = now;
       const d = this.decode(code);
       const { x, rd, rs1, rs2, rs3, imm, size, sext, fn, cond, atoms, start, wait } = d;
       const wReg = this.wReg;
@@ -196,8 +197,10 @@ export class ReferenceExecutor implements Executor {
       const nMol = start.length - 1;
       let commitRetired = 0;
       let commitPc: number | null = null;
-      const fault = (cause: FaultCause, m: number, a: number, addr: number): FaultOut =>
-        this.rollback(code, cause, m, a, addr, retired + commitRetired, commitPc);
+      const fault = (cause: FaultCause, m: number, a: number, addr: number): FaultOut => {
+        code.cycles += now - entered;
+        return this.rollback(code, cause, m, a, addr, retired + commitRetired, commitPc);
+      };
 
       for (let i = 0; i < nMol; i++) {
         if (now >= irqAt) return fault('interrupt', i, -1, 0);
@@ -337,6 +340,7 @@ export class ReferenceExecutor implements Executor {
             acct.add(Cyc.exit, cost);
             now += cost;
             this.snap.set(acct.by);
+            code.cycles += now - entered;
             if (chain && translations < limits.maxChain) {
               translations++;
               code = link;
