@@ -45,6 +45,8 @@ export class Runtime {
   private readonly ioPcs = new Set<number>();
   /** Guest pcs where no region can start (a system instruction or a device access is first). */
   private readonly untranslatable = new Set<number>();
+  /** The instruction limit of the current run(): nothing may retire past it. */
+  private maxInstret = Number.MAX_SAFE_INTEGER;
   /** Exit taken by the previous translation run, to chain when its target gets translated. */
   private pendingLink: Atom | null = null;
   /** A chained transfer already paid for by the executor (run it without a lookup). */
@@ -98,6 +100,7 @@ export class Runtime {
   /** One dispatcher step: deliver a due interrupt, then run one translation (chain) or interpret one block. */
   step(maxInstret: number): void {
     const hart = this.hart;
+    this.maxInstret = maxInstret;
     this.syncClock();
     if (this.deliverInterrupt()) { this.chainTo = null; this.pendingLink = null; this.onStep?.({ translation: undefined }); return; }
 
@@ -126,7 +129,11 @@ export class Runtime {
       this.onStep?.({ translation: undefined });
       return;
     }
-    const res = this.executor.execute(code, { interruptAtCycle: this.interruptDeadline(), maxChain: this.tier.maxChain });
+    // A run retires whole translations (at most maxRegionInsns each) and cannot stop inside
+    // one: near the instruction limit, run just this one (its size was checked above).
+    const room = maxInstret - hart.instret;
+    const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
+    const res = this.executor.execute(code, { interruptAtCycle: this.interruptDeadline(), maxChain });
     this.syncClock();
     const last = this.finish(res);
     this.onStep?.({ translation: last });
@@ -195,7 +202,7 @@ export class Runtime {
     const c0 = this.env.clock.cycles;
     const traps0 = interp.trapsTaken;
     const irq0 = interp.interruptsTaken;
-    interp.runBlock(limit);
+    interp.runBlock(Math.min(limit, this.maxInstret - this.hart.instret));
     const idle = interp.idleCycles - idle0;
     this.account.add(Cyc.idle, idle);
     this.account.add(Cyc.interpret, this.env.clock.cycles - c0 - idle);
