@@ -200,6 +200,11 @@ describe('rollback at each fault kind, precise traps', () => {
     expect(t1.result.stats['exec.rollbackInterrupt']).toBeGreaterThanOrEqual(1);
     expect(t1.result.stats['morph.interrupts']).toBe(word(t1.machine, p.addr('irqs')));
     expect(t1.result.stats['morph.translatedFraction']).toBeGreaterThan(0.5);
+    // Determinism with interrupts: a second run takes the same interrupts at the same cycles.
+    const again = runGuest(p.image, TRANSLATE_T1);
+    expect(again.result.cycles).toBe(t1.result.cycles);
+    expect(again.result.breakdown).toEqual(t1.result.breakdown);
+    expect(again.result.stats).toEqual(t1.result.stats);
   });
 
   it('store buffer capacity: commits inserted by the lowering keep an 11-store region translated; a fault after one resumes exactly', () => {
