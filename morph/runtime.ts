@@ -11,6 +11,11 @@
  * interprets from there, one block at a time, so an exception is raised by the interpreter
  * at exactly the faulting instruction (mepc/mcause/mtval exact), and an interrupt that
  * became pending during the translation is delivered at the rolled-back boundary.
+ *
+ * Self-modifying code: a store that overlaps a translation's guest bytes drops exactly that
+ * translation when it reaches memory, and a store that would rewrite the running
+ * translation's own code rolls it back first (cause `smc`). So `fence.i` has nothing left to
+ * invalidate; it is interpreted like any other system instruction.
  */
 import type { Config } from '../core/params.ts';
 import { interruptsEnabled, pendingInterrupt } from '../isa-guest/csr.ts';
@@ -133,7 +138,7 @@ export class Runtime {
     // one: near the instruction limit, run just this one (its size was checked above).
     const room = maxInstret - hart.instret;
     const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
-    const res = this.executor.execute(code, { interruptAtCycle: this.interruptDeadline(), maxChain });
+    const res = this.executor.execute(code, { interruptAtCycle: this.interruptDeadline(), maxChain, writesOwnCode: this.writesOwnCode });
     this.syncClock();
     const last = this.finish(res);
     this.onStep?.({ translation: last });
@@ -184,6 +189,12 @@ export class Runtime {
         this.interpretBlock(this.tier.maxRegionInsns);
         break;
       }
+      case 'smc':
+        // The translation was about to rewrite its own code: drop it and let the
+        // interpreter run the store and whatever it changed.
+        if (t?.valid) { this.tcache.remove(t); this.invalidated([t]); }
+        this.interpretBlock(this.tier.maxRegionInsns);
+        break;
       case 'access': case 'misaligned': case 'alias': case 'overflow':
         // Re-execute precisely: the interpreter raises the trap at the faulting instruction.
         this.interpretBlock(this.tier.maxRegionInsns);
@@ -267,6 +278,11 @@ export class Runtime {
     this.account.add(Cyc.chain, this.cms.chainCost);
   }
 
+  private readonly writesOwnCode = (code: HostCode, addr: number, size: number): boolean => {
+    const t = this.byTag.get(code.tag);
+    return t !== undefined && addr < t.endPc && addr + size > t.entryPc;
+  };
+
   private codeWritten(addr: number, size: number): void {
     const hit = this.tcache.invalidateRange(addr, size);
     if (hit.length > 0) this.invalidated(hit);
@@ -278,18 +294,6 @@ export class Runtime {
     this.c.invalidations += ts.length;
     this.account.add(Cyc.translate, this.cms.invalidateCost * ts.length);
     this.host.stopRequested = true;
-    this.pendingLink = null;
-    this.chainTo = null;
-  }
-
-  /** fence.i: drop every translation. */
-  flushAll(): void {
-    const n = this.tcache.flush();
-    this.byTag.clear();
-    if (n > 0) {
-      this.c.invalidations += n;
-      this.account.add(Cyc.translate, this.cms.invalidateCost * n);
-    }
     this.pendingLink = null;
     this.chainTo = null;
   }

@@ -24,9 +24,10 @@ export const execStats = defineStats('exec', {
   rollbackOverflow: counter('rollbacks', 'rollbacks after a store-buffer or alias-table overflow'),
   rollbackDevice: counter('rollbacks', 'rollbacks after a plain load or store reached a non-RAM address'),
   rollbackInterrupt: counter('rollbacks', 'rollbacks because an interrupt became pending inside a translation'),
+  rollbackSmc: counter('rollbacks', 'rollbacks because a store would rewrite the running translation\'s own guest code'),
   rollbacks: formula('rollbacks', 'rollbacks of every cause', (g) =>
     g('exec.rollbackAccess') + g('exec.rollbackMisaligned') + g('exec.rollbackAlias') +
-    g('exec.rollbackOverflow') + g('exec.rollbackDevice') + g('exec.rollbackInterrupt')),
+    g('exec.rollbackOverflow') + g('exec.rollbackDevice') + g('exec.rollbackInterrupt') + g('exec.rollbackSmc')),
   exitFallthrough: counter('exits', 'translations left by their final unconditional exit'),
   exitSide: counter('exits', 'taken side exits (exit.if)'),
   exitIndirect: counter('exits', 'register-indirect exits (exit.ind)'),

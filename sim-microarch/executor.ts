@@ -23,7 +23,7 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { ALU, BRANCH, type AluOp, type BranchCond } from '../isa-guest/alu.ts';
-import { PAGE_BITS, type AccessSize } from '../isa-guest/memory.ts';
+import { PAGE_BITS, WATCH_CODE, type AccessSize } from '../isa-guest/memory.ts';
 import { GuestTrap } from '../isa-guest/trap.ts';
 import { ATOMS, KIND_OPERANDS, type OperandKind } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
@@ -33,7 +33,10 @@ import { execStats } from './exec-stats.ts';
 import type { HostState } from './host-state.ts';
 import type { exitParams } from './params.ts';
 
-export type FaultCause = 'access' | 'misaligned' | 'alias' | 'overflow' | 'device' | 'interrupt';
+/** Why a translation rolled back. `smc`: a store would modify the running translation's own
+ * guest code (the runtime re-executes it in the interpreter, which sees the new code). */
+export const FAULT_CAUSES = ['access', 'misaligned', 'alias', 'overflow', 'device', 'interrupt', 'smc'] as const;
+export type FaultCause = (typeof FAULT_CAUSES)[number];
 
 export interface ExecLimits {
   /** Absolute cycle (CycleAccount total) at which an interrupt becomes pending; reaching it
@@ -41,6 +44,9 @@ export interface ExecLimits {
   readonly interruptAtCycle: number;
   /** Most translations one call executes (the entry counts; 1 = never follow links). */
   readonly maxChain: number;
+  /** Would a store to [addr, addr+size) modify `code`'s own guest instructions? Asked only for
+   * stores to pages holding translated code; a yes rolls back with cause 'smc'. */
+  readonly writesOwnCode?: (code: HostCode, addr: number, size: number) => boolean;
 }
 
 export type ExecResult =
@@ -134,7 +140,7 @@ export class ReferenceExecutor implements Executor {
   private readonly c = {
     molecules: 0, atoms: 0, issueSlots: 0, commitWait: 0, commits: 0,
     sbStores: 0, sbDrained: 0, sbForwards: 0, sbPeak: 0, aliasRecords: 0, aliasChecks: 0, ioAccesses: 0,
-    rollbackAccess: 0, rollbackMisaligned: 0, rollbackAlias: 0, rollbackOverflow: 0, rollbackDevice: 0, rollbackInterrupt: 0,
+    rollbackAccess: 0, rollbackMisaligned: 0, rollbackAlias: 0, rollbackOverflow: 0, rollbackDevice: 0, rollbackInterrupt: 0, rollbackSmc: 0,
     exitFallthrough: 0, exitSide: 0, exitIndirect: 0, chained: 0, toDispatcher: 0,
   };
 
@@ -274,8 +280,12 @@ export class ReferenceExecutor implements Executor {
               const addr = (regs[rs1[k]!]! + imm[k]!) >>> 0;
               if ((addr & (sz - 1)) !== 0) return fault('misaligned', i, k - a0, addr);
               if (!mem.isRam(addr)) return fault(mem.deviceAt(addr) ? 'device' : 'access', i, k - a0, addr);
-              // A store watcher (HTIF tohost) acts at the store itself: a device in disguise.
-              if (mem.watched[addr >>> PAGE_BITS] !== 0 && mem.storeIsWatched(addr, sz)) return fault('device', i, k - a0, addr);
+              const watched = mem.watched[addr >>> PAGE_BITS]!;
+              if (watched !== 0) {
+                // A store watcher (HTIF tohost) acts at the store itself: a device in disguise.
+                if (mem.storeIsWatched(addr, sz)) return fault('device', i, k - a0, addr);
+                if ((watched & WATCH_CODE) !== 0 && limits.writesOwnCode?.(code, addr, sz)) return fault('smc', i, k - a0, addr);
+              }
               if (x[k] === X_STC) {
                 c.aliasChecks++;
                 if (st.aliases(addr, sz)) return fault('alias', i, k - a0, addr);
@@ -385,6 +395,7 @@ export class ReferenceExecutor implements Executor {
       case 'overflow': this.c.rollbackOverflow++; break;
       case 'device': this.c.rollbackDevice++; break;
       case 'interrupt': this.c.rollbackInterrupt++; break;
+      case 'smc': this.c.rollbackSmc++; break;
       default: assertNever(cause, 'fault cause');
     }
     return { kind: 'fault', code, cause, molecule, atom, addr, retired, commitPc };

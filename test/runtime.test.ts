@@ -98,14 +98,10 @@ describe('translation cache and dispatch', () => {
     });
   }
 
-  // KNOWN BUG (executor + runtime): a translation's stores reach memory only at its commit,
-  // so a store that patches a later instruction of the same translation is seen only after
-  // the stale instruction already ran (a0 = 1 + 19 · 100 here). RISC-V leaves this
-  // unspecified without fence.i, but the interpreter — morphsim's specification — sees the
-  // write at once, and lockstep would flag it. Fix: fault (roll back) a buffered store that
-  // hits a code-watched page inside the running translation's guest range, and interpret
-  // that store from then on, as for device accesses.
-  it.fails('invalidation: a store that patches a later instruction of its own block takes effect at once', () => {
+  // A translation's stores reach memory only at its commit, so a store that patches a later
+  // instruction of the same translation must roll the translation back (cause smc) and let
+  // the interpreter run it: the interpreter — the specification — sees code writes at once.
+  it('invalidation: a store that patches a later instruction of its own block takes effect at once', () => {
     // The interpreter (the specification) sees a code write immediately; so must translations.
     const n = 20;
     const p = assemble([
@@ -120,6 +116,7 @@ describe('translation cache and dispatch', () => {
     const { t1 } = expectSameAsInterp(p.image, {}, { mem: everything(p) });
     expect(t1.state.x[10]).toBe(n * 100); // stale code in the first iteration would give 1 + (n - 1) · 100
     expect(t1.result.stats['morph.invalidations']).toBeGreaterThan(0);
+    expect(t1.result.stats['exec.rollbackSmc']).toBeGreaterThan(0);
   });
 
   it('workloads/bin/smc.elf in translate mode, threshold 1: golden output', () => {

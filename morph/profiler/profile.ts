@@ -4,8 +4,10 @@
  * guest pc; one Profile per machine.
  */
 
-export type RollbackCause = 'access' | 'misaligned' | 'alias' | 'overflow' | 'device' | 'interrupt';
-export const ROLLBACK_CAUSES: readonly RollbackCause[] = ['access', 'misaligned', 'alias', 'overflow', 'device', 'interrupt'];
+import { FAULT_CAUSES, type FaultCause } from '../../sim-microarch/executor.ts';
+
+export type RollbackCause = FaultCause;
+export const ROLLBACK_CAUSES: readonly RollbackCause[] = FAULT_CAUSES;
 
 export class Profile {
   /** Interpreted executions of the block starting at each guest pc. */
@@ -31,7 +33,7 @@ export class Profile {
   countRollback(entryPc: number, cause: RollbackCause): number {
     let r = this.rollbacks.get(entryPc);
     if (!r) {
-      r = { access: 0, misaligned: 0, alias: 0, overflow: 0, device: 0, interrupt: 0 };
+      r = Object.fromEntries(FAULT_CAUSES.map((c) => [c, 0])) as Record<RollbackCause, number>;
       this.rollbacks.set(entryPc, r);
     }
     return ++r[cause];
