@@ -92,7 +92,7 @@ export class GuestMachine {
     this.executor = new ReferenceExecutor(this.host, this.hierarchy, this.account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes);
     const env = this.program.env;
     if (this.core === 'inorder') {
-      this.inorder = new InorderCore(this.hart, env, cfg, this.account);
+      this.inorder = new InorderCore(this.hart, env, cfg, this.account, { caches: this.hierarchy, commitLog: opts.commitLog });
       this.interp = this.inorder.interp;
       this.runtime = undefined;
     } else {
@@ -146,7 +146,7 @@ export class GuestMachine {
     Object.assign(counters, this.executor.stats(), this.hierarchy.stats());
     if (this.runtime) Object.assign(counters, this.runtime.stats());
     else counters['morph.instret'] = this.hart.instret;
-    if (this.inorder) Object.assign(counters, this.inorder.stats());
+    if (this.inorder) Object.assign(counters, this.inorder.stats()); // includes the shared hierarchy's
     return statRegistry.evaluate(counters);
   }
 }
