@@ -15,6 +15,8 @@ export const morphStats = defineStats('morph', {
   flushes: counter('flushes', 'whole-cache flushes (capacity)'),
   interrupts: counter('interrupts', 'interrupts delivered to the guest'),
   exceptions: counter('traps', 'synchronous exceptions delivered to the guest'),
+  ipc: formula('insns/cycle', 'guest instructions retired per host cycle',
+    (g) => ratio(g('morph.instret'), g('cycles.total'))),
   translatedFraction: formula('ratio', 'share of retired instructions executed by translated code',
     (g) => ratio(g('morph.translatedInsns'), g('morph.instret'))),
 });
