@@ -36,6 +36,7 @@ export { CycleAccount, CYCLE_CATEGORIES, type CycleCategory } from './sim-microa
 
 // The code-morphing runtime.
 export { GuestMachine, provenance, type MachineOptions, type RunResult } from './morph/machine.ts';
+export { runSummary, summaryLines, RUN_SCHEMA, type RunSummary } from './reports/summary.ts';
 export { Runtime } from './morph/runtime.ts';
 export { attachLockstep } from './morph/lockstep.ts';
 export { liftRegion } from './morph/lift.ts';

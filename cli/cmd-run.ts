@@ -8,7 +8,8 @@ import type { Config } from '../core/params.ts';
 import type { ElfImage } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
-import { GuestMachine, provenance } from '../morph/machine.ts';
+import { GuestMachine } from '../morph/machine.ts';
+import { runSummary, summaryLines } from '../reports/summary.ts';
 import { translationStats } from '../morph/translation-stats.ts';
 import { resolveConfig } from './config-args.ts';
 import { fsReason, readElf } from './elf-file.ts';
@@ -134,37 +135,14 @@ function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: R
   const wallSeconds = (performance.now() - t0) / 1000;
   log?.close();
 
-  const summary = {
-    schema: 'morphsim.run/1',
-    exitCode: result.exitCode ?? null,
-    stop: result.stop,
-    instret: result.instret,
-    cycles: result.cycles,
-    ipc: result.cycles === 0 ? 0 : result.instret / result.cycles,
-    breakdown: result.breakdown,
-    mode: machine.core === 'inorder' ? 'inorder' : machine.mode,
-    core: machine.core,
-    platform: machine.program.env.name,
-    wallSeconds,
-    mips: wallSeconds === 0 ? 0 : result.instret / wallSeconds / 1e6,
-    verify: checker ? { kind: 'lockstep', commitsChecked: checker.checks } : null,
-    stats: result.stats,
-    config: cfg,
-    provenance: provenance(image, bytes, cfg, VERSION),
-  };
+  const summary = runSummary({
+    machine, result, elfBytes: bytes, config: cfg, version: VERSION, wallSeconds, lockstepChecks: checker?.checks,
+  });
   if (flags.json) writeFileAtomic(flags.json, JSON.stringify(summary, null, 2) + '\n');
   if (flags.statsJson && machine.runtime) {
     writeFileAtomic(flags.statsJson, JSON.stringify(translationStats(machine.runtime, image), null, 2) + '\n');
   }
-  if (!flags.quiet) {
-    const pct = (c: number) => (result.cycles ? ((100 * c) / result.cycles).toFixed(1) : '0.0');
-    const parts = Object.entries(result.breakdown).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${pct(v)}%`);
-    process.stderr.write(
-      `morphsim: ${summary.mode} on ${summary.platform}: ${result.instret} insns, ${result.cycles} cycles, IPC ${summary.ipc.toFixed(3)}, ` +
-      `${summary.mips.toFixed(1)} MIPS (${wallSeconds.toFixed(2)} s)\n` +
-      `morphsim: cycles: ${parts.join(', ')}\n`,
-    );
-  }
+  if (!flags.quiet) process.stderr.write(summaryLines(summary));
   if (result.stop === 'limit') {
     throw new MorphsimError(`stopped after ${result.instret} instructions (--max-instret ${max}); the guest did not exit`, ExitCode.limit);
   }
