@@ -203,13 +203,9 @@ export class ReferenceExecutor implements Executor {
       const nMol = start.length - 1;
       let commitRetired = 0;
       let commitPc: number | null = null;
-      const fault = (cause: FaultCause, m: number, a: number, addr: number): FaultOut => {
-        code.cycles += now - entered;
-        return this.rollback(code, cause, m, a, addr, retired + commitRetired, commitPc);
-      };
 
       for (let i = 0; i < nMol; i++) {
-        if (now >= irqAt) return fault('interrupt', i, -1, 0);
+        if (now >= irqAt) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'interrupt', i, -1, 0);
         const fs = hier.fetch((code.hostAddr + i * mb) >>> 0);
         if (fs !== 0) { acct.add(Cyc.stallIcache, fs); now += fs; }
         acct.add(Cyc.execute, 1);
@@ -236,10 +232,10 @@ export class ReferenceExecutor implements Executor {
             case X_LDP: {
               const sz = size[k]! as AccessSize;
               const addr = (regs[rs1[k]!]! + imm[k]!) >>> 0;
-              if ((addr & (sz - 1)) !== 0) return fault('misaligned', i, k - a0, addr);
-              if (!mem.isRam(addr)) return fault(mem.deviceAt(addr) ? 'device' : 'access', i, k - a0, addr);
+              if ((addr & (sz - 1)) !== 0) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'misaligned', i, k - a0, addr);
+              if (!mem.isRam(addr)) return this.fault(code, now - entered, retired + commitRetired, commitPc, mem.deviceAt(addr) ? 'device' : 'access', i, k - a0, addr);
               if (x[k] === X_LDP) {
-                if (!st.protect(addr, sz)) return fault('overflow', i, k - a0, addr);
+                if (!st.protect(addr, sz)) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'overflow', i, k - a0, addr);
                 c.aliasRecords++;
               }
               const ds = hier.data(addr, false);
@@ -254,10 +250,10 @@ export class ReferenceExecutor implements Executor {
             case X_LDIO: {
               const sz = size[k]! as AccessSize;
               const addr = (regs[rs1[k]!]! + imm[k]!) >>> 0;
-              if ((addr & (sz - 1)) !== 0) return fault('misaligned', i, k - a0, addr);
+              if ((addr & (sz - 1)) !== 0) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'misaligned', i, k - a0, addr);
               let v: number;
               const ram = mem.isRam(addr);
-              if (!ram && !mem.deviceAt(addr)) return fault('access', i, k - a0, addr);
+              if (!ram && !mem.deviceAt(addr)) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'access', i, k - a0, addr);
               if (ram) {
                 const ds = hier.data(addr, false);
                 if (ds !== 0) { acct.add(Cyc.stallDcache, ds); now += ds; }
@@ -265,7 +261,7 @@ export class ReferenceExecutor implements Executor {
               try {
                 v = mem.load(addr, sz);
               } catch (e) {
-                if (e instanceof GuestTrap) return fault('access', i, k - a0, addr);
+                if (e instanceof GuestTrap) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'access', i, k - a0, addr);
                 throw e;
               }
               c.ioAccesses++;
@@ -278,19 +274,19 @@ export class ReferenceExecutor implements Executor {
             case X_STC: {
               const sz = size[k]! as AccessSize;
               const addr = (regs[rs1[k]!]! + imm[k]!) >>> 0;
-              if ((addr & (sz - 1)) !== 0) return fault('misaligned', i, k - a0, addr);
-              if (!mem.isRam(addr)) return fault(mem.deviceAt(addr) ? 'device' : 'access', i, k - a0, addr);
+              if ((addr & (sz - 1)) !== 0) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'misaligned', i, k - a0, addr);
+              if (!mem.isRam(addr)) return this.fault(code, now - entered, retired + commitRetired, commitPc, mem.deviceAt(addr) ? 'device' : 'access', i, k - a0, addr);
               const watched = mem.watched[addr >>> PAGE_BITS]!;
               if (watched !== 0) {
                 // A store watcher (HTIF tohost) acts at the store itself: a device in disguise.
-                if (mem.storeIsWatched(addr, sz)) return fault('device', i, k - a0, addr);
-                if ((watched & WATCH_CODE) !== 0 && limits.writesOwnCode?.(code, addr, sz)) return fault('smc', i, k - a0, addr);
+                if (mem.storeIsWatched(addr, sz)) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'device', i, k - a0, addr);
+                if ((watched & WATCH_CODE) !== 0 && limits.writesOwnCode?.(code, addr, sz)) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'smc', i, k - a0, addr);
               }
               if (x[k] === X_STC) {
                 c.aliasChecks++;
-                if (st.aliases(addr, sz)) return fault('alias', i, k - a0, addr);
+                if (st.aliases(addr, sz)) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'alias', i, k - a0, addr);
               }
-              if (!st.bufferStore(addr, sz, regs[rs2[k]!]!)) return fault('overflow', i, k - a0, addr);
+              if (!st.bufferStore(addr, sz, regs[rs2[k]!]!)) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'overflow', i, k - a0, addr);
               c.sbStores++;
               if (st.sbCount > c.sbPeak) c.sbPeak = st.sbCount;
               break;
@@ -298,9 +294,9 @@ export class ReferenceExecutor implements Executor {
             case X_STIO: {
               const sz = size[k]! as AccessSize;
               const addr = (regs[rs1[k]!]! + imm[k]!) >>> 0;
-              if ((addr & (sz - 1)) !== 0) return fault('misaligned', i, k - a0, addr);
+              if ((addr & (sz - 1)) !== 0) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'misaligned', i, k - a0, addr);
               const ram = mem.isRam(addr);
-              if (!ram && !mem.deviceAt(addr)) return fault('access', i, k - a0, addr);
+              if (!ram && !mem.deviceAt(addr)) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'access', i, k - a0, addr);
               if (ram) {
                 const ds = hier.data(addr, true);
                 if (ds !== 0) { acct.add(Cyc.stallDcache, ds); now += ds; }
@@ -308,7 +304,7 @@ export class ReferenceExecutor implements Executor {
               try {
                 mem.store(addr, sz, regs[rs2[k]!]!);
               } catch (e) {
-                if (e instanceof GuestTrap) return fault('access', i, k - a0, addr);
+                if (e instanceof GuestTrap) return this.fault(code, now - entered, retired + commitRetired, commitPc, 'access', i, k - a0, addr);
                 throw e;
               }
               c.ioAccesses++;
@@ -379,6 +375,12 @@ export class ReferenceExecutor implements Executor {
     st.clearAlias();
     if (stall !== 0) this.account.add(Cyc.stallDcache, stall);
     return stall;
+  }
+
+  /** A fault in `code` after `spent` cycles in it: roll back (no closure on the hot path). */
+  private fault(code: HostCode, spent: number, retired: number, commitPc: number | null, cause: FaultCause, molecule: number, atom: number, addr: number): FaultOut {
+    code.cycles += spent;
+    return this.rollback(code, cause, molecule, atom, addr, retired, commitPc);
   }
 
   private rollback(code: HostCode, cause: FaultCause, molecule: number, atom: number, addr: number, retired: number, commitPc: number | null): FaultOut {
