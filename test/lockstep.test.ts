@@ -11,10 +11,12 @@ import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { golden, image, ROOT, runElf, runWorkload, WORKLOADS } from './helpers/workloads.ts';
 
-describe('lockstep: workloads at --threshold 1 report no divergence', () => {
+const DEFAULT_THRESHOLD = paramRegistry.spec('tier.threshold')!.default as number;
+
+describe.each([1, 2, DEFAULT_THRESHOLD])('lockstep: workloads at --threshold %i report no divergence', (threshold) => {
   for (const w of WORKLOADS) {
     it(w.name, () => {
-      const { stdout, result, checks } = runWorkload(w, { 'run.mode': 'translate', 'tier.threshold': 1 }, true);
+      const { stdout, result, checks } = runWorkload(w, { 'run.mode': 'translate', 'tier.threshold': threshold }, true);
       expect(stdout).toBe(golden(w.name).out);
       expect(checks).toBeGreaterThan(0);
       expect(result.exitCode).toBe(w.expectedExitCode);
