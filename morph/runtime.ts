@@ -119,8 +119,9 @@ export class Runtime {
     if (!code) {
       this.c.dispatches++;
       this.account.add(Cyc.dispatch, this.cms.dispatchCost);
-      t = this.tcache.lookup(hart.pc >>> 0);
-      if (!t && this.profile.countBlock(hart.pc >>> 0) >= this.tier.threshold) t = this.translate(hart.pc >>> 0);
+      const pc = hart.pc >>> 0;
+      t = this.tcache.lookup(pc);
+      if (!t && this.profile.countBlock(pc) >= this.tier.threshold && !this.untranslatable.has(pc)) t = this.translate(pc);
       if (t) {
         this.chain(t);
         code = t.code;
