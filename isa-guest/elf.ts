@@ -97,6 +97,8 @@ export class ElfImage {
     readonly segments: readonly ElfSegment[],
     readonly symbols: readonly ElfSymbol[],
     readonly phdr: ProgramHeaderInfo,
+    /** e_flags EF_RISCV_RVC: the code may contain compressed instructions (see loadProgram). */
+    readonly rvc: boolean = false,
   ) {
     this.byAddr = [...symbols].sort((a, b) =>
       a.value - b.value || TYPE_RANK[a.type] - TYPE_RANK[b.type] || BIND_RANK[a.bind] - BIND_RANK[b.bind] ||
@@ -176,7 +178,6 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
     fail(`is ${why}; morphsim runs static executables (ET_EXEC)`);
   }
   const eFlags = u32(36);
-  if (eFlags & EF_RISCV_RVC) fail('uses compressed instructions (RVC); morphsim runs RV32IM: build with -march=rv32im');
   if (eFlags & EF_RISCV_RVE) fail('uses the RV32E base (16 registers); morphsim runs RV32I');
   if (eFlags & EF_RISCV_FLOAT_ABI) fail('uses a hardware floating-point ABI; morphsim runs RV32IM: build with -mabi=ilp32');
 
@@ -277,5 +278,5 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
     vaddr: phdrVaddr ?? 0,
     entsize: PHDR_SIZE,
     num: phnum,
-  });
+  }, (eFlags & EF_RISCV_RVC) !== 0);
 }

@@ -53,6 +53,7 @@ export interface LoadedProgram {
 }
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
+const defaultWarn = (m: string): void => { process.stderr.write(`morphsim: ${m}\n`); };
 const MiB = 1 << 20;
 
 /**
@@ -65,6 +66,14 @@ export function choosePlatform(image: ElfImage): PlatformName {
 
 export function loadProgram(image: ElfImage, opts: LoadOptions): LoadedProgram {
   const platform = opts.platform ?? choosePlatform(image);
+  // EF_RISCV_RVC says only that compressed instructions may be present: the official
+  // rv32mi-p-ma_fetch carries some that a hart without C must never reach (its misaligned
+  // jumps trap first). Run such a file; a compressed instruction that does execute is an
+  // illegal instruction, as on any hart without C.
+  if (image.rvc) {
+    (opts.warn ?? defaultWarn)(
+      `${image.name}: marked as containing compressed (RVC) instructions; morphsim implements RV32IM without C, so executing one raises illegal instruction (build with -march=rv32im to be sure)`);
+  }
   const input = new InputQueue(opts.stdin);
   switch (platform) {
     case 'machine': return loadMachine(image, opts, input);
@@ -147,7 +156,7 @@ function loadUser(image: ElfImage, opts: LoadOptions, input: InputQueue): Loaded
   const env = new UserPlatform({
     memory, clock: opts.clock, layout, clockMHz: p.clockMHz, mtimeDivider: p.mtimeDivider,
     stdout: opts.stdout, stderr: opts.stderr, stdin: input,
-    warn: opts.warn ?? ((m) => process.stderr.write(`morphsim: ${m}\n`)),
+    warn: opts.warn ?? defaultWarn,
   });
   return { env, entry: image.entry, initialRegs: { sp, a0: 0, a1: 0 } };
 }

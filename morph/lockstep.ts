@@ -51,6 +51,7 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
     args: main.opts.args,
     platform: main.program.env.name,
     lockstepReference: true,
+    warn: () => {}, // the main machine has already said it
   });
   const written = new Set<number>();
   logWrites(main.program.env.memory, written);
