@@ -7,10 +7,10 @@
  * and sees exit codes as a shell does.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.ts';
+import { golden, WORKLOADS } from './workloads.ts';
 
 /** The repository root (this file is test/helpers/run-cli.ts). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,18 +86,10 @@ export interface Workload {
   readonly expectedCode: number;
 }
 
-/** Every workload of workloads/manifest.json with its golden files. */
+/** Every workload of workloads/manifest.json with its golden files (one manifest reader: helpers/workloads.ts). */
 export function loadWorkloads(): Workload[] {
-  const manifest = JSON.parse(readFileSync(repoPath('workloads/manifest.json'), 'utf8')) as {
-    workloads: { name: string; platform: 'user' | 'machine'; args: string[]; expectedExitCode: number }[];
-  };
-  return manifest.workloads.map((w) => ({
-    name: w.name,
-    platform: w.platform,
-    args: w.args,
-    expectedExitCode: w.expectedExitCode,
-    elf: repoPath(`workloads/bin/${w.name}.elf`),
-    expectedOut: readFileSync(repoPath(`workloads/expected/${w.name}.out`), 'utf8'),
-    expectedCode: Number(readFileSync(repoPath(`workloads/expected/${w.name}.code`), 'utf8').trim()),
-  }));
+  return WORKLOADS.map((w) => {
+    const g = golden(w.name);
+    return { ...w, args: [...w.args], elf: repoPath(`workloads/bin/${w.name}.elf`), expectedOut: g.out, expectedCode: g.code };
+  });
 }
