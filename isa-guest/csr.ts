@@ -1,7 +1,7 @@
 /**
  * Control and status registers: the one list of CSR numbers and names (the disassembler
  * prints from it), and their behaviour for an RV32IM hart with M and U modes and no
- * S-mode, virtual memory, PMP or hardware performance counters (privileged spec,
+ * S-mode, virtual memory or hardware performance counters, and with 16 PMP entries (pmp.ts) (privileged spec,
  * "Machine-Level ISA"; unprivileged spec, "Zicsr" and "Zicntr").
  *
  * Access rules, checked in this order: a CSR that is not implemented, a CSR above the
@@ -9,7 +9,7 @@
  * illegal instruction. Fields are WARL: writes keep only legal values.
  */
 import type { GuestEnv } from './env.ts';
-import { PRIV_M, PRIV_U, type Hart } from './hart.ts';
+import { PRIV_M, PRIV_U, type Hart, type Priv } from './hart.ts';
 import { Cause, GuestTrap, Irq } from './trap.ts';
 
 /** CSR numbers by name. Entries marked unimplemented below are here for disassembly. */
@@ -28,7 +28,12 @@ export const CSR = {
   mscratch: 0x340, mepc: 0x341, mcause: 0x342, mtval: 0x343, mip: 0x344,
   mnscratch: 0x740, mnepc: 0x741, mncause: 0x742, mnstatus: 0x744,
   // Memory protection
-  pmpcfg0: 0x3a0, pmpaddr0: 0x3b0, menvcfg: 0x30a, mseccfg: 0x747,
+  pmpcfg0: 0x3a0, pmpcfg1: 0x3a1, pmpcfg2: 0x3a2, pmpcfg3: 0x3a3,
+  pmpaddr0: 0x3b0, pmpaddr1: 0x3b1, pmpaddr2: 0x3b2, pmpaddr3: 0x3b3,
+  pmpaddr4: 0x3b4, pmpaddr5: 0x3b5, pmpaddr6: 0x3b6, pmpaddr7: 0x3b7,
+  pmpaddr8: 0x3b8, pmpaddr9: 0x3b9, pmpaddr10: 0x3ba, pmpaddr11: 0x3bb,
+  pmpaddr12: 0x3bc, pmpaddr13: 0x3bd, pmpaddr14: 0x3be, pmpaddr15: 0x3bf,
+  menvcfg: 0x30a, mseccfg: 0x747,
   // Machine counters
   mcycle: 0xb00, minstret: 0xb02, mcycleh: 0xb80, minstreth: 0xb82,
   // Debug triggers
@@ -47,7 +52,7 @@ export const MSTATUS_MIE = 1 << 3;
 export const MSTATUS_MPIE = 1 << 7;
 export const MSTATUS_MPP_SHIFT = 11;
 export const MSTATUS_MPP = 3 << MSTATUS_MPP_SHIFT;
-/** Kept because U-mode exists; with no address translation or PMP it changes nothing else. */
+/** Modify PRiVilege: M-mode loads and stores are checked by PMP as if at privilege MPP. */
 export const MSTATUS_MPRV = 1 << 17;
 /** Timeout Wait: wfi in U-mode raises illegal instruction. */
 export const MSTATUS_TW = 1 << 21;
@@ -67,7 +72,7 @@ const MCOUNTEREN_WRITABLE = 0b111;
 
 /** Legal value of a privilege written to mstatus.MPP: M or U; anything else becomes U, as in
  * Spike for a hart without S-mode. */
-const legalMpp = (p: number): number => (p === PRIV_M ? PRIV_M : PRIV_U);
+const legalMpp = (p: number): Priv => (p === PRIV_M ? PRIV_M : PRIV_U);
 
 const TWO32 = 0x1_0000_0000n;
 const lo32 = (v: bigint): number => Number(v & 0xffffffffn) | 0;
@@ -97,7 +102,11 @@ interface CsrImpl {
 const zero: CsrImpl = { read: () => 0, write: () => {} };
 const constant = (value: number): CsrImpl => ({ read: () => value });
 
-/** Why not implemented: no S-mode (so no delegation), no paging, no PMP, no NMI, no
+/** pmpcfg`n` and pmpaddr`i`, stored in the hart's Pmp (which applies the WARL and lock rules). */
+const pmpcfg = (n: number): CsrImpl => ({ read: (h) => h.pmp.readCfg(n), write: (h, _env, v) => h.pmp.writeCfg(n, v) });
+const pmpaddr = (i: number): CsrImpl => ({ read: (h) => h.pmp.readAddr(i), write: (h, _env, v) => h.pmp.writeAddr(i, v) });
+
+/** Why not implemented: no S-mode (so no delegation), no paging, no Smepmp, no NMI, no
  * performance-counter inhibit. Accesses raise illegal instruction, which the riscv-tests
  * `p` environment expects of them (it guards each such write with a trap). */
 const UNIMPLEMENTED = 'unimplemented';
@@ -149,7 +158,12 @@ const IMPL: Record<CsrName, CsrImpl | typeof UNIMPLEMENTED> = {
   mip: { read: (_h, env) => env.pendingInterrupts() & MIP_MACHINE, write: () => {} },
   mnscratch: UNIMPLEMENTED, mnepc: UNIMPLEMENTED, mncause: UNIMPLEMENTED, mnstatus: UNIMPLEMENTED,
 
-  pmpcfg0: UNIMPLEMENTED, pmpaddr0: UNIMPLEMENTED, menvcfg: UNIMPLEMENTED, mseccfg: UNIMPLEMENTED,
+  pmpcfg0: pmpcfg(0), pmpcfg1: pmpcfg(1), pmpcfg2: pmpcfg(2), pmpcfg3: pmpcfg(3),
+  pmpaddr0: pmpaddr(0), pmpaddr1: pmpaddr(1), pmpaddr2: pmpaddr(2), pmpaddr3: pmpaddr(3),
+  pmpaddr4: pmpaddr(4), pmpaddr5: pmpaddr(5), pmpaddr6: pmpaddr(6), pmpaddr7: pmpaddr(7),
+  pmpaddr8: pmpaddr(8), pmpaddr9: pmpaddr(9), pmpaddr10: pmpaddr(10), pmpaddr11: pmpaddr(11),
+  pmpaddr12: pmpaddr(12), pmpaddr13: pmpaddr(13), pmpaddr14: pmpaddr(14), pmpaddr15: pmpaddr(15),
+  menvcfg: UNIMPLEMENTED, mseccfg: UNIMPLEMENTED,
 
   mcycle: { read: (h, env) => lo32(mcycle(h, env)), write: (h, env, v) => setMcycle(h, env, withLo(mcycle(h, env), v)) },
   mcycleh: { read: (h, env) => hi32(mcycle(h, env)), write: (h, env, v) => setMcycle(h, env, withHi(mcycle(h, env), v)) },
@@ -205,6 +219,20 @@ export function csrAccess(
  * state dumps, commit logs and lockstep comparison, not for guest instructions. */
 export function readCsr(h: Hart, env: GuestEnv, addr: number): number | undefined {
   return BY_ADDR.get(addr)?.read(h, env);
+}
+
+/** Privilege at which loads and stores are checked: MPP when M-mode sets mstatus.MPRV. */
+export function dataPriv(h: Hart): Priv {
+  return h.priv === PRIV_M && (h.mstatus & MSTATUS_MPRV) !== 0 ? legalMpp((h.mstatus >>> MSTATUS_MPP_SHIFT) & 3) : h.priv;
+}
+
+/** True when PMP can deny nothing the hart may do now: fetches at its privilege, loads and
+ * stores at dataPriv(). Code that does not check PMP (translations, the unchecked
+ * interpreter) may run only while this holds. It changes only through a CSR write, a trap
+ * or mret. */
+export function pmpTransparent(h: Hart): boolean {
+  const pmp = h.pmp;
+  return pmp.transparent(h.priv) && (h.priv !== PRIV_M || (h.mstatus & MSTATUS_MPRV) === 0 || pmp.transparent(dataPriv(h)));
 }
 
 /** Can interrupts reach this hart now, given its privilege and mstatus.MIE? (In U-mode

@@ -1,10 +1,11 @@
 /**
  * One RV32 hardware thread's architectural state: the integer registers, pc, privilege
- * mode, the retired-instruction count and the machine-mode CSR fields. Behaviour (CSR
+ * mode, the retired-instruction count and the machine-mode CSR fields (PMP included). Behaviour (CSR
  * access rules, trap entry, mret) lives in csr.ts and interp.ts; this is the state they
  * share with the translator, which keeps x[] inside its own host register file.
  */
 import { invariant } from '../core/assert.ts';
+import { Pmp } from './pmp.ts';
 
 /** Privilege modes implemented: U (0) and M (3); no S-mode. */
 export type Priv = 0 | 3;
@@ -38,6 +39,8 @@ export class Hart {
    * write sets the offset (the simulator's own counts never move backwards). */
   minstretOffset = 0n;
   mcycleOffset = 0n;
+  /** Physical memory protection: pmpcfg0..3 and pmpaddr0..15. Reset: every entry OFF. */
+  readonly pmp = new Pmp();
 
   constructor(
     /** Register storage to live in, e.g. a view into the host's register file. */

@@ -14,16 +14,22 @@
  * Exceptions are thrown as GuestTrap and delivered here. Between instructions the loop
  * only compares the clock with `checkAt`; exits, interrupts and decode-cache flushes are
  * looked at when it is reached, and anything that may change them sets it to 0.
+ *
+ * PMP: while it can deny nothing at the current privilege (the normal case; see
+ * pmpTransparent) closures and the loop do no PMP work at all. Otherwise a second set of
+ * decoded pages is used whose loads and stores check PMP, and the loop checks each fetch.
+ * Only a CSR write, a trap or mret can switch between the two, and each of those makes the
+ * loop look between instructions, where the choice is made again.
  */
 import { assertNever } from '../core/assert.ts';
 import { ALU, BRANCH, type AluOp, type BranchCond } from './alu.ts';
 import {
-  csrAccess, enterTrap, interruptsEnabled, MSTATUS_TW, pendingInterrupt, returnFromTrap,
+  csrAccess, dataPriv, enterTrap, interruptsEnabled, MSTATUS_TW, pendingInterrupt, pmpTransparent, returnFromTrap,
 } from './csr.ts';
 import { decode, type Decoded } from './decode.ts';
 import { hex32 } from './disasm.ts';
 import type { GuestEnv } from './env.ts';
-import { PRIV_M, PRIV_U, type Hart } from './hart.ts';
+import { PRIV_M, PRIV_U, type Hart, type Priv } from './hart.ts';
 import { semEndsBlock, writesRd } from './isa.ts';
 import { PAGE_BITS, PAGE_SIZE, WATCH_STORE } from './memory.ts';
 import { Cause, GuestTrap, interruptCause } from './trap.ts';
@@ -136,7 +142,14 @@ export class Interpreter {
   /** Called after each interrupt is taken (hart state is then at the handler). */
   onInterrupt: (() => void) | undefined = undefined;
 
-  private readonly pages = new Map<number, CodePage>();
+  /** Decoded pages of the mode in use: `plainPages` or, while PMP may deny, `checkedPages`. */
+  private pages: Map<number, CodePage>;
+  private readonly plainPages = new Map<number, CodePage>();
+  private readonly checkedPages = new Map<number, CodePage>();
+  /** PMP may deny an access now: check fetches, and use checkedPages. */
+  private pmpChecked = false;
+  /** Privilege loads and stores are checked at while pmpChecked (MPRV applied). */
+  private pmpDataPriv: Priv = PRIV_M;
   /** Where writes to x0 go. */
   private readonly sink = new Int32Array(32);
   /** Run the between-instructions check once clock.cycles reaches this; 0 = before the
@@ -155,10 +168,15 @@ export class Interpreter {
     this.cpi = opts.cyclesPerInsn;
     this.log = opts.commitLog;
     this.autoInterrupts = (opts.interrupts ?? 'auto') === 'auto';
+    this.pages = this.plainPages;
     // A store into a decoded page drops the closure of the word it wrote.
     env.memory.addCodeWriteListener((addr) => {
-      const p = this.pages.get(addr >>> PAGE_BITS);
-      if (p) p.fns[(addr & PAGE_OFFSET_MASK) >>> 2] = undefined;
+      const no = addr >>> PAGE_BITS;
+      const i = (addr & PAGE_OFFSET_MASK) >>> 2;
+      const p = this.plainPages.get(no);
+      if (p) p.fns[i] = undefined;
+      const q = this.checkedPages.get(no);
+      if (q) q.fns[i] = undefined;
     });
   }
 
@@ -166,7 +184,8 @@ export class Interpreter {
    * this is for whoever changes memory behind the page watches (memory.unwatchAll(), a
    * remapped page). */
   flushDecodeCache(): void {
-    this.pages.clear();
+    this.plainPages.clear();
+    this.checkedPages.clear();
     this.checkAt = 0; // a running loop holds the current page's closures: make it look again
   }
 
@@ -174,6 +193,7 @@ export class Interpreter {
    * taken, so a trap loop cannot hang) are done. */
   run(maxInsns: number): StopReason {
     if (this.log) return this.runStepwise(maxInsns);
+    this.choosePmpMode();
     const h = this.hart;
     const clock = this.env.clock;
     const cpi = this.cpi;
@@ -200,7 +220,13 @@ export class Interpreter {
           if (pc >>> PAGE_BITS !== pageNo) {
             if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
             fns = this.pageAt(pc).fns;
-            pageNo = pc >>> PAGE_BITS;
+            // While PMP may deny, every fetch comes this way to be checked.
+            if (this.pmpChecked) {
+              this.checkFetch(pc);
+              pageNo = -1;
+            } else {
+              pageNo = pc >>> PAGE_BITS;
+            }
           }
           const i = (pc & PAGE_OFFSET_MASK) >>> 2;
           const f = fns[i] ?? this.compileAt(pc);
@@ -221,6 +247,7 @@ export class Interpreter {
   /** Retire one instruction, or take one pending interrupt or exception. Returns 'limit'
    * after an ordinary instruction, 'block-end' after one that ends a block. */
   step(): StopReason {
+    this.choosePmpMode();
     if (this.env.clock.cycles >= this.checkAt) {
       const r = this.between();
       if (r === EXITED) return 'exit';
@@ -234,6 +261,7 @@ export class Interpreter {
    * `lastCount` tells how many retired. Stops early on a trap taken or an exit. */
   runBlock(limit: number): StopReason {
     let n = 0;
+    this.choosePmpMode();
     try {
       while (n < limit) {
         if (this.env.clock.cycles >= this.checkAt) {
@@ -285,6 +313,7 @@ export class Interpreter {
     const priv = h.priv;
     try {
       if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
+      if (this.pmpChecked) this.checkFetch(pc);
       const page = this.pageAt(pc);
       const i = (pc & PAGE_OFFSET_MASK) >>> 2;
       const f = page.fns[i] ?? this.compileAt(pc);
@@ -311,6 +340,7 @@ export class Interpreter {
   private between(): number {
     const h = this.hart;
     const env = this.env;
+    this.choosePmpMode();
     if (env.exitCode !== undefined) return EXITED;
     if (this.wfiStalled) {
       this.wfiStalled = false;
@@ -321,11 +351,27 @@ export class Interpreter {
       return GO;
     }
     let r = GO;
-    if (this.takeInterruptIfPending()) r = TOOK_INTERRUPT;
+    if (this.takeInterruptIfPending()) {
+      r = TOOK_INTERRUPT;
+      this.choosePmpMode(); // now in M-mode
+    }
     // While interrupts are globally disabled or mie is 0 nothing can be taken until a CSR
     // write, mret or trap changes that, and each of those resets checkAt.
     this.checkAt = interruptsEnabled(h) && h.mie !== 0 ? env.nextEventCycle() : Infinity;
     return r;
+  }
+
+  /** Checked or plain execution, for the hart's privilege, mstatus and PMP as they are now. */
+  private choosePmpMode(): void {
+    const checked = !pmpTransparent(this.hart);
+    this.pmpChecked = checked;
+    this.pages = checked ? this.checkedPages : this.plainPages;
+    this.pmpDataPriv = dataPriv(this.hart);
+  }
+
+  private checkFetch(pc: number): void {
+    const h = this.hart;
+    if (!h.pmp.check(pc, 4, 'x', h.priv)) throw new GuestTrap(Cause.instructionAccessFault, pc >>> 0);
   }
 
   private takeTrap(e: GuestTrap): void {
@@ -354,10 +400,30 @@ export class Interpreter {
     const page = this.pageAt(pc);
     const i = (pc & PAGE_OFFSET_MASK) >>> 2;
     const d = decode(raw);
-    const f = this.compile(d, raw >>> 0, pc >>> 0);
+    const f = this.pmpChecked ? this.compileChecked(d, raw >>> 0, pc >>> 0) : this.compile(d, raw >>> 0, pc >>> 0);
     page.fns[i] = f;
     page.ends[i] = d && semEndsBlock(d.spec.sem) ? 1 : 0;
     return f;
+  }
+
+  /** compile(), with a PMP check in front of each load and store: an access PMP denies raises
+   * an access fault (mtval = the address) unless it is misaligned, which the plain closure
+   * then raises first, as the spec's exception priority asks. */
+  private compileChecked(d: Decoded | undefined, raw: number, pc: number): Exec {
+    const f = this.compile(d, raw, pc);
+    if (!d || (d.spec.sem.kind !== 'load' && d.spec.sem.kind !== 'store')) return f;
+    const self = this;
+    const h = this.hart;
+    const x = h.x;
+    const { rs1, imm } = d;
+    const size = d.spec.sem.size;
+    const kind = d.spec.sem.kind === 'load' ? 'r' : 'w';
+    const cause = kind === 'r' ? Cause.loadAccessFault : Cause.storeAccessFault;
+    return () => {
+      const a = (x[rs1]! + imm) | 0;
+      if ((a & (size - 1)) === 0 && !h.pmp.check(a, size, kind, self.pmpDataPriv)) throw new GuestTrap(cause, a >>> 0);
+      return f();
+    };
   }
 
   /** The closure for the instruction `d` (undefined: illegal) at `pc`. */

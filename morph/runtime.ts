@@ -18,7 +18,7 @@
  * invalidate; it is interpreted like any other system instruction.
  */
 import type { Config } from '../core/params.ts';
-import { interruptsEnabled, pendingInterrupt } from '../isa-guest/csr.ts';
+import { interruptsEnabled, pendingInterrupt, pmpTransparent } from '../isa-guest/csr.ts';
 import type { GuestEnv } from '../isa-guest/env.ts';
 import type { Hart } from '../isa-guest/hart.ts';
 import type { Interpreter } from '../isa-guest/interp.ts';
@@ -108,6 +108,15 @@ export class Runtime {
     this.maxInstret = maxInstret;
     this.syncClock();
     if (this.deliverInterrupt()) { this.chainTo = null; this.pendingLink = null; this.onStep?.({ translation: undefined }); return; }
+    // Translations do not check PMP: while it may deny an access, interpret. (Only
+    // interpreted instructions can change that: CSR writes, traps, mret.)
+    if (!pmpTransparent(hart)) {
+      this.chainTo = null;
+      this.pendingLink = null;
+      this.interpretBlock(this.tier.maxRegionInsns);
+      this.onStep?.({ translation: undefined });
+      return;
+    }
 
     let code = this.chainTo;
     this.chainTo = null;

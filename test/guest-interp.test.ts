@@ -8,12 +8,15 @@ import type { GuestEnv, GuestRegs } from '../isa-guest/env.ts';
 import { Hart } from '../isa-guest/hart.ts';
 import { Interpreter, type InterpOptions } from '../isa-guest/interp.ts';
 import { Memory } from '../isa-guest/memory.ts';
+import { PMP_A, PMP_R, PMP_W, PMP_X } from '../isa-guest/pmp.ts';
 import { Cause, interruptCause, Irq } from '../isa-guest/trap.ts';
 
 const BASE = 0x80000000;
 const DATA = 0x80010000;
 /** Where traps go in these tests (unless a test sets mtvec itself). */
 const TRAP = 0x80008000;
+/** pmpcfg entry: NAPOT (A = 3), R, W, X. */
+const PMP_NAPOT_RWX = PMP_A | PMP_R | PMP_W | PMP_X;
 
 /** A minimal platform: RAM, an optional syscall handler, and interrupt lines a test drives. */
 class TestEnv implements GuestEnv {
@@ -54,6 +57,9 @@ function setup(program: string | number[], opts: Partial<InterpOptions> = {}): S
   const hart = new Hart();
   hart.pc = BASE;
   hart.mtvec = TRAP;
+  // Open PMP entry 0 over all memory, as reset firmware does, so U-mode code may run.
+  hart.pmp.writeAddr(0, -1);
+  hart.pmp.writeCfg(0, PMP_NAPOT_RWX);
   const interp = new Interpreter(hart, env, { cyclesPerInsn: 1, ...opts });
   return { env, hart, interp, end };
 }
@@ -441,7 +447,7 @@ describe('CSRs', () => {
   });
 
   it('unimplemented CSRs raise illegal instruction', () => {
-    for (const insn of ['csrrwi zero, satp, 0', 'csrrw zero, pmpaddr0, t0', 'csrrwi zero, medeleg, 0', 'csrrs a0, 0x7c0, zero']) {
+    for (const insn of ['csrrwi zero, satp, 0', 'csrrw zero, mseccfg, t0', 'csrrwi zero, medeleg, 0', 'csrrs a0, 0x7c0, zero']) {
       const s = setup(insn);
       runTo(s);
       expect(s.hart.mcause, insn).toBe(Cause.illegalInstruction);
