@@ -169,7 +169,7 @@ describe('run: the guest output and exit code', () => {
     expect(r.code).toBe(0);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^morphsim: interp on machine: 1601 insns, \d+ cycles, IPC [\d.]+, [\d.]+ MIPS/);
+    expect(lines[0]).toMatch(/^morphsim: interp on machine: 1604 insns, \d+ cycles, IPC [\d.]+, [\d.]+ MIPS/);
     expect(lines[1]).toMatch(/^morphsim: cycles: interpret 100\.0%$/);
   });
 });
@@ -374,7 +374,7 @@ describe('end to end: bin/morphsim.mjs as a shell runs it', () => {
   it('runs a workload: guest output on stdout, summary on stderr, exit 0', () => {
     const r = spawnCli(['run', MHELLO]);
     expect(r.stdout).toBe(golden('mhello').expectedOut);
-    expect(r.stderr).toMatch(/^morphsim: optimize on machine: 1601 insns/);
+    expect(r.stderr).toMatch(/^morphsim: optimize on machine: 1604 insns/);
     expect(r.code).toBe(0);
   });
 
