@@ -18,7 +18,7 @@
 import { ExitCode, MorphsimError } from '../core/errors.ts';
 import { CSR, readCsr } from '../isa-guest/csr.ts';
 import { decode } from '../isa-guest/decode.ts';
-import { disasm, REG_NAMES } from '../isa-guest/disasm.ts';
+import { disasm, hex32, REG_NAMES } from '../isa-guest/disasm.ts';
 import type { Memory } from '../isa-guest/memory.ts';
 import { printHostCode } from '../isa-host-vliw/printer.ts';
 import { GuestMachine } from './machine.ts';
@@ -96,7 +96,7 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
   function compare(info: StepInfo): void {
     const a = main.hart;
     const b = ref.hart;
-    const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+    const hex = hex32;
     if (a.instret !== b.instret) fail(info, `instret: translated ${a.instret}, reference ${b.instret}`);
     if ((a.pc >>> 0) !== (b.pc >>> 0)) fail(info, `pc: translated ${hex(a.pc)}, reference ${hex(b.pc)}`);
     if (a.priv !== b.priv) fail(info, `privilege: translated ${a.priv}, reference ${b.priv}`);

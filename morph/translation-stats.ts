@@ -1,10 +1,11 @@
 /** Per-translation statistics (`--stats-json`): where the translated code came from and what it did. */
+import { hex32 } from '../isa-guest/disasm.ts';
 import type { ElfImage } from '../isa-guest/elf.ts';
 import { ROLLBACK_CAUSES } from './profiler/profile.ts';
 import type { Runtime } from './runtime.ts';
 
 export function translationStats(rt: Runtime, image: ElfImage) {
-  const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+  const hex = hex32;
   return {
     schema: 'morphsim.translations/1',
     translations: rt.tcache.history.map((t) => {
