@@ -64,6 +64,12 @@ export class Runtime {
   };
   /** Called after every dispatcher step (lockstep verification hooks in here). */
   onStep: ((info: StepInfo) => void) | undefined;
+  /** Called at every chained transfer inside a run, with the instret and pc the guest has
+   * reached there (the hart's own fields are updated only when the run ends). */
+  onChain: ((info: StepInfo, instret: number, pc: number) => void) | undefined;
+  private readonly chainHook = (from: HostCode, retired: number, target: number): void => {
+    this.onChain?.({ translation: this.byTag.get(from.tag) }, this.hart.instret + retired, target);
+  };
   /** Called whenever the interpreter is about to run guest code (the lockstep reference
    * aligns its clock there, so device reads and clock_gettime agree). */
   onInterpret: (() => void) | undefined;
@@ -148,7 +154,10 @@ export class Runtime {
     // one: near the instruction limit, run just this one (its size was checked above).
     const room = maxInstret - hart.instret;
     const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
-    const res = this.executor.execute(code, { interruptAtCycle: this.interruptDeadline(), maxChain, writesOwnCode: this.writesOwnCode });
+    const res = this.executor.execute(code, {
+      interruptAtCycle: this.interruptDeadline(), maxChain, writesOwnCode: this.writesOwnCode,
+      onChain: this.onChain ? this.chainHook : undefined,
+    });
     this.syncClock();
     const last = this.finish(res);
     this.onStep?.({ translation: last });

@@ -47,6 +47,10 @@ export interface ExecLimits {
   /** Would a store to [addr, addr+size) modify `code`'s own guest instructions? Asked only for
    * stores to pages holding translated code; a yes rolls back with cause 'smc'. */
   readonly writesOwnCode?: (code: HostCode, addr: number, size: number) => boolean;
+  /** Called at each chained transfer, after the exit's commit: the translation left, guest
+   * instructions retired by the run so far, and the guest pc of the next translation.
+   * (Verification hooks in here to compare state at every commit; it costs no cycles.) */
+  readonly onChain?: (from: HostCode, retired: number, target: number) => void;
 }
 
 export type ExecResult =
@@ -348,6 +352,7 @@ export class ReferenceExecutor implements Executor {
             this.snap.set(acct.by);
             code.cycles += now - entered;
             if (chain && translations < limits.maxChain) {
+              limits.onChain?.(code, retired, exitTarget);
               translations++;
               code = link;
               break;
