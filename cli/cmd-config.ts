@@ -38,6 +38,7 @@ export function configCommand(opts: { json?: boolean; config?: string; set?: str
     const val = v === spec.default ? String(v) : `${String(v)} (default ${String(spec.default)})`;
     out.push(`  ${name.padEnd(w)}  ${val} ${spec.unit}`.trimEnd());
     out.push(`  ${''.padEnd(w)}  ${rangeOf(spec)} — ${spec.doc}`);
+    if (spec.rationale) out.push(`  ${''.padEnd(w)}  default: ${spec.rationale}`);
   }
   process.stdout.write(out.join('\n') + '\n');
 }
