@@ -57,6 +57,8 @@ export class Runtime {
   /** A chained transfer already paid for by the executor (run it without a lookup). */
   private chainTo: HostCode | null = null;
   private readonly byTag = new Map<number, Translation>();
+  /** Guest pc of the previous dispatcher lookup (profiled control-flow edges), -1 at start. */
+  private lastDispatchPc = -1;
   readonly c = {
     instret: 0, interpretedInsns: 0, translatedInsns: 0, blocksInterpreted: 0, translationsMade: 0,
     translationsExecuted: 0, chainsMade: 0, dispatches: 0, invalidations: 0,
@@ -135,6 +137,8 @@ export class Runtime {
       this.c.dispatches++;
       this.account.add(Cyc.dispatch, this.cms.dispatchCost);
       const pc = hart.pc >>> 0;
+      if (this.lastDispatchPc >= 0) this.profile.countEdge(this.lastDispatchPc, pc);
+      this.lastDispatchPc = pc;
       t = this.tcache.lookup(pc);
       if (!t && this.profile.countBlock(pc) >= this.tier.threshold && !this.untranslatable.has(pc)) t = this.translate(pc);
       if (t) {
@@ -180,6 +184,7 @@ export class Runtime {
         this.interpretBlock(1);
         return t;
       }
+      if (t && res.exitAtom.op === 'exit.if') this.profile.countSideExit(t.entryPc, res.target >>> 0);
       this.pendingLink = res.exitAtom.op === 'exit.ind' ? null : res.exitAtom;
       this.chainTo = res.chainTo;
       return t;

@@ -8,6 +8,8 @@ export function translationStats(rt: Runtime, image: ElfImage) {
   const hex = hex32;
   return {
     schema: 'morphsim.translations/1',
+    hotBlocks: rt.profile.hottestBlocks(20).map((b) => ({ pc: hex(b.pc), symbol: image.symbolize(b.pc) ?? null, interpreted: b.count })),
+    dispatchEdges: rt.profile.edgeCounts.size,
     translations: rt.tcache.history.map((t) => {
       const rb = rt.profile.rollbacks.get(t.entryPc);
       return {
@@ -25,6 +27,7 @@ export function translationStats(rt: Runtime, image: ElfImage) {
         cycles: t.code.cycles,
         rollbacks: t.rollbacks,
         rollbacksByCause: rb ? Object.fromEntries(ROLLBACK_CAUSES.map((c) => [c, rb[c]])) : {},
+        sideExitsTaken: rt.profile.sideExitsOf(t.entryPc),
         live: t.valid,
       };
     }),

@@ -12,7 +12,7 @@ export const ROLLBACK_CAUSES: readonly RollbackCause[] = FAULT_CAUSES;
 export class Profile {
   /** Interpreted executions of the block starting at each guest pc. */
   readonly blockCounts = new Map<number, number>();
-  /** Edges between blocks seen by the interpreter: key = from * 2^32 + to. */
+  /** Control-flow edges between successive dispatcher lookups: key = from * 2^32 + to. */
   readonly edgeCounts = new Map<number, number>();
   /** Rollbacks per translation entry pc and cause. */
   readonly rollbacks = new Map<number, Record<RollbackCause, number>>();
@@ -42,6 +42,14 @@ export class Profile {
   countSideExit(entryPc: number, target: number): void {
     const k = entryPc * 0x100000000 + target;
     this.sideExits.set(k, (this.sideExits.get(k) ?? 0) + 1);
+  }
+
+  /** Taken side exits of the translation entered at `entryPc`, all targets together. */
+  sideExitsOf(entryPc: number): number {
+    let n = 0;
+    const lo = entryPc * 0x100000000;
+    for (const [k, c] of this.sideExits) if (k >= lo && k < lo + 0x100000000) n += c;
+    return n;
   }
 
   /** Hottest blocks first (ties by pc, so the order is deterministic). */
