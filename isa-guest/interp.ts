@@ -22,7 +22,7 @@
  * loop look between instructions, where the choice is made again.
  */
 import { assertNever } from '../core/assert.ts';
-import { ALU, BRANCH, type AluOp, type BranchCond } from './alu.ts';
+import { ALU, BRANCH, type AluOp, type BranchCond } from '../core/alu.ts';
 import {
   csrAccess, dataPriv, enterTrap, interruptsEnabled, MSTATUS_TW, pendingInterrupt, pmpTransparent, returnFromTrap,
 } from './csr.ts';

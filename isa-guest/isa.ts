@@ -6,7 +6,7 @@
  * nothing else lists instructions.
  */
 import { assertNever } from '../core/assert.ts';
-import type { AluOp, BranchCond } from './alu.ts';
+import type { AluOp, BranchCond } from '../core/alu.ts';
 
 /**
  * What an instruction does, in a small DSL over the named operands of `Decoded`

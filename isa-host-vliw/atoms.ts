@@ -5,10 +5,10 @@
  * derived from this table (STYLE.md points 4 and 5); adding an opcode does not compile
  * until each of them handles its kind.
  *
- * The host ALU is co-designed with the guest: its operations ARE the guest's (isa-guest/alu.ts),
+ * The host ALU is co-designed with the guest: its operations ARE the guest's (core/alu.ts),
  * so a translated `add` cannot differ from an interpreted one.
  */
-import type { AluOp, BranchCond } from '../isa-guest/alu.ts';
+import type { AluOp, BranchCond } from '../core/alu.ts';
 import type { LatencyClass, UnitClass } from './machine.ts';
 
 export type LoadWidth = 'b' | 'bu' | 'h' | 'hu' | 'w';

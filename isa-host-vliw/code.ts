@@ -25,7 +25,7 @@
  * shadow copies and hold guest x0..x31 from r0; the rest are temporaries.
  */
 import { ATOMS, type AtomOp, type LoadWidth, type StoreWidth } from './atoms.ts';
-import type { AluOp, BranchCond } from '../isa-guest/alu.ts';
+import type { AluOp, BranchCond } from '../core/alu.ts';
 
 /** A host register number (r0..). */
 export type HostReg = number;

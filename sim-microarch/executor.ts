@@ -22,7 +22,7 @@
  * Faults are detected before an atom touches memory or the cache.
  */
 import { assertNever } from '../core/assert.ts';
-import { ALU, BRANCH, type AluOp, type BranchCond } from '../isa-guest/alu.ts';
+import { ALU, BRANCH, type AluOp, type BranchCond } from '../core/alu.ts';
 import { PAGE_BITS, WATCH_CODE, type AccessSize } from '../isa-guest/memory.ts';
 import { GuestTrap } from '../isa-guest/trap.ts';
 import { ATOMS, KIND_OPERANDS, type OperandKind } from '../isa-host-vliw/atoms.ts';

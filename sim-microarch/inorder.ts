@@ -41,7 +41,7 @@
 import { assertNever, invariant } from '../core/assert.ts';
 import type { Config } from '../core/params.ts';
 import { counter, defineStats, formula, ratio, StatRegistry } from '../core/stats.ts';
-import type { AluOp } from '../isa-guest/alu.ts';
+import type { AluOp } from '../core/alu.ts';
 import { decode } from '../isa-guest/decode.ts';
 import type { GuestEnv } from '../isa-guest/env.ts';
 import type { Hart } from '../isa-guest/hart.ts';

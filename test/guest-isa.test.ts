@@ -2,7 +2,7 @@
 // decode are inverse over every entry, known words (from the spec's encodings and objdump)
 // decode and print as expected, and the ALU matches hand-computed RISC-V results.
 import { describe, expect, it } from 'vitest';
-import { ALU, ALU_OPS, BRANCH } from '../isa-guest/alu.ts';
+import { ALU, ALU_OPS, BRANCH } from '../core/alu.ts';
 import { CSR } from '../isa-guest/csr.ts';
 import { decode, endsBlock } from '../isa-guest/decode.ts';
 import { disasm, REG_NAMES } from '../isa-guest/disasm.ts';

@@ -1,7 +1,7 @@
 // The host ISA as data: the atom table itself, the text form (printer/parser round trip and
 // parse errors), and the validator rejecting each kind of malformed code.
 import { describe, expect, it } from 'vitest';
-import { ALU_OPS, BRANCH_CONDS } from '../isa-guest/alu.ts';
+import { ALU_OPS, BRANCH_CONDS } from '../core/alu.ts';
 import {
   ATOM_OPS, ATOMS, KIND_OPERANDS, LATENCY_CLASSES, UNIT_CLASSES, atom, hostCode, parseHostCode, parseModule,
   printHostCode, printModule, sameAtom, validate, type Atom, type AtomOp, type HostCode, type MachineDesc, type OperandKind,

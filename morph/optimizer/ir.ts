@@ -8,7 +8,7 @@
  * Every op is declared once below with its doc and effects (STYLE.md point 5); the printer,
  * the verifier, dead-code elimination and the lowering derive from the declarations.
  */
-import type { AluOp, BranchCond } from '../../isa-guest/alu.ts';
+import type { AluOp, BranchCond } from '../../core/alu.ts';
 
 /** A location: guest register 0..31, or temporary 32+k (`t<k>`). */
 export type Loc = number;
@@ -36,7 +36,7 @@ interface IrOpDecl {
 }
 
 export const IR_OPS = {
-  alu: { doc: 'dst ← alu(a, b), RV32IM integer semantics (isa-guest/alu.ts)', effects: [] },
+  alu: { doc: 'dst ← alu(a, b), RV32IM integer semantics (core/alu.ts)', effects: [] },
   alui: { doc: 'dst ← alu(a, imm)', effects: [] },
   li: { doc: 'dst ← imm (32-bit constant)', effects: [] },
   cmp: { doc: 'dst ← cond(a, b) ? 1 : 0', effects: [] },

@@ -1,5 +1,6 @@
 /**
- * The integer ALU of RV32IM and the branch comparators, as plain functions over int32
+ * The integer ALU of RV32IM and the branch comparators (shared by guest and host, so it lives
+ * below both), as plain functions over int32
  * values. This is the one definition of what `add`, `mulh`, `div`, `sltu`, ... compute:
  * the reference interpreter calls it, and the VLIW host's ALU is co-designed to match it
  * (its executors call the same table), so a guest operation lowers to one host operation
