@@ -3,6 +3,12 @@
  * devices. Aligned accesses never cross a page (misaligned ones trap before they get here),
  * so every access is one table lookup and one typed-array index.
  *
+ * The bytes live in one WebAssembly.Memory (shared, so growing it never detaches a view):
+ * the fast executor's compiled translations read and write guest RAM in place. Its linear
+ * layout: a page table (per guest page: the byte offset of the page, 0 when not allocated)
+ * at PAGE_TABLE_OFFSET, the `watched` bits at WATCHED_OFFSET, then pages and other users'
+ * areas (`alloc`) handed out from a bump pointer.
+ *
  * Pages holding code that has been decoded or translated are "watched" (Transmeta's T-bit):
  * a write to such a page calls the code-write listeners, which drop stale decodings and
  * translations (self-modifying code).
@@ -13,6 +19,13 @@ export const PAGE_BITS = 12;
 export const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
 const NUM_PAGES = 1 << (32 - PAGE_BITS);
+const WASM_PAGE = 65536;
+/** Byte offsets, in the linear memory, of the page table (Int32 per guest page) and the watch bits. */
+export const PAGE_TABLE_OFFSET = 0;
+export const WATCHED_OFFSET = NUM_PAGES * 4;
+const FIRST_FREE = WATCHED_OFFSET + NUM_PAGES;
+/** Most the linear memory may grow to (wasm pages of 64 KiB: 4 GiB, the wasm32 limit). */
+const MAX_WASM_PAGES = 65536;
 
 export type AccessSize = 1 | 2 | 4;
 
@@ -47,13 +60,20 @@ export const WATCH_CODE = 1;
 export const WATCH_STORE = 2;
 
 export class Memory {
+  /** The linear memory holding the page table, the watch bits, RAM pages and `alloc` areas. */
+  readonly wasm = new WebAssembly.Memory({ initial: Math.ceil((FIRST_FREE + 16 * PAGE_SIZE) / WASM_PAGE), maximum: MAX_WASM_PAGES, shared: true });
+  /** Per guest page: byte offset of its storage in `wasm`, 0 when not (yet) allocated. */
+  readonly pageTable = new Int32Array(this.wasm.buffer, PAGE_TABLE_OFFSET, NUM_PAGES);
+  private top = FIRST_FREE;
+  /** Storage of unmapped pages, reused (zeroed) by later allocations. */
+  private readonly freePages: number[] = [];
   private readonly pages: (Page | undefined)[] = new Array(NUM_PAGES);
   /** Mapped RAM pages not yet allocated. */
   private readonly lazy = new Uint8Array(NUM_PAGES);
   private readonly devices: Device[] = [];
   /** Per page: non-zero when stores to it must take the slow path: WATCH_CODE when some
    * consumer holds decoded or translated code from it, WATCH_STORE for a store watcher. */
-  readonly watched = new Uint8Array(NUM_PAGES);
+  readonly watched = new Uint8Array(this.wasm.buffer, WATCHED_OFFSET, NUM_PAGES);
   private readonly listeners: CodeWriteListener[] = [];
   private readonly storeWatchers: StoreWatcher[] = [];
 
@@ -72,17 +92,47 @@ export class Memory {
   private lazyPage(idx: number): Page | undefined {
     if (!this.lazy[idx]) return undefined;
     this.lazy[idx] = 0;
-    const buf = new ArrayBuffer(PAGE_SIZE);
-    const p: Page = { u8: new Uint8Array(buf), u16: new Uint16Array(buf), i32: new Int32Array(buf) };
+    const reused = this.freePages.pop();
+    const off = reused ?? this.alloc(PAGE_SIZE, PAGE_SIZE);
+    const buf = this.wasm.buffer;
+    const p: Page = { u8: new Uint8Array(buf, off, PAGE_SIZE), u16: new Uint16Array(buf, off, PAGE_SIZE >> 1), i32: new Int32Array(buf, off, PAGE_SIZE >> 2) };
+    if (reused !== undefined) p.u8.fill(0);
     this.pages[idx] = p;
+    this.pageTable[idx] = off;
     return p;
+  }
+
+  /**
+   * Reserve `bytes` of the linear memory (never freed; `align` a power of two). Offsets are
+   * stable: the memory is shared, so growing it keeps every existing view valid.
+   */
+  alloc(bytes: number, align = 8): number {
+    const off = (this.top + align - 1) & ~(align - 1);
+    const end = off + bytes;
+    const have = this.wasm.buffer.byteLength;
+    if (end > have) {
+      const want = Math.max(Math.ceil(end / WASM_PAGE), Math.min(MAX_WASM_PAGES, 2 * (have / WASM_PAGE)));
+      if (want > MAX_WASM_PAGES) throw new Error('guest memory: the 4 GiB linear memory is full');
+      this.wasm.grow(want - have / WASM_PAGE);
+    }
+    this.top = end;
+    return off;
+  }
+
+  /** Byte offset of RAM page `idx` in the linear memory, allocating it on first touch; 0 when the page is not RAM. */
+  pageOffset(idx: number): number {
+    if (this.pages[idx] === undefined && this.lazyPage(idx) === undefined) return 0;
+    return this.pageTable[idx]!;
   }
 
   /** Remove RAM pages (munmap). Unmapped pages fault on access. */
   unmapRam(base: number, size: number): void {
     for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
-      this.pages[a >>> PAGE_BITS] = undefined;
-      this.lazy[a >>> PAGE_BITS] = 0;
+      const idx = a >>> PAGE_BITS;
+      if (this.pages[idx]) this.freePages.push(this.pageTable[idx]!);
+      this.pages[idx] = undefined;
+      this.pageTable[idx] = 0;
+      this.lazy[idx] = 0;
     }
   }
 
@@ -226,6 +276,12 @@ export class Memory {
     if (!d) throw new GuestTrap(Cause.storeAccessFault, addr >>> 0);
     d.write((addr >>> 0) - d.base, size, v);
   }
+  /** A store to RAM at [addr, addr+size) landed behind Memory's back (compiled code wrote the
+   * linear memory on a watched page): tell the code-write listeners and store watchers. */
+  stored(addr: number, size: AccessSize): void {
+    if (this.watched[(addr >>> 0) >>> PAGE_BITS]) this.codeWritten(addr, size);
+  }
+
   private codeWritten(addr: number, size: AccessSize): void {
     const a = addr >>> 0;
     const bits = this.watched[a >>> PAGE_BITS]!;
