@@ -15,7 +15,8 @@ import { Interpreter } from '../isa-guest/interp.ts';
 import { loadProgram, type LoadedProgram, type PlatformName } from '../isa-guest/program.ts';
 import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { CycleAccount, Cyc, type CycleCategory } from '../sim-microarch/cycles.ts';
-import { ReferenceExecutor } from '../sim-microarch/executor.ts';
+import { ReferenceExecutor, type Executor } from '../sim-microarch/executor.ts';
+import { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
 import { InorderCore } from '../sim-microarch/inorder.ts';
 import { exitParams, machineDescFromConfig, vliwParams } from '../sim-microarch/params.ts';
@@ -62,7 +63,7 @@ export class GuestMachine {
   readonly interp: Interpreter;
   readonly host: HostState;
   readonly hierarchy: MemoryHierarchy;
-  readonly executor: ReferenceExecutor;
+  readonly executor: Executor;
   readonly runtime: Runtime | undefined;
   readonly inorder: InorderCore | undefined;
   readonly mode: 'interp' | 'translate' | 'optimize';
@@ -89,7 +90,10 @@ export class GuestMachine {
     this.hart.x[10] = initialRegs.a0 | 0;
     this.hart.x[11] = initialRegs.a1 | 0;
     this.hierarchy = new MemoryHierarchy(cfg);
-    this.executor = new ReferenceExecutor(this.host, this.hierarchy, this.account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes);
+    // The fast executor needs binaryen loaded (loadFastExecutor); the in-order core and
+    // interpret-only runs never execute host code, so they keep the reference one.
+    const Exec = run.executor === 'fast' && run.core === 'cms' && run.mode !== 'interp' ? WasmExecutor : ReferenceExecutor;
+    this.executor = new Exec(this.host, this.hierarchy, this.account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes);
     const env = this.program.env;
     if (this.core === 'inorder') {
       this.inorder = new InorderCore(this.hart, env, cfg, this.account, { caches: this.hierarchy, commitLog: opts.commitLog });

@@ -35,4 +35,6 @@ export const runParams = defineParams('run', {
   mode: oneOf<'interp' | 'translate' | 'optimize'>('optimize', ['interp', 'translate', 'optimize'],
     'interp: interpret only; translate: tier 0 + tier 1; optimize: the full pipeline'),
   core: oneOf<'cms' | 'inorder'>('cms', ['cms', 'inorder'], 'cms: the co-designed VLIW machine; inorder: the baseline 5-stage scalar RV32 core'),
+  executor: oneOf<'reference' | 'fast'>('reference', ['reference', 'fast'],
+    'how translations run: reference: atom by atom in JS (the specification); fast: compiled to WebAssembly with binaryen, same results and cycles'),
 });

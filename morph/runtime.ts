@@ -89,7 +89,7 @@ export class Runtime {
   ) {
     this.cms = cmsParams.read(cfg);
     this.tier = tierParams.read(cfg);
-    this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes);
+    this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes, (code) => executor.release?.(code));
     env.memory.addCodeWriteListener((addr, size) => this.codeWritten(addr, size));
   }
 

@@ -42,6 +42,8 @@ export class TranslationCache {
     readonly capacity: number,
     readonly base: number,
     readonly moleculeBytes: number,
+    /** Told about every translation dropped (the executor frees what it compiled for it). */
+    private readonly onDrop?: (code: HostCode) => void,
   ) {}
 
   get size(): number { return this.byPc.size; }
@@ -112,5 +114,6 @@ export class TranslationCache {
     for (const e of t.incoming) if (e.link === t.code) e.link = null;
     t.incoming.length = 0;
     t.valid = false;
+    this.onDrop?.(t.code);
   }
 }

@@ -93,6 +93,9 @@ export interface Executor {
   execute(entry: HostCode, limits: ExecLimits): ExecResult;
   /** Statistics so far, keyed "exec.<name>" (counters only; formulas come from the registry). */
   stats(): Record<string, number>;
+  /** The translation cache dropped `code` (it will not be executed again): free what the
+   * executor keeps for it. Exits chained to it have been unlinked already. */
+  release?(code: HostCode): void;
 }
 
 export type ExitCosts = ReturnType<typeof exitParams.read>;

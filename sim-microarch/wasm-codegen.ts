@@ -1,0 +1,415 @@
+/**
+ * Compiling one translation (HostCode) to a wasm function for the fast executor, with the
+ * exact semantics and cycle accounting of the reference executor (executor.ts header).
+ *
+ * The function runs the molecules in order, keeps host registers in wasm locals (memory
+ * holds the committed values of r0..r(numShadowed-1), so a rollback is simply not writing
+ * them back), and models every dynamic event the reference does — I/D-cache accesses through
+ * the runtime module, store buffer, alias table, faults, interrupt deadline. Everything a
+ * path through the translation does statically (molecules, atoms, slots, commit waits,
+ * buffered stores, exit kinds) is counted per exit and per fault site here, in JS, once: at
+ * run time an exit only bumps its own counter (see `StaticVec`).
+ *
+ * Return value: the cid of the next translation when an exit chained inside wasm, -4 when
+ * an exit leaves the decision (chained or to the dispatcher, and its cost) to JS, -2 on a
+ * fault (site, cause and address in the scalar slots).
+ */
+import { assertNever } from '../core/assert.ts';
+import type { AluOp, BranchCond } from '../core/alu.ts';
+import { ATOMS, KIND_OPERANDS, type OperandKind } from '../isa-host-vliw/atoms.ts';
+import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
+import type { MachineDesc } from '../isa-host-vliw/machine.ts';
+import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
+import type { Binaryen } from './wasm-binaryen.ts';
+import { R, RX, S, type Layout } from './wasm-runtime.ts';
+
+/** Counters a path through a translation adds statically, by index. */
+export const VEC = ['molecules', 'atoms', 'issueSlots', 'commitWait', 'commits', 'sbStores', 'sbDrained', 'aliasRecords',
+  'aliasChecks', 'ioAccesses', 'exitFallthrough', 'exitSide', 'exitIndirect'] as const;
+export type VecName = (typeof VEC)[number];
+const V = Object.fromEntries(VEC.map((n, i) => [n, i])) as { readonly [K in VecName]: number };
+export type StaticVec = Float64Array;
+
+export interface ExitInfo {
+  readonly atom: Atom;
+  readonly molecule: number;
+  readonly atomIdx: number;
+  /** Counters from the translation's entry to this exit taken (its commit included). */
+  readonly vec: StaticVec;
+  /** Exit cost of its kind (fallthrough / sideExit / indirect), before the transfer. */
+  readonly kindCost: number;
+  /** Execute cycles from entry to the exit (molecules and commit waits). */
+  readonly exec: number;
+  readonly chainable: boolean;
+}
+
+export interface SiteInfo {
+  readonly molecule: number;
+  /** -1: the interrupt check before the molecule issues. */
+  readonly atomIdx: number;
+  readonly vec: StaticVec;
+  /** Execute cycles from entry to the fault, and of those, since the last commit point. */
+  readonly exec: number;
+  readonly pendingExec: number;
+  /** Guest instructions and pc of the last commit atom before the site (null: none). */
+  readonly commitRetired: number;
+  readonly commitPc: number | null;
+  /** Molecule of the last commit point before the site (-1: the entry). */
+  readonly lastCommitMol: number;
+}
+
+export interface CodegenOut {
+  readonly exits: ExitInfo[];
+  readonly sites: SiteInfo[];
+}
+
+export interface CodegenEnv {
+  readonly b: Binaryen;
+  readonly m: InstanceType<Binaryen['Module']>;
+  readonly L: Layout;
+  readonly desc: MachineDesc;
+  readonly costs: ExitCosts;
+  readonly moleculeBytes: number;
+}
+
+const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
+
+/** Host functions every translation module imports: [name, params, result]. */
+export const TRANSLATION_IMPORTS = [
+  ['ifetch', 1, true], ['dcache', 2, true], ['drain', 0, true], ['pageIn', 1, true],
+  ['fwd', 3, true], ['protect', 2, true], ['aliases', 2, true], ['storeCheck', 3, true],
+  ['ioLoad', 3, true], ['ioStore', 5, false],
+] as const;
+
+/** Add function `name` computing translation `code` (with id `cid`, record at `rec`). */
+export function compileTranslation(env: CodegenEnv, code: HostCode, name: string, cid: number, rec: number): CodegenOut {
+  const { b, m, L, desc, costs } = env;
+  const { i32 } = b;
+  const d = decodeHostCode(code, desc.latency);
+  const S0 = L.s;
+  const c32 = (v: number) => m.i32.const(v | 0);
+  const cf = (v: number) => m.f64.const(v);
+  const ldS = (off: number) => m.i32.load(0, 4, c32(S0 + off));
+  const stS = (off: number, v: number) => m.i32.store(0, 4, c32(S0 + off), v);
+  const addF = (addr: number, v: number) => m.f64.store(0, 8, c32(addr), m.f64.add(m.f64.load(0, 8, c32(addr)), v));
+
+  // ---- locals ----
+  const vars: number[] = [];
+  const local = (t: number): number => { vars.push(t); return vars.length - 1; };
+  const regLocal = new Map<number, number>();
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const mol of code.molecules) {
+    for (const a of mol.atoms) {
+      const ops = KIND_OPERANDS[ATOMS[a.op].kind] as readonly OperandKind[];
+      if (ops.includes('rs1') || ops.includes('mem')) used.add(a.rs1);
+      if (ops.includes('rs2')) used.add(a.rs2);
+      if (ops.includes('rs3')) used.add(a.rs3);
+      if (ops.includes('rd') && a.rd !== 0) { used.add(a.rd); written.add(a.rd); }
+    }
+  }
+  for (const r of [...used].sort((x, y) => x - y)) regLocal.set(r, local(i32));
+  const maxAtoms = d.maxAtoms;
+  const tl = Array.from({ length: maxAtoms }, () => local(i32));
+  const el = Array.from({ length: maxAtoms }, () => local(i32));
+  const lAddr = local(i32), lP = local(i32), lV = local(i32), lT = local(i32), lA = local(i32), lB = local(i32);
+  const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
+  const lSite = local(i32), lCause = local(i32), lFAddr = local(i32);
+  const get = (l: number) => m.local.get(l, i32);
+  const set = (l: number, v: number) => m.local.set(l, v);
+  const reg = (r: number) => get(regLocal.get(r)!);
+
+  const storeRegs = (which: (r: number) => boolean): number[] =>
+    [...written].filter(which).map((r) => m.i32.store(0, 4, c32(L.regs + 4 * r), reg(r)));
+
+  const body: number[] = [];
+  // Entry: executions and the touched list (the executor copies deltas back after the run).
+  body.push(addF(rec + R.exec, cf(1)));
+  body.push(m.if(m.i32.eqz(m.i32.load(0, 4, c32(rec + R.touched))), m.block(null, [
+    m.i32.store(0, 4, c32(rec + R.touched), c32(1)),
+    m.i32.store(0, 4, m.i32.add(ldS(S.touchBase), m.i32.shl(ldS(S.touchN), c32(2))), c32(rec)),
+    stS(S.touchN, m.i32.add(ldS(S.touchN), c32(1))),
+  ])));
+  for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
+  // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
+  body.push(set(lLim, m.i32.trunc_s_sat.f64(m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now))))));
+
+  const exits: ExitInfo[] = [];
+  const sites: SiteInfo[] = [];
+  const vec = new Float64Array(VEC.length);
+  let exec = 0;
+  let execAtCommit = 0;
+  let sbN = 0;
+  let aliasUsed = false;
+  let commitRetired = 0;
+  let commitPc: number | null = null;
+  let lastCommitMol = -1;
+
+  const site = (molecule: number, atomIdx: number, v: StaticVec): number => {
+    sites.push({ molecule, atomIdx, vec: v.slice(), exec, pendingExec: exec - execAtCommit, commitRetired, commitPc, lastCommitMol });
+    return sites.length - 1;
+  };
+  const fault = (siteId: number, cause: number, addr: number): number =>
+    m.block(null, [set(lSite, c32(siteId)), set(lCause, cause), set(lFAddr, addr), m.br('fault')]);
+  const addStall = (s: number, isI: boolean): number => m.block(null, [
+    set(lT, s),
+    set(isI ? lStI : lStD, m.i32.add(get(isI ? lStI : lStD), get(lT))),
+    set(lStAll, m.i32.add(get(lStAll), get(lT))),
+  ]);
+
+  /** The commit sequence: registers, store-buffer drain, alias table, committed cycles. */
+  const commitSeq = (): number[] => {
+    const out: number[] = storeRegs(() => true);
+    vec[V.commits]!++;
+    if (sbN > 0) {
+      vec[V.sbDrained]! += sbN;
+      sbN = 0;
+      out.push(set(lT, m.call('drain', [], i32)), set(lStD, m.i32.add(get(lStD), get(lT))), set(lStAll, m.i32.add(get(lStAll), get(lT))));
+    }
+    if (aliasUsed) { out.push(stS(S.alCount, c32(0))); aliasUsed = false; }
+    if (exec !== execAtCommit) out.push(addF(S0 + S.cycExecute, cf(exec - execAtCommit)));
+    out.push(
+      addF(S0 + S.cycStallI, m.f64.convert_u.i32(get(lStI))),
+      addF(S0 + S.cycStallD, m.f64.convert_u.i32(get(lStD))),
+      set(lStI, c32(0)), set(lStD, c32(0)),
+    );
+    execAtCommit = exec;
+    return out;
+  };
+
+  const memAddr = (a: Atom) => set(lAddr, m.i32.add(reg(a.rs1), c32(a.imm)));
+  const misaligned = (sz: number, mi: number, k: number) =>
+    sz > 1 ? [m.if(m.i32.and(get(lAddr), c32(sz - 1)), fault(site(mi, k, vec), c32(CAUSE.misaligned), get(lAddr)))] : [];
+  /** lP = page offset of lAddr; non-RAM faults with `device` or `access`. */
+  const pageOf = (mi: number, k: number) => {
+    const s = site(mi, k, vec);
+    return [
+      set(lP, m.i32.load(0, 4, m.i32.add(c32(L.pt), m.i32.shl(m.i32.shr_u(get(lAddr), c32(12)), c32(2))))),
+      m.if(m.i32.eqz(get(lP)), m.block(null, [
+        set(lP, m.call('pageIn', [get(lAddr)], i32)),
+        m.if(m.i32.le_s(get(lP), c32(0)), fault(s, m.select(m.i32.eqz(get(lP)), c32(CAUSE.access), c32(CAUSE.device)), get(lAddr))),
+      ])),
+    ];
+  };
+
+  const aluExpr = (op: AluOp, a: number, bExpr: number): number[] => {
+    // Operands go through locals (some ops use them twice).
+    const pre = [set(lA, a), set(lB, bExpr)];
+    const A = get(lA), B = get(lB);
+    const i64 = m.i64;
+    let e: number;
+    switch (op) {
+      case 'add': e = m.i32.add(A, B); break;
+      case 'sub': e = m.i32.sub(A, B); break;
+      case 'sll': e = m.i32.shl(A, B); break;
+      case 'slt': e = m.i32.lt_s(A, B); break;
+      case 'sltu': e = m.i32.lt_u(A, B); break;
+      case 'xor': e = m.i32.xor(A, B); break;
+      case 'srl': e = m.i32.shr_u(A, B); break;
+      case 'sra': e = m.i32.shr_s(A, B); break;
+      case 'or': e = m.i32.or(A, B); break;
+      case 'and': e = m.i32.and(A, B); break;
+      case 'mul': e = m.i32.mul(A, B); break;
+      case 'mulh': e = m.i32.wrap(i64.shr_s(i64.mul(i64.extend_s(A), i64.extend_s(B)), i64.const(32n))); break;
+      case 'mulhsu': e = m.i32.wrap(i64.shr_s(i64.mul(i64.extend_s(A), i64.extend_u(B)), i64.const(32n))); break;
+      case 'mulhu': e = m.i32.wrap(i64.shr_u(i64.mul(i64.extend_u(A), i64.extend_u(B)), i64.const(32n))); break;
+      case 'div': e = m.if(m.i32.eqz(B), c32(-1),
+        m.if(m.i32.and(m.i32.eq(A, c32(-0x80000000)), m.i32.eq(B, c32(-1))), c32(-0x80000000), m.i32.div_s(A, B))); break;
+      case 'divu': e = m.if(m.i32.eqz(B), c32(-1), m.i32.div_u(A, B)); break;
+      // wasm's rem_s gives 0 for INT_MIN % -1, as RISC-V does.
+      case 'rem': e = m.if(m.i32.eqz(B), A, m.i32.rem_s(A, B)); break;
+      case 'remu': e = m.if(m.i32.eqz(B), A, m.i32.rem_u(A, B)); break;
+      default: return assertNever(op, 'alu op');
+    }
+    return [...pre, e];
+  };
+  const cmpExpr = (c: BranchCond, A: number, B: number): number => {
+    switch (c) {
+      case 'eq': return m.i32.eq(A, B);
+      case 'ne': return m.i32.ne(A, B);
+      case 'lt': return m.i32.lt_s(A, B);
+      case 'ge': return m.i32.ge_s(A, B);
+      case 'ltu': return m.i32.lt_u(A, B);
+      case 'geu': return m.i32.ge_u(A, B);
+      default: return assertNever(c, 'branch condition');
+    }
+  };
+  const sext = (sz: number, signed: boolean, v: number) =>
+    !signed ? v : sz === 1 ? m.i32.extend8_s(v) : sz === 2 ? m.i32.extend16_s(v) : v;
+
+  const nMol = code.molecules.length;
+  let ended = false;
+  for (let i = 0; i < nMol && !ended; i++) {
+    const atoms = code.molecules[i]!.atoms;
+    // 1. interrupt check before the molecule issues.
+    const irqSite = site(i, -1, vec);
+    body.push(m.if(m.i32.ge_s(m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, c32(CAUSE.interrupt), c32(0))));
+    // 2. fetch; 3. issue.
+    body.push(addStall(m.call('ifetch', [c32((code.hostAddr + i * env.moleculeBytes) | 0)], i32), true));
+    exec += 1;
+    vec[V.molecules]!++;
+    vec[V.atoms]! += atoms.length;
+    vec[V.issueSlots]! += desc.width;
+    const lands: [number, number][] = [];
+    let hasCommit = false;
+    const exitAtoms: number[] = [];
+    atoms.forEach((a, k) => {
+      const spec = ATOMS[a.op];
+      const t = tl[k]!;
+      switch (spec.kind) {
+        case 'alu':
+        case 'aluImm': {
+          const e = aluExpr(spec.alu!, reg(a.rs1), spec.kind === 'alu' ? reg(a.rs2) : c32(a.imm));
+          body.push(e[0]!, e[1]!, set(t, e[2]!));
+          lands.push([a.rd, t]);
+          break;
+        }
+        case 'li': body.push(set(t, c32(a.imm))); lands.push([a.rd, t]); break;
+        case 'mov': body.push(set(t, reg(a.rs1))); lands.push([a.rd, t]); break;
+        case 'cmp': body.push(set(t, cmpExpr(spec.cond!, reg(a.rs1), reg(a.rs2)))); lands.push([a.rd, t]); break;
+        case 'sel': body.push(set(t, m.select(reg(a.rs1), reg(a.rs2), reg(a.rs3)))); lands.push([a.rd, t]); break;
+        case 'load': {
+          const sz = spec.size!;
+          body.push(memAddr(a), ...misaligned(sz, i, k));
+          if (spec.mode === 'io') {
+            const s = site(i, k, vec);
+            body.push(
+              set(lV, m.call('ioLoad', [get(lAddr), c32(sz), c32(i)], i32)),
+              m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))),
+              addStall(ldS(S.ioStall), false),
+            );
+            vec[V.ioAccesses]!++;
+          } else {
+            body.push(...pageOf(i, k));
+            if (spec.mode === 'protected') {
+              body.push(m.if(m.i32.eqz(m.call('protect', [get(lAddr), c32(sz)], i32)), fault(site(i, k, vec), c32(CAUSE.overflow), get(lAddr))));
+              vec[V.aliasRecords]!++;
+              aliasUsed = true;
+            }
+            body.push(addStall(m.call('dcache', [get(lAddr), c32(0)], i32), false));
+            const ptr = m.i32.add(get(lP), m.i32.and(get(lAddr), c32(0xfff)));
+            body.push(set(lV, sz === 4 ? m.i32.load(0, 4, ptr) : sz === 2 ? m.i32.load16_u(0, 2, ptr) : m.i32.load8_u(0, 1, ptr)));
+            if (sbN > 0) body.push(set(lV, m.call('fwd', [get(lAddr), c32(sz), get(lV)], i32)));
+          }
+          body.push(set(t, sext(sz, spec.signed === true, get(lV))));
+          lands.push([a.rd, t]);
+          break;
+        }
+        case 'store': {
+          const sz = spec.size!;
+          body.push(memAddr(a), ...misaligned(sz, i, k));
+          if (spec.mode === 'io') {
+            const s = site(i, k, vec);
+            body.push(
+              m.call('ioStore', [get(lAddr), c32(sz), reg(a.rs2), c32(cid), c32(i)], b.none),
+              m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))),
+              addStall(ldS(S.ioStall), false),
+            );
+            vec[V.ioAccesses]!++;
+            break;
+          }
+          body.push(...pageOf(i, k));
+          const ws = site(i, k, vec);
+          body.push(m.if(m.i32.load8_u(0, 1, m.i32.add(c32(L.watched), m.i32.shr_u(get(lAddr), c32(12)))), m.block(null, [
+            set(lT, m.call('storeCheck', [get(lAddr), c32(sz), c32(cid)], i32)),
+            m.if(get(lT), fault(ws, m.select(m.i32.eq(get(lT), c32(1)), c32(CAUSE.device), c32(CAUSE.smc)), get(lAddr))),
+          ])));
+          if (spec.mode === 'checked') {
+            vec[V.aliasChecks]!++;
+            body.push(m.if(m.call('aliases', [get(lAddr), c32(sz)], i32), fault(site(i, k, vec), c32(CAUSE.alias), get(lAddr))));
+          }
+          if (sbN >= L.sbCap) {
+            // The buffer is full here on every path: this store always overflows.
+            body.push(fault(site(i, k, vec), c32(CAUSE.overflow), get(lAddr)));
+            ended = true;
+            return;
+          }
+          body.push(
+            m.i32.store(0, 4, c32(L.sbAddr + 4 * sbN), get(lAddr)),
+            m.i32.store(0, 4, c32(L.sbSize + 4 * sbN), c32(sz)),
+            m.i32.store(0, 4, c32(L.sbVal + 4 * sbN), reg(a.rs2)),
+            stS(S.sbCount, c32(sbN + 1)),
+            m.if(m.i32.gt_s(c32(sbN + 1), ldS(S.sbPeak)), stS(S.sbPeak, c32(sbN + 1))),
+          );
+          sbN++;
+          vec[V.sbStores]!++;
+          break;
+        }
+        case 'commit': hasCommit = true; break;
+        case 'exit': exitAtoms.push(k); break;
+        case 'exitIf': body.push(set(el[k]!, m.i32.ne(reg(a.rs1), c32(0)))); exitAtoms.push(k); break;
+        case 'exitInd': body.push(set(el[k]!, reg(a.rs1))); exitAtoms.push(k); break;
+        default: assertNever(spec.kind, 'atom kind');
+      }
+    });
+    if (ended) break;
+    // 4. the molecule's writes land.
+    for (const [r, t] of lands) if (r !== 0) body.push(set(regLocal.get(r)!, get(t)));
+    // 5. commit, then the first taken exit.
+    const wt = d.wait[i]!;
+    if (hasCommit) {
+      exec += wt;
+      vec[V.commitWait]! += wt;
+      const ca = atoms.find((a) => ATOMS[a.op].kind === 'commit')!;
+      body.push(...commitSeq());
+      commitRetired = ca.retired;
+      commitPc = ca.imm >>> 0;
+      lastCommitMol = i;
+    }
+    for (const k of exitAtoms) {
+      const a = atoms[k]!;
+      const kind = ATOMS[a.op].kind;
+      // The exit path, built on copies of the static state (a side exit may not be taken).
+      const saved: { vec: Float64Array; exec: number; execAtCommit: number; sbN: number; aliasUsed: boolean } = { vec: vec.slice(), exec, execAtCommit, sbN, aliasUsed };
+      if (!hasCommit) { exec += wt; vec[V.commitWait]! += wt; }
+      const seq = commitSeq();
+      const kindCost = kind === 'exit' ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
+      vec[kind === 'exit' ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
+      const j = exits.length;
+      const chainable = kind !== 'exitInd';
+      exits.push({ atom: a, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
+      const xr = rec + R.exits + j * RX.bytes;
+      const total = m.f64.add(cf(exec), m.f64.convert_u.i32(get(lStAll)));
+      seq.push(
+        addF(S0 + S.retired, cf(a.retired)),
+        addF(rec + R.cycles, total),
+        addF(S0 + S.now, m.f64.add(cf(exec), m.f64.convert_u.i32(get(lStAll)))),
+        stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)),
+        stS(S.exitTarget, kind === 'exitInd' ? get(el[k]!) : c32(a.imm)),
+      );
+      if (chainable) {
+        const cost = kindCost + costs.chained;
+        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))), m.if(
+          m.i32.and(m.i32.and(m.i32.ne(get(lT), c32(0)), m.i32.eqz(ldS(S.stop))),
+            m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen)))),
+          m.block(null, [
+            addF(S0 + S.cycExit, cf(cost)),
+            addF(rec + R.cycles, cf(cost)),
+            addF(S0 + S.now, cf(cost)),
+            addF(xr + RX.chained, cf(1)),
+            m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
+          ]),
+        ));
+      }
+      seq.push(m.return(c32(-4)));
+      body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
+      if (kind !== 'exitIf') { ended = true; break; }
+      vec.set(saved.vec);
+      exec = saved.exec; execAtCommit = saved.execAtCommit; sbN = saved.sbN; aliasUsed = saved.aliasUsed;
+    }
+  }
+  // Falling off the last molecule is invalid code (the reference throws too).
+  body.push(m.unreachable());
+
+  const faultTail = [
+    ...storeRegs((r) => r >= desc.numShadowed),
+    stS(S.sbCount, c32(0)), stS(S.alCount, c32(0)),
+    m.f64.store(0, 8, c32(S0 + S.pendStallI), m.f64.convert_u.i32(get(lStI))),
+    m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),
+    m.f64.store(0, 8, c32(S0 + S.runStall), m.f64.convert_u.i32(get(lStAll))),
+    stS(S.faultSite, get(lSite)), stS(S.faultCause, get(lCause)), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
+    m.return(c32(-2)),
+  ];
+  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('fault', body), ...faultTail], i32));
+  return { exits, sites };
+}

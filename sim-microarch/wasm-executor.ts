@@ -1,0 +1,467 @@
+/**
+ * The fast executor: translations compiled to WebAssembly with binaryen (wasm-codegen.ts),
+ * run natively by V8 over the guest's own linear memory, with exactly the reference
+ * executor's results, cycles and statistics (executor.ts is the specification).
+ *
+ * Each translation becomes a function in the shared table (its index is the translation's
+ * cid); the runtime module's driver follows chained exits inside wasm. JS is involved only
+ * at the edges: the first traversal of an exit (to resolve its link), exits to the
+ * dispatcher, faults, device accesses, stores to watched pages. Guest registers are copied
+ * into the linear memory for a run and back after it (64 words).
+ *
+ * Memory stays bounded: when the translation cache drops a translation (eviction, flush,
+ * self-modifying code) `release` clears its table entry (the compiled instance is then
+ * garbage) and recycles its id and its record; each binaryen module is disposed as soon as
+ * its binary is emitted.
+ */
+import { GuestTrap } from '../isa-guest/trap.ts';
+import { WATCH_CODE, type AccessSize, type Memory } from '../isa-guest/memory.ts';
+import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
+import { ATOMS } from '../isa-host-vliw/atoms.ts';
+import type { MemoryHierarchy } from './cache.ts';
+import { Cyc, type CycleAccount } from './cycles.ts';
+import { execStats } from './exec-stats.ts';
+import { FAULT_CAUSES, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
+import type { HostState } from './host-state.ts';
+import { binaryen, type Binaryen } from './wasm-binaryen.ts';
+import { compileTranslation, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
+import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
+
+interface Compiled {
+  readonly code: HostCode;
+  readonly cid: number;
+  readonly rec: number;
+  readonly recBytes: number;
+  readonly hostAddr: number;
+  readonly exits: ExitInfo[];
+  readonly sites: SiteInfo[];
+  /** Per exit: times taken to the dispatcher (chained counts live in the record). */
+  readonly disp: Float64Array;
+}
+
+type Counters = ReturnType<typeof emptyCounters>;
+const emptyCounters = () => ({
+  molecules: 0, atoms: 0, issueSlots: 0, commitWait: 0, commits: 0,
+  sbStores: 0, sbDrained: 0, sbForwards: 0, sbPeak: 0, aliasRecords: 0, aliasChecks: 0, ioAccesses: 0,
+  rollbackAccess: 0, rollbackMisaligned: 0, rollbackAlias: 0, rollbackOverflow: 0, rollbackDevice: 0, rollbackInterrupt: 0, rollbackSmc: 0,
+  exitFallthrough: 0, exitSide: 0, exitIndirect: 0, chained: 0, toDispatcher: 0,
+});
+const ROLLBACK_COUNTER = {
+  access: 'rollbackAccess', misaligned: 'rollbackMisaligned', alias: 'rollbackAlias', overflow: 'rollbackOverflow',
+  device: 'rollbackDevice', interrupt: 'rollbackInterrupt', smc: 'rollbackSmc',
+} as const satisfies Record<(typeof FAULT_CAUSES)[number], keyof Counters>;
+
+/** Translations compiled and time spent, for the benchmark. */
+export interface CompileStats { translations: number; seconds: number }
+
+export class WasmExecutor implements Executor {
+  readonly name = 'fast';
+  readonly compileStats: CompileStats = { translations: 0, seconds: 0 };
+  private readonly b: Binaryen;
+  private readonly mem: Memory;
+  private readonly L: Layout;
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
+  private readonly rt: RuntimeExports;
+  private readonly imports: WebAssembly.Imports;
+  private i32!: Int32Array;
+  private u32!: Uint32Array;
+  private f64!: Float64Array;
+  private viewBytes = 0;
+  private readonly compiled = new WeakMap<HostCode, Compiled>();
+  private readonly byCid: (Compiled | undefined)[] = [];
+  private readonly byRec = new Map<number, Compiled>();
+  private readonly freeCids: number[] = [];
+  private readonly freeRecs = new Map<number, number[]>();
+  private touchCap = 0;
+  /** Counters of released translations and of faults, folded in. */
+  private readonly folded = emptyCounters();
+  private readonly alLo: Float64Array;
+  private readonly alHi: Float64Array;
+  private limits: ExecLimits | undefined;
+  private running = false;
+  private readonly pendingRelease: Compiled[] = [];
+  /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
+  private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
+
+  constructor(
+    private readonly state: HostState,
+    private readonly hierarchy: MemoryHierarchy,
+    private readonly account: CycleAccount,
+    private readonly exitCosts: ExitCosts,
+    private readonly moleculeBytes: number,
+  ) {
+    this.b = binaryen();
+    this.mem = state.memory;
+    this.L = new Layout(this.mem, state.machine, hierarchy);
+    this.alLo = new Float64Array(state.machine.aliasEntries);
+    this.alHi = new Float64Array(state.machine.aliasEntries);
+    this.refreshViews();
+    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table, {
+      stored: (addr, size) => {
+        this.mem.stored(addr >>> 0, size as AccessSize);
+        if (this.state.stopRequested) this.i32[(this.L.s + S.stop) >> 2] = 1;
+      },
+      pageIn: (addr) => this.pageIn(addr),
+    });
+    this.imports = { env: this.importObject() };
+    this.ensureTouchCapacity(1024);
+  }
+
+  private refreshViews(): void {
+    const buf = this.mem.wasm.buffer;
+    if (buf.byteLength === this.viewBytes) return;
+    this.viewBytes = buf.byteLength;
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+  }
+
+  private ensureTouchCapacity(n: number): void {
+    if (n <= this.touchCap) return;
+    this.touchCap = Math.max(n, 2 * this.touchCap);
+    const base = this.mem.alloc(this.touchCap * 4, 8);
+    this.refreshViews();
+    this.i32[(this.L.s + S.touchBase) >> 2] = base;
+  }
+
+  private pageIn(addr: number): number {
+    const a = addr >>> 0;
+    const off = this.mem.pageOffset(a >>> 12);
+    if (off !== 0) return off;
+    return this.mem.deviceAt(a) ? -1 : 0;
+  }
+
+  private importObject(): WebAssembly.ModuleImports {
+    const L = this.L;
+    const st = this.state;
+    const mem = this.mem;
+    const sc = (off: number) => (L.s + off) >> 2;
+    return {
+      mem: mem.wasm, table: this.table,
+      ifetch: this.rt.ifetch, dcache: this.rt.dcache, drain: this.rt.drain,
+      pageIn: (addr: number) => this.pageIn(addr),
+      fwd: (addr: number, size: number, value: number): number => {
+        // HostState.loadRam's overlay, over the buffer in the linear memory.
+        const a = addr >>> 0;
+        const n = this.i32[sc(S.sbCount)]!;
+        const full = (1 << size) - 1;
+        let v = value;
+        let filled = 0;
+        const end = a + size;
+        for (let e = n - 1; e >= 0 && filled !== full; e--) {
+          const ea = this.u32[(L.sbAddr >> 2) + e]!;
+          const ee = ea + this.i32[(L.sbSize >> 2) + e]!;
+          if (ee <= a || ea >= end) continue;
+          const sv = this.i32[(L.sbVal >> 2) + e]!;
+          for (let bi = 0; bi < size; bi++) {
+            const ba = a + bi;
+            if ((filled & (1 << bi)) !== 0 || ba < ea || ba >= ee) continue;
+            const byte = (sv >>> ((ba - ea) << 3)) & 0xff;
+            v = (v & ~(0xff << (bi << 3))) | (byte << (bi << 3));
+            filled |= 1 << bi;
+          }
+        }
+        if (filled !== 0) this.folded.sbForwards++;
+        return v | 0;
+      },
+      protect: (addr: number, size: number): number => {
+        const n = this.i32[sc(S.alCount)]!;
+        if (n >= this.alLo.length) return 0;
+        this.alLo[n] = addr >>> 0;
+        this.alHi[n] = (addr >>> 0) + size;
+        this.i32[sc(S.alCount)] = n + 1;
+        return 1;
+      },
+      aliases: (addr: number, size: number): number => {
+        const a = addr >>> 0;
+        const end = a + size;
+        const n = this.i32[sc(S.alCount)]!;
+        for (let i = 0; i < n; i++) if (a < this.alHi[i]! && this.alLo[i]! < end) return 1;
+        return 0;
+      },
+      storeCheck: (addr: number, size: number, cid: number): number => {
+        const a = addr >>> 0;
+        if (mem.storeIsWatched(a, size)) return 1;
+        const code = this.byCid[cid]!.code;
+        if ((mem.watched[a >>> 12]! & WATCH_CODE) !== 0 && this.limits?.writesOwnCode?.(code, a, size)) return 2;
+        return 0;
+      },
+      ioLoad: (addr: number, size: number): number => {
+        const a = addr >>> 0;
+        this.i32[sc(S.ioStatus)] = 0;
+        this.i32[sc(S.ioStall)] = 0;
+        const ram = mem.isRam(a);
+        if (!ram && !mem.deviceAt(a)) { this.i32[sc(S.ioStatus)] = 1; return 0; }
+        if (ram) this.i32[sc(S.ioStall)] = this.rt.dcache(a, 0);
+        try {
+          return mem.load(a, size as AccessSize);
+        } catch (e) {
+          if (e instanceof GuestTrap) { this.i32[sc(S.ioStatus)] = 1; return 0; }
+          throw e;
+        }
+      },
+      ioStore: (addr: number, size: number, value: number, cid: number, molecule: number): void => {
+        const a = addr >>> 0;
+        this.i32[sc(S.ioStatus)] = 0;
+        this.i32[sc(S.ioStall)] = 0;
+        const ram = mem.isRam(a);
+        if (!ram && !mem.deviceAt(a)) { this.i32[sc(S.ioStatus)] = 1; return; }
+        if (ram) this.i32[sc(S.ioStall)] = this.rt.dcache(a, 1);
+        // Code-write listeners may add cycles here, before the next commit point: remember
+        // them, a fault before that commit moves them to rollback as the reference does.
+        const before = mem.watched[a >>> 12] !== 0 ? this.account.by.slice() : undefined;
+        try {
+          mem.store(a, size as AccessSize, value);
+        } catch (e) {
+          if (e instanceof GuestTrap) { this.i32[sc(S.ioStatus)] = 1; return; }
+          throw e;
+        }
+        if (st.stopRequested) this.i32[sc(S.stop)] = 1;
+        if (before) {
+          const diff = this.account.by.map((v, i) => v - before[i]!);
+          const c = this.byCid[cid]!;
+          this.pendingJs.push({ cid, run: this.f64[(c.rec + R.exec) >> 3]!, molecule, diff });
+        }
+      },
+    };
+  }
+
+  /** The compiled form of `code`, compiling it on first use. */
+  private get(code: HostCode): Compiled {
+    const c = this.compiled.get(code);
+    if (c && c.hostAddr === code.hostAddr) return c;
+    if (c) this.doRelease(c);
+    return this.compile(code);
+  }
+
+  private allocRec(bytes: number): number {
+    const list = this.freeRecs.get(bytes);
+    const r = list?.pop();
+    if (r !== undefined) return r;
+    return this.mem.alloc(bytes, 8);
+  }
+
+  private compile(code: HostCode): Compiled {
+    const t0 = performance.now();
+    const cid = this.freeCids.pop() ?? this.byCid.length;
+    let nExits = 0;
+    for (const mol of code.molecules) for (const a of mol.atoms) { const k = ATOMS[a.op].kind; if (k === 'exit' || k === 'exitIf' || k === 'exitInd') nExits++; }
+    const recBytes = R.exits + nExits * RX.bytes;
+    const rec = this.allocRec(recBytes);
+    this.refreshViews();
+    const gen = this.i32[(rec + R.gen) >> 2]!;
+    new Uint8Array(this.mem.wasm.buffer, rec, recBytes).fill(0);
+    this.i32[(rec + R.gen) >> 2] = gen;
+    this.i32[(rec + R.cid) >> 2] = cid;
+
+    const b = this.b;
+    const m = newModule(b, this.viewBytes / 65536);
+    for (const [name, nParams, result] of TRANSLATION_IMPORTS) {
+      m.addFunctionImport(name, 'env', name, b.createType(Array<number>(nParams).fill(b.i32)), result ? b.i32 : b.none);
+    }
+    const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes }, code, 'f', cid, rec);
+    m.addFunctionExport('f', 'f');
+    if (!m.validate()) throw new Error(`fast executor: translation tag ${code.tag} compiled to invalid wasm`);
+    const bytes = m.emitBinary();
+    m.dispose();
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), this.imports);
+    if (cid >= this.table.length) this.table.grow(Math.max(cid + 1 - this.table.length, this.table.length));
+    this.table.set(cid, inst.exports.f as () => number);
+    const c: Compiled = { code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites, disp: new Float64Array(out.exits.length) };
+    this.compiled.set(code, c);
+    this.byCid[cid] = c;
+    this.byRec.set(rec, c);
+    this.ensureTouchCapacity(this.byRec.size + 1);
+    this.compileStats.translations++;
+    this.compileStats.seconds += (performance.now() - t0) / 1000;
+    return c;
+  }
+
+  /** The translation cache dropped `code`: free its compiled form (after the current run). */
+  release(code: HostCode): void {
+    const c = this.compiled.get(code);
+    if (!c) return;
+    this.compiled.delete(code);
+    if (this.running) this.pendingRelease.push(c);
+    else this.doRelease(c);
+  }
+
+  private doRelease(c: Compiled): void {
+    if (this.byCid[c.cid] !== c) return;
+    this.compiled.delete(c.code);
+    this.refreshViews();
+    this.foldExits(c, this.folded);
+    this.i32[(c.rec + R.gen) >> 2]!++;
+    this.table.set(c.cid, null);
+    this.byCid[c.cid] = undefined;
+    this.byRec.delete(c.rec);
+    this.freeCids.push(c.cid);
+    let list = this.freeRecs.get(c.recBytes);
+    if (!list) this.freeRecs.set(c.recBytes, (list = []));
+    list.push(c.rec);
+  }
+
+  /** Add what `c`'s exits did (static counters times executions) to `into`. */
+  private foldExits(c: Compiled, into: Counters): void {
+    c.exits.forEach((x, j) => {
+      const chained = this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
+      const n = chained + c.disp[j]!;
+      into.chained += chained;
+      into.toDispatcher += c.disp[j]!;
+      if (n !== 0) addVec(into, x.vec, n);
+    });
+  }
+
+  stats(): Record<string, number> {
+    this.refreshViews();
+    const c = { ...this.folded };
+    for (const comp of this.byCid) if (comp) this.foldExits(comp, c);
+    c.sbPeak = Math.max(c.sbPeak, this.i32[(this.L.s + S.sbPeak) >> 2]!);
+    return execStats.values(c);
+  }
+
+  execute(entry: HostCode, limits: ExecLimits): ExecResult {
+    const st = this.state;
+    const L = this.L;
+    st.stopRequested = false;
+    st.checkpoint();
+    let cur = this.get(entry);
+    this.refreshViews();
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const s4 = L.s >> 2;
+    const s8 = L.s >> 3;
+    i32.set(st.regs, L.regs >> 2);
+    i32[s4 + (S.sbCount >> 2)] = 0;
+    i32[s4 + (S.alCount >> 2)] = 0;
+    i32[s4 + (S.stop >> 2)] = 0;
+    i32[s4 + (S.touchN >> 2)] = 0;
+    f64[s8 + (S.now >> 3)] = this.account.total();
+    f64[s8 + (S.irq >> 3)] = limits.interruptAtCycle;
+    for (const off of [S.retired, S.cycExecute, S.cycStallI, S.cycStallD, S.cycExit]) f64[s8 + (off >> 3)] = 0;
+    this.limits = limits;
+    this.pendingJs.length = 0;
+    this.running = true;
+    let started = 0;
+    const maxChain = limits.maxChain;
+    try {
+      for (;;) {
+        const r = this.rt.run(cur.cid, limits.onChain ? 1 : maxChain - started);
+        this.refreshViews();
+        started += this.i32[s4 + (S.started >> 2)]!;
+        if (r === -2) return this.finishFault();
+        const from = this.byCid[this.i32[s4 + (S.exitCid >> 2)]!]!;
+        const ex = from.exits[this.i32[s4 + (S.exitIdx >> 2)]!]!;
+        const target = this.u32[s4 + (S.exitTarget >> 2)]!;
+        let next: Compiled | null;
+        if (r === -3) {
+          next = this.byCid[this.i32[s4 + (S.chainTo >> 2)]!]!;
+        } else if (r === -4) {
+          const link = ex.chainable ? ex.atom.link : null;
+          const chain = link !== null && !st.stopRequested;
+          const cost = ex.kindCost + (chain ? this.exitCosts.chained : this.exitCosts.toDispatcher);
+          const j = from.exits.indexOf(ex);
+          if (chain) this.f64[(from.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!++;
+          else from.disp[j]!++;
+          this.f64[s8 + (S.cycExit >> 3)]! += cost;
+          this.f64[s8 + (S.now >> 3)]! += cost;
+          this.f64[(from.rec + R.cycles) >> 3]! += cost;
+          next = null;
+          if (chain) {
+            next = this.get(link);
+            this.refreshViews();
+            const slot = (from.rec + R.exits + j * RX.bytes) >> 2;
+            this.i32[slot + (RX.slotRec >> 2)] = next.rec;
+            this.i32[slot + (RX.slotGen >> 2)] = this.i32[(next.rec + R.gen) >> 2]!;
+          }
+        } else {
+          throw new Error(`fast executor: bad run status ${r}`);
+        }
+        if (next && started < maxChain) {
+          limits.onChain?.(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
+          cur = next;
+          continue;
+        }
+        return this.finishExit(from, ex, target, next ? next.code : null);
+      }
+    } finally {
+      this.running = false;
+      this.limits = undefined;
+      for (const c of this.pendingRelease) this.doRelease(c);
+      this.pendingRelease.length = 0;
+    }
+  }
+
+  /** Copy back what the run did: registers, per-translation figures, cycles, cache counters. */
+  private sync(): void {
+    const st = this.state;
+    const L = this.L;
+    const i32 = this.i32;
+    const f64 = this.f64;
+    st.regs.set(i32.subarray(L.regs >> 2, (L.regs >> 2) + st.regs.length));
+    st.checkpoint();
+    st.sbCount = 0;
+    st.alCount = 0;
+    const tb = i32[(L.s + S.touchBase) >> 2]! >> 2;
+    const n = i32[(L.s + S.touchN) >> 2]!;
+    for (let k = 0; k < n; k++) {
+      const rec = i32[tb + k]!;
+      const c = this.byRec.get(rec)!;
+      c.code.execCount += f64[(rec + R.exec) >> 3]!;
+      c.code.cycles += f64[(rec + R.cycles) >> 3]!;
+      f64[(rec + R.exec) >> 3] = 0;
+      f64[(rec + R.cycles) >> 3] = 0;
+      i32[(rec + R.touched) >> 2] = 0;
+    }
+    const s8 = L.s >> 3;
+    const acct = this.account;
+    acct.add(Cyc.execute, f64[s8 + (S.cycExecute >> 3)]!);
+    acct.add(Cyc.stallIcache, f64[s8 + (S.cycStallI >> 3)]!);
+    acct.add(Cyc.stallDcache, f64[s8 + (S.cycStallD >> 3)]!);
+    acct.add(Cyc.exit, f64[s8 + (S.cycExit >> 3)]!);
+    syncCacheCounters(f64, L.l1i, this.hierarchy.l1i);
+    syncCacheCounters(f64, L.l1d, this.hierarchy.l1d);
+    syncCacheCounters(f64, L.l2, this.hierarchy.l2);
+  }
+
+  private finishExit(from: Compiled, ex: ExitInfo, target: number, chainTo: HostCode | null): ExecResult {
+    const retired = this.f64[(this.L.s + S.retired) >> 3]!;
+    this.sync();
+    return { kind: 'exit', code: from.code, exitAtom: ex.atom as Atom, molecule: ex.molecule, atom: ex.atomIdx, target, retired, chainTo };
+  }
+
+  private finishFault(): ExecResult {
+    const L = this.L;
+    const s4 = L.s >> 2;
+    const s8 = L.s >> 3;
+    // Read the fault before sync() clears the touched records.
+    const c = this.byCid[this.i32[s4 + (S.exitCid >> 2)]!]!;
+    const site = c.sites[this.i32[s4 + (S.faultSite >> 2)]!]!;
+    const cause = FAULT_CAUSES[this.i32[s4 + (S.faultCause >> 2)]!]!;
+    const addr = this.u32[s4 + (S.faultAddr >> 2)]!;
+    const run = this.f64[(c.rec + R.exec) >> 3]!;
+    const retired = this.f64[s8 + (S.retired >> 3)]! + site.commitRetired;
+    const spent = site.exec + this.f64[s8 + (S.runStall >> 3)]!;
+    const wasted = site.pendingExec + this.f64[s8 + (S.pendStallI >> 3)]! + this.f64[s8 + (S.pendStallD >> 3)]!;
+    this.sync();
+    c.code.cycles += spent;
+    addVec(this.folded, site.vec, 1);
+    this.folded[ROLLBACK_COUNTER[cause]]++;
+    // The run's cycles since the last commit point were added above as committed ones only
+    // up to that point; the rest is wasted work.
+    const acct = this.account;
+    acct.add(Cyc.rollback, wasted);
+    for (const p of this.pendingJs) {
+      if (p.cid !== c.cid || p.run !== run || p.molecule <= site.lastCommitMol) continue;
+      p.diff.forEach((v, cat) => { if (cat !== Cyc.rollback && v !== 0) acct.move(cat, Cyc.rollback, v); });
+    }
+    return {
+      kind: 'fault', code: c.code, cause, molecule: site.molecule, atom: site.atomIdx, addr, retired,
+      commitPc: site.commitPc,
+    };
+  }
+}
+
+function addVec(into: Counters, vec: Float64Array, n: number): void {
+  VEC.forEach((name, i) => { into[name] += vec[i]! * n; });
+}
