@@ -27,7 +27,7 @@ import { PAGE_BITS, WATCH_CODE, type AccessSize } from '../isa-guest/memory.ts';
 import { GuestTrap } from '../isa-guest/trap.ts';
 import { ATOMS, KIND_OPERANDS, type OperandKind } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
-import type { MemoryHierarchy } from './cache.ts';
+import type { StallCycles } from './cache.ts';
 import { CYCLE_CATEGORIES, Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import type { HostState } from './host-state.ts';
@@ -100,6 +100,13 @@ export interface Executor {
 
 export type ExitCosts = ReturnType<typeof exitParams.read>;
 
+/** The cache timing an executor consults: cache.ts's MemoryHierarchy, or the same model
+ * kept elsewhere (the fast executor's, in wasm memory, when it hands cold code over). */
+export interface TimingModel {
+  fetch(addr: number): StallCycles;
+  data(addr: number, write: boolean): StallCycles;
+}
+
 // Executor-internal opcodes (one per kind and memory mode).
 const X_ALU = 0, X_ALUI = 1, X_LI = 2, X_MOV = 3, X_CMP = 4, X_SEL = 5,
   X_LD = 6, X_LDP = 7, X_LDIO = 8, X_ST = 9, X_STC = 10, X_STIO = 11,
@@ -153,7 +160,7 @@ export class ReferenceExecutor implements Executor {
 
   constructor(
     private readonly state: HostState,
-    private readonly hierarchy: MemoryHierarchy,
+    private readonly hierarchy: TimingModel,
     private readonly account: CycleAccount,
     private readonly exitCosts: ExitCosts,
     private readonly moleculeBytes: number,

@@ -21,7 +21,7 @@ import { ATOMS } from '../isa-host-vliw/atoms.ts';
 import type { MemoryHierarchy } from './cache.ts';
 import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
-import { FAULT_CAUSES, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
+import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
 import type { HostState } from './host-state.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
 import { compileTranslation, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
@@ -52,11 +52,18 @@ const ROLLBACK_COUNTER = {
 } as const satisfies Record<(typeof FAULT_CAUSES)[number], keyof Counters>;
 
 /** Translations compiled and time spent, for the benchmark. */
-export interface CompileStats { translations: number; seconds: number }
+export interface CompileStats { translations: number; modules: number; seconds: number }
+
+/** Executions of a translation (by the reference executor) before it is compiled: cold code
+ * never pays wasm compilation, and hot code is compiled in batches. */
+const COMPILE_AFTER = 32;
+/** Translations seen with at least this many executions join a batch being compiled. */
+const BATCH_WARM = 4;
+const MAX_BATCH = 256;
 
 export class WasmExecutor implements Executor {
   readonly name = 'fast';
-  readonly compileStats: CompileStats = { translations: 0, seconds: 0 };
+  readonly compileStats: CompileStats = { translations: 0, modules: 0, seconds: 0 };
   private readonly b: Binaryen;
   private readonly mem: Memory;
   private readonly L: Layout;
@@ -72,6 +79,10 @@ export class WasmExecutor implements Executor {
   private readonly byRec = new Map<number, Compiled>();
   private readonly freeCids: number[] = [];
   private readonly freeRecs = new Map<number, number[]>();
+  /** Translations run by the reference executor so far (compilation candidates). */
+  private readonly cold = new Set<HostCode>();
+  /** Runs cold translations, on the same state and the same (wasm) cache model. */
+  private readonly ref: ReferenceExecutor;
   private touchCap = 0;
   /** Counters of released translations and of faults, folded in. */
   private readonly folded = emptyCounters();
@@ -104,6 +115,8 @@ export class WasmExecutor implements Executor {
       pageIn: (addr) => this.pageIn(addr),
     });
     this.imports = { env: this.importObject() };
+    const rt = this.rt;
+    this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes);
     this.ensureTouchCapacity(1024);
   }
 
@@ -227,13 +240,6 @@ export class WasmExecutor implements Executor {
   }
 
   /** The compiled form of `code`, compiling it on first use. */
-  private get(code: HostCode): Compiled {
-    const c = this.compiled.get(code);
-    if (c && c.hostAddr === code.hostAddr) return c;
-    if (c) this.doRelease(c);
-    return this.compile(code);
-  }
-
   private allocRec(bytes: number): number {
     const list = this.freeRecs.get(bytes);
     const r = list?.pop();
@@ -241,44 +247,79 @@ export class WasmExecutor implements Executor {
     return this.mem.alloc(bytes, 8);
   }
 
-  private compile(code: HostCode): Compiled {
+  /** Compile `codes` into one module (one function each): V8's per-module cost is paid once per batch. */
+  private compileBatch(codes: readonly HostCode[]): void {
     const t0 = performance.now();
-    const cid = this.freeCids.pop() ?? this.byCid.length;
-    let nExits = 0;
-    for (const mol of code.molecules) for (const a of mol.atoms) { const k = ATOMS[a.op].kind; if (k === 'exit' || k === 'exitIf' || k === 'exitInd') nExits++; }
-    const recBytes = R.exits + nExits * RX.bytes;
-    const rec = this.allocRec(recBytes);
-    this.refreshViews();
-    const gen = this.i32[(rec + R.gen) >> 2]!;
-    new Uint8Array(this.mem.wasm.buffer, rec, recBytes).fill(0);
-    this.i32[(rec + R.gen) >> 2] = gen;
-    this.i32[(rec + R.cid) >> 2] = cid;
-
     const b = this.b;
-    const m = newModule(b, this.viewBytes / 65536);
+    const m = newModule(b, this.mem.wasm.buffer.byteLength / 65536);
     for (const [name, nParams, result] of TRANSLATION_IMPORTS) {
       m.addFunctionImport(name, 'env', name, b.createType(Array<number>(nParams).fill(b.i32)), result ? b.i32 : b.none);
     }
-    const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes }, code, 'f', cid, rec);
-    m.addFunctionExport('f', 'f');
-    if (!m.validate()) throw new Error(`fast executor: translation tag ${code.tag} compiled to invalid wasm`);
+    const made: Compiled[] = [];
+    codes.forEach((code, k) => {
+      const cid = this.freeCids.pop() ?? this.byCid.length;
+      let nExits = 0;
+      for (const mol of code.molecules) for (const a of mol.atoms) { const kind = ATOMS[a.op].kind; if (kind === 'exit' || kind === 'exitIf' || kind === 'exitInd') nExits++; }
+      const recBytes = R.exits + nExits * RX.bytes;
+      const rec = this.allocRec(recBytes);
+      this.refreshViews();
+      // A recycled record keeps its generation: links to its previous owner stay dead.
+      const gen = this.i32[(rec + R.gen) >> 2]!;
+      this.u8().fill(0, rec, rec + recBytes);
+      this.i32[(rec + R.gen) >> 2] = gen;
+      this.i32[(rec + R.cid) >> 2] = cid;
+      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes }, code, `f${k}`, cid, rec);
+      m.addFunctionExport(`f${k}`, `f${k}`);
+      const c: Compiled = { code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites, disp: new Float64Array(out.exits.length) };
+      this.byCid[cid] = c;
+      made.push(c);
+    });
+    if (!m.validate()) throw new Error(`fast executor: translations ${codes.map((c) => c.tag).join(',')} compiled to invalid wasm`);
     const bytes = m.emitBinary();
     m.dispose();
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), this.imports);
-    if (cid >= this.table.length) this.table.grow(Math.max(cid + 1 - this.table.length, this.table.length));
-    this.table.set(cid, inst.exports.f as () => number);
-    const c: Compiled = { code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites, disp: new Float64Array(out.exits.length) };
-    this.compiled.set(code, c);
-    this.byCid[cid] = c;
-    this.byRec.set(rec, c);
+    const maxCid = Math.max(...made.map((c) => c.cid));
+    if (maxCid >= this.table.length) this.table.grow(Math.max(maxCid + 1 - this.table.length, this.table.length));
+    made.forEach((c, k) => {
+      this.table.set(c.cid, inst.exports[`f${k}`] as () => number);
+      this.compiled.set(c.code, c);
+      this.byRec.set(c.rec, c);
+      this.cold.delete(c.code);
+    });
     this.ensureTouchCapacity(this.byRec.size + 1);
-    this.compileStats.translations++;
+    this.compileStats.translations += codes.length;
+    this.compileStats.modules++;
     this.compileStats.seconds += (performance.now() - t0) / 1000;
-    return c;
+  }
+
+  private u8(): Uint8Array {
+    return new Uint8Array(this.mem.wasm.buffer);
+  }
+
+  /**
+   * `code` is about to run: its compiled form, compiling it (with every other translation
+   * seen warm) once it is hot; null while it is cold (the reference executor runs it).
+   */
+  private ready(code: HostCode): Compiled | null {
+    const c = this.compiled.get(code);
+    if (c && c.hostAddr === code.hostAddr) return c;
+    if (c) this.doRelease(c);
+    if (code.execCount + 1 < COMPILE_AFTER) {
+      this.cold.add(code);
+      return null;
+    }
+    const batch = [code];
+    for (const o of this.cold) {
+      if (batch.length >= MAX_BATCH) break;
+      if (o !== code && o.execCount >= BATCH_WARM) batch.push(o);
+    }
+    this.compileBatch(batch);
+    return this.compiled.get(code)!;
   }
 
   /** The translation cache dropped `code`: free its compiled form (after the current run). */
   release(code: HostCode): void {
+    this.cold.delete(code);
     const c = this.compiled.get(code);
     if (!c) return;
     this.compiled.delete(code);
@@ -317,15 +358,19 @@ export class WasmExecutor implements Executor {
     const c = { ...this.folded };
     for (const comp of this.byCid) if (comp) this.foldExits(comp, c);
     c.sbPeak = Math.max(c.sbPeak, this.i32[(this.L.s + S.sbPeak) >> 2]!);
-    return execStats.values(c);
+    const mine = execStats.values(c);
+    const theirs = this.ref.stats();
+    for (const k of Object.keys(mine)) mine[k] = k === 'exec.sbPeak' ? Math.max(mine[k]!, theirs[k]!) : mine[k]! + theirs[k]!;
+    return mine;
   }
 
   execute(entry: HostCode, limits: ExecLimits): ExecResult {
+    const first = this.ready(entry);
+    if (!first) return this.runReference(entry, limits, 0);
     const st = this.state;
     const L = this.L;
     st.stopRequested = false;
     st.checkpoint();
-    let cur = this.get(entry);
     this.refreshViews();
     const i32 = this.i32;
     const f64 = this.f64;
@@ -342,8 +387,10 @@ export class WasmExecutor implements Executor {
     this.limits = limits;
     this.pendingJs.length = 0;
     this.running = true;
+    let cur = first;
     let started = 0;
     const maxChain = limits.maxChain;
+    let handover: { code: HostCode; retired: number } | undefined;
     try {
       for (;;) {
         const r = this.rt.run(cur.cid, limits.onChain ? 1 : maxChain - started);
@@ -351,38 +398,47 @@ export class WasmExecutor implements Executor {
         started += this.i32[s4 + (S.started >> 2)]!;
         if (r === -2) return this.finishFault();
         const from = this.byCid[this.i32[s4 + (S.exitCid >> 2)]!]!;
-        const ex = from.exits[this.i32[s4 + (S.exitIdx >> 2)]!]!;
+        const j = this.i32[s4 + (S.exitIdx >> 2)]!;
+        const ex = from.exits[j]!;
         const target = this.u32[s4 + (S.exitTarget >> 2)]!;
-        let next: Compiled | null;
+        let next: HostCode | null;
         if (r === -3) {
-          next = this.byCid[this.i32[s4 + (S.chainTo >> 2)]!]!;
+          next = this.byCid[this.i32[s4 + (S.chainTo >> 2)]!]!.code;
         } else if (r === -4) {
+          // The exit's transfer, decided here as the reference does: its link, unless a
+          // store of this run invalidated code.
           const link = ex.chainable ? ex.atom.link : null;
           const chain = link !== null && !st.stopRequested;
           const cost = ex.kindCost + (chain ? this.exitCosts.chained : this.exitCosts.toDispatcher);
-          const j = from.exits.indexOf(ex);
           if (chain) this.f64[(from.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!++;
           else from.disp[j]!++;
           this.f64[s8 + (S.cycExit >> 3)]! += cost;
           this.f64[s8 + (S.now >> 3)]! += cost;
           this.f64[(from.rec + R.cycles) >> 3]! += cost;
-          next = null;
-          if (chain) {
-            next = this.get(link);
-            this.refreshViews();
-            const slot = (from.rec + R.exits + j * RX.bytes) >> 2;
-            this.i32[slot + (RX.slotRec >> 2)] = next.rec;
-            this.i32[slot + (RX.slotGen >> 2)] = this.i32[(next.rec + R.gen) >> 2]!;
-          }
+          next = chain ? link : null;
         } else {
           throw new Error(`fast executor: bad run status ${r}`);
         }
         if (next && started < maxChain) {
           limits.onChain?.(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
-          cur = next;
+          const nc = this.ready(next);
+          this.refreshViews();
+          if (!nc) {
+            // A cold target: the reference executor continues the chain.
+            handover = { code: next, retired: this.f64[s8 + (S.retired >> 3)]! };
+            this.sync();
+            break;
+          }
+          if (r === -4) {
+            // Patch the exit's slot: next time the transfer stays inside wasm.
+            const slot = (from.rec + R.exits + j * RX.bytes) >> 2;
+            this.i32[slot + (RX.slotRec >> 2)] = nc.rec;
+            this.i32[slot + (RX.slotGen >> 2)] = this.i32[(nc.rec + R.gen) >> 2]!;
+          }
+          cur = nc;
           continue;
         }
-        return this.finishExit(from, ex, target, next ? next.code : null);
+        return this.finishExit(from, ex, target, next);
       }
     } finally {
       this.running = false;
@@ -390,6 +446,18 @@ export class WasmExecutor implements Executor {
       for (const c of this.pendingRelease) this.doRelease(c);
       this.pendingRelease.length = 0;
     }
+    return this.runReference(handover.code, { ...limits, maxChain: maxChain - started }, handover.retired);
+  }
+
+  /** Run `code` (cold) in the reference executor; `retired` were retired earlier in this run. */
+  private runReference(code: HostCode, limits: ExecLimits, retired: number): ExecResult {
+    const res = this.ref.execute(code, retired === 0 || !limits.onChain ? limits
+      : { ...limits, onChain: (from, n, target) => limits.onChain!(from, n + retired, target) });
+    this.refreshViews();
+    syncCacheCounters(this.f64, this.L.l1i, this.hierarchy.l1i);
+    syncCacheCounters(this.f64, this.L.l1d, this.hierarchy.l1d);
+    syncCacheCounters(this.f64, this.L.l2, this.hierarchy.l2);
+    return retired === 0 ? res : { ...res, retired: res.retired + retired };
   }
 
   /** Copy back what the run did: registers, per-translation figures, cycles, cache counters. */
