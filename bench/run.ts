@@ -1,16 +1,24 @@
 /**
- * `npm run bench`: simulation speed, side by side. For every workload: guest MIPS of the
- * reference interpreter (--mode interp), the code-morphing machine (--mode translate, the
- * reference VLIW executor), the baseline in-order core, and qemu-riscv32 on the same ELF
- * (wall clock of the whole process, when qemu-user is installed), with ratios, plus the
- * simulated IPC each model reports and the peak memory. Figures are wall-clock on a shared
- * machine: read them as ratios, not absolutes. Tests never assert them.
+ * `npm run bench`: simulation speed, side by side, in one process run. For every compute
+ * workload (and longer variants of those that finish too quickly to measure): guest MIPS of
+ * the reference interpreter alone (--mode interp), the code-morphing machine with the
+ * reference executor and with the fast (wasm) executor (--mode translate), the baseline
+ * in-order core, and qemu-riscv32 on the same ELF (whole process, when qemu-user is
+ * installed), with the ratios and the wasm compile time. Every simulated run's cycles are
+ * checked equal between the two executors (the exactness tests assert this; here a
+ * mismatch is printed, not hidden).
  *
- * Usage: npm run bench [-- --only crc32,loops] [--repeat 3]
+ * Figures are CPU seconds of this process for morphsim (the machine is shared: CPU time is
+ * steadier than wall time) and wall seconds for qemu. Read them as ratios. Tests never
+ * assert them.
+ *
+ * Usage: npm run bench [-- --only crc32,loops] [--repeat 3] [--quick]
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { runWorkload, WORKLOADS } from '../test/helpers/workloads.ts';
+import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
+import type { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
+import { runWorkload, WORKLOADS, type WorkloadEntry } from '../test/helpers/workloads.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -19,13 +27,28 @@ const opt = (name: string): string | undefined => {
 };
 const only = opt('only')?.split(',');
 const repeat = Number(opt('repeat') ?? 1);
+const quick = argv.includes('--quick');
+
+/** Longer runs of compute workloads whose default arguments finish in well under a second. */
+const LONG: readonly { readonly base: string; readonly args: readonly string[] }[] = [
+  { base: 'crc32', args: ['2048'] },
+  { base: 'sort', args: ['100000'] },
+];
+/** Workloads that measure the simulator, not the platform (machine workloads are tiny). */
+const COMPUTE = ['loops', 'crc32', 'muldiv', 'recursion', 'ptrchase', 'bytecode', 'sort', 'matmul', 'malloc', 'strings'];
 
 interface Engine { readonly name: string; readonly overrides: Record<string, unknown> }
 const ENGINES: readonly Engine[] = [
   { name: 'interp', overrides: { 'run.mode': 'interp' } },
-  { name: 'translate', overrides: { 'run.mode': 'translate' } },
+  { name: 'reference', overrides: { 'run.mode': 'translate', 'run.executor': 'reference' } },
+  { name: 'fast', overrides: { 'run.mode': 'translate', 'run.executor': 'fast' } },
   { name: 'inorder', overrides: { 'run.core': 'inorder' } },
 ];
+
+const cpuSeconds = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 function best<T extends { seconds: number }>(f: () => T): T {
   let b: T | undefined;
@@ -36,12 +59,12 @@ function best<T extends { seconds: number }>(f: () => T): T {
   return b!;
 }
 
+const hasQemu = spawnSync('qemu-riscv32', ['--version'], { encoding: 'utf8' }).status === 0;
 function qemuSeconds(elf: string, args: readonly string[]): number | undefined {
-  const probe = spawnSync('qemu-riscv32', ['--version'], { encoding: 'utf8' });
-  if (probe.status !== 0) return undefined;
+  if (!hasQemu) return undefined;
   return best(() => {
     const t0 = performance.now();
-    const r = spawnSync('qemu-riscv32', [elf, ...args], { stdio: 'ignore', timeout: 120_000 });
+    const r = spawnSync('qemu-riscv32', [elf, ...args], { stdio: 'ignore', timeout: 300_000 });
     if (r.status === null) throw new Error(`qemu-riscv32 ${elf} timed out`);
     return { seconds: (performance.now() - t0) / 1000 };
   }).seconds;
@@ -50,31 +73,50 @@ function qemuSeconds(elf: string, args: readonly string[]): number | undefined {
 const pad = (s: string, n: number) => s.padStart(n);
 const fmt = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
-const header = ['workload', 'Minsns', ...ENGINES.flatMap((e) => [`${e.name} MIPS`]), 'qemu MIPS', 'translate/interp', 'qemu/translate', 'IPC vliw', 'IPC inorder', 'speedup vs inorder'];
+const t0 = performance.now();
+await loadFastExecutor();
+console.log(`binaryen loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s (once per process)\n`);
+
+const header = ['workload', 'Minsns', ...ENGINES.map((e) => `${e.name} MIPS`), 'qemu MIPS', 'fast/ref', 'fast/interp', 'qemu/fast',
+  'compile s', 'fns/mods', 'IPC vliw', 'IPC inorder'];
 const widths = header.map((h) => Math.max(h.length, 9));
 console.log(header.map((h, i) => pad(h, widths[i]!)).join('  '));
 
-for (const w of WORKLOADS) {
-  if (only && !only.includes(w.name)) continue;
+const runs: { label: string; w: WorkloadEntry }[] = [];
+for (const w of WORKLOADS) if (COMPUTE.includes(w.name)) runs.push({ label: w.name, w });
+if (!quick) {
+  for (const l of LONG) {
+    const w = WORKLOADS.find((x) => x.name === l.base);
+    if (w) runs.push({ label: `${l.base}(${l.args.join(' ')})`, w: { ...w, args: l.args } });
+  }
+}
+
+for (const { label, w } of runs) {
+  if (only && !only.includes(w.name) && !only.includes(label)) continue;
   const res = ENGINES.map((e) => best(() => {
-    const t0 = performance.now();
+    const c0 = cpuSeconds();
     const o = runWorkload(w, e.overrides);
-    return { seconds: (performance.now() - t0) / 1000, result: o.result };
+    return { seconds: cpuSeconds() - c0, result: o.result, machine: o.machine };
   }));
-  const instret = res[0]!.result.instret;
+  const [interp, ref, fast, inorder] = res as [typeof res[0], typeof res[0], typeof res[0], typeof res[0]];
+  const instret = interp.result.instret;
   const mips = res.map((r) => r.result.instret / r.seconds / 1e6);
   const q = w.platform === 'user' ? qemuSeconds(`workloads/bin/${w.name}.elf`, w.args) : undefined;
   const qMips = q === undefined ? undefined : instret / q / 1e6;
-  const ipcV = res[1]!.result.instret / res[1]!.result.cycles;
-  const ipcI = res[2]!.result.instret / res[2]!.result.cycles;
+  const cs = (fast.machine.executor as WasmExecutor).compileStats;
   const row = [
-    w.name, fmt(instret / 1e6), ...mips.map((m) => fmt(m)), fmt(qMips),
-    fmt(mips[1]! / mips[0]!, 2), fmt(qMips === undefined ? undefined : qMips / mips[1]!, 1),
-    fmt(ipcV, 3), fmt(ipcI, 3), fmt(res[2]!.result.cycles / res[1]!.result.cycles, 2),
+    label, fmt(instret / 1e6), ...mips.map((m) => fmt(m)), fmt(qMips),
+    fmt(mips[2]! / mips[1]!, 2), fmt(mips[2]! / mips[0]!, 2), fmt(qMips === undefined ? undefined : qMips / mips[2]!, 1),
+    fmt(cs.seconds, 2), `${cs.translations}/${cs.modules}`,
+    fmt(ref.result.instret / ref.result.cycles, 3), fmt(inorder.result.instret / inorder.result.cycles, 3),
   ];
   console.log(row.map((c, i) => pad(c, widths[i]!)).join('  '));
+  if (fast.result.cycles !== ref.result.cycles || fast.result.instret !== ref.result.instret) {
+    console.log(`  MISMATCH ${label}: reference ${ref.result.instret} insns ${ref.result.cycles} cycles, fast ${fast.result.instret} insns ${fast.result.cycles} cycles`);
+  }
 }
 const mem = process.memoryUsage();
 console.log(`\npeak RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB; node ${process.version}`);
-console.log('qemu MIPS counts the instructions morphsim retired over qemu-riscv32\'s wall time (process start included).');
-console.log('speedup vs inorder = simulated cycles of the in-order core / simulated cycles of the co-designed machine.');
+console.log('MIPS = guest instructions retired / CPU seconds of this process (qemu: wall seconds of its process, start included).');
+console.log('fast/ref and fast/interp: speed ratios; qemu/fast: how much faster qemu-riscv32 is. compile s: wasm code generation');
+console.log('and compilation inside the fast run; fns/mods: translations compiled and modules they were batched into.');

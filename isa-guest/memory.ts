@@ -65,6 +65,8 @@ export class Memory {
   /** Per guest page: byte offset of its storage in `wasm`, 0 when not (yet) allocated. */
   readonly pageTable = new Int32Array(this.wasm.buffer, PAGE_TABLE_OFFSET, NUM_PAGES);
   private top = FIRST_FREE;
+  /** Current size of `wasm` in bytes (reading `wasm.buffer` makes a new object each time). */
+  linearBytes = this.wasm.buffer.byteLength;
   /** Storage of unmapped pages, reused (zeroed) by later allocations. */
   private readonly freePages: number[] = [];
   private readonly pages: (Page | undefined)[] = new Array(NUM_PAGES);
@@ -109,11 +111,12 @@ export class Memory {
   alloc(bytes: number, align = 8): number {
     const off = (this.top + align - 1) & ~(align - 1);
     const end = off + bytes;
-    const have = this.wasm.buffer.byteLength;
+    const have = this.linearBytes;
     if (end > have) {
       const want = Math.max(Math.ceil(end / WASM_PAGE), Math.min(MAX_WASM_PAGES, 2 * (have / WASM_PAGE)));
       if (want > MAX_WASM_PAGES) throw new Error('guest memory: the 4 GiB linear memory is full');
       this.wasm.grow(want - have / WASM_PAGE);
+      this.linearBytes = this.wasm.buffer.byteLength;
     }
     this.top = end;
     return off;

@@ -121,8 +121,8 @@ export class WasmExecutor implements Executor {
   }
 
   private refreshViews(): void {
+    if (this.mem.linearBytes === this.viewBytes) return;
     const buf = this.mem.wasm.buffer;
-    if (buf.byteLength === this.viewBytes) return;
     this.viewBytes = buf.byteLength;
     this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
@@ -251,7 +251,7 @@ export class WasmExecutor implements Executor {
   private compileBatch(codes: readonly HostCode[]): void {
     const t0 = performance.now();
     const b = this.b;
-    const m = newModule(b, this.mem.wasm.buffer.byteLength / 65536);
+    const m = newModule(b, this.mem.linearBytes / 65536);
     for (const [name, nParams, result] of TRANSLATION_IMPORTS) {
       m.addFunctionImport(name, 'env', name, b.createType(Array<number>(nParams).fill(b.i32)), result ? b.i32 : b.none);
     }
