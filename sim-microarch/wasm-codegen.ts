@@ -21,7 +21,7 @@ import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
-import { R, RX, S, type Layout } from './wasm-runtime.ts';
+import { CS, R, RX, S, type Layout } from './wasm-runtime.ts';
 
 /** Counters a path through a translation adds statically, by index. */
 export const VEC = ['molecules', 'atoms', 'issueSlots', 'commitWait', 'commits', 'sbStores', 'sbDrained', 'aliasRecords',
@@ -114,7 +114,8 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const el = Array.from({ length: maxAtoms }, () => local(i32));
   const lAddr = local(i32), lP = local(i32), lV = local(i32), lT = local(i32), lA = local(i32), lB = local(i32);
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
-  const lSite = local(i32), lCause = local(i32), lFAddr = local(i32);
+  const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32);
+  const lClock = local(b.i64);
   const get = (l: number) => m.local.get(l, i32);
   const set = (l: number, v: number) => m.local.set(l, v);
   const reg = (r: number) => get(regLocal.get(r)!);
@@ -149,8 +150,24 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     sites.push({ molecule, atomIdx, vec: v.slice(), exec, pendingExec: exec - execAtCommit, commitRetired, commitPc, lastCommitMol });
     return sites.length - 1;
   };
+  // I-cache: molecules after the first on a line always hit through the cache's
+  // last-used-line shortcut (nothing else touches the L1I during a run), so their accesses
+  // are counted statically and applied together: stamp clock and hits advance by n, and the
+  // line's way gets the last stamp — the state n single accesses leave.
+  const ic = L.l1i;
+  let pendHits = 0;
+  let prevLine = -1;
+  const flushHits = (n: number): number[] => {
+    if (n === 0) return [];
+    return [
+      m.local.set(lClock, m.i64.add(m.i64.load(0, 8, c32(ic.sc + CS.clock)), m.i64.extend_u(c32(n)))),
+      m.i64.store(0, 8, c32(ic.sc + CS.clock), m.local.get(lClock, b.i64)),
+      m.i64.store(0, 8, m.i32.add(c32(ic.lastUse), m.i32.shl(m.i32.load(0, 4, c32(ic.sc + CS.mruWay)), c32(3))), m.local.get(lClock, b.i64)),
+      addF(ic.sc + CS.hits, cf(n)),
+    ];
+  };
   const fault = (siteId: number, cause: number, addr: number): number =>
-    m.block(null, [set(lSite, c32(siteId)), set(lCause, cause), set(lFAddr, addr), m.br('fault')]);
+    m.block(null, [set(lSite, c32(siteId)), set(lCause, cause), set(lFAddr, addr), set(lHits, c32(pendHits)), m.br('fault')]);
   const addStall = (s: number, isI: boolean): number => m.block(null, [
     set(lT, s),
     set(isI ? lStI : lStD, m.i32.add(get(isI ? lStI : lStD), get(lT))),
@@ -245,7 +262,16 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     const irqSite = site(i, -1, vec);
     body.push(m.if(m.i32.ge_s(m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, c32(CAUSE.interrupt), c32(0))));
     // 2. fetch; 3. issue.
-    body.push(addStall(m.call('ifetch', [c32((code.hostAddr + i * env.moleculeBytes) | 0)], i32), true));
+    const fetchAddr = (code.hostAddr + i * env.moleculeBytes) >>> 0;
+    const line = fetchAddr >>> ic.lineBits;
+    if (i > 0 && line === prevLine) {
+      pendHits++;
+    } else {
+      body.push(...flushHits(pendHits));
+      pendHits = 0;
+      prevLine = line;
+      body.push(addStall(m.call('ifetch', [c32(fetchAddr)], i32), true));
+    }
     exec += 1;
     vec[V.molecules]!++;
     vec[V.atoms]! += atoms.length;
@@ -371,6 +397,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       const xr = rec + R.exits + j * RX.bytes;
       const total = m.f64.add(cf(exec), m.f64.convert_u.i32(get(lStAll)));
       seq.push(
+        ...flushHits(pendHits),
         addF(S0 + S.retired, cf(a.retired)),
         addF(rec + R.cycles, total),
         addF(S0 + S.now, m.f64.add(cf(exec), m.f64.convert_u.i32(get(lStAll)))),
@@ -403,6 +430,12 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
 
   const faultTail = [
     ...storeRegs((r) => r >= desc.numShadowed),
+    m.if(get(lHits), m.block(null, [
+      m.local.set(lClock, m.i64.add(m.i64.load(0, 8, c32(ic.sc + CS.clock)), m.i64.extend_u(get(lHits)))),
+      m.i64.store(0, 8, c32(ic.sc + CS.clock), m.local.get(lClock, b.i64)),
+      m.i64.store(0, 8, m.i32.add(c32(ic.lastUse), m.i32.shl(m.i32.load(0, 4, c32(ic.sc + CS.mruWay)), c32(3))), m.local.get(lClock, b.i64)),
+      addF(ic.sc + CS.hits, m.f64.convert_u.i32(get(lHits))),
+    ])),
     stS(S.sbCount, c32(0)), stS(S.alCount, c32(0)),
     m.f64.store(0, 8, c32(S0 + S.pendStallI), m.f64.convert_u.i32(get(lStI))),
     m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),
