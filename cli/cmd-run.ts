@@ -11,6 +11,7 @@ import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { runSummary, summaryLines } from '../reports/summary.ts';
 import { translationStats } from '../morph/translation-stats.ts';
+import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { resolveConfig } from './config-args.ts';
 import { fsReason, readElf } from './elf-file.ts';
 import { VERSION } from './version.ts';
@@ -18,6 +19,7 @@ import { VERSION } from './version.ts';
 export interface RunFlags {
   mode?: string;
   core?: string;
+  executor?: string;
   threshold?: number;
   platform?: 'user' | 'machine';
   maxInstret?: number;
@@ -88,11 +90,11 @@ function checkOutputPath(flag: string, path: string): void {
 }
 
 /** Runs the guest; returns the process exit code (the guest's). */
-export function runCommand(elfPath: string, args: string[], flags: RunFlags): number {
+export async function runCommand(elfPath: string, args: string[], flags: RunFlags): Promise<number> {
   const cfg = resolveConfig(paramRegistry, {
     configFile: flags.config,
     sets: flags.set,
-    shorthands: { 'run.mode': flags.mode, 'run.core': flags.core, 'tier.threshold': flags.threshold },
+    shorthands: { 'run.mode': flags.mode, 'run.core': flags.core, 'run.executor': flags.executor, 'tier.threshold': flags.threshold },
   });
   if (flags.logCommits && cfg['run.mode'] !== 'interp' && cfg['run.core'] !== 'inorder') {
     throw new UsageError('--log-commits needs an engine that retires one instruction at a time: --mode interp or --core inorder');
@@ -107,6 +109,8 @@ export function runCommand(elfPath: string, args: string[], flags: RunFlags): nu
   if (flags.json) checkOutputPath('--json', flags.json);
   if (flags.statsJson) checkOutputPath('--stats-json', flags.statsJson);
   if (flags.logCommits) checkOutputPath('--log-commits', flags.logCommits);
+  // binaryen loads (about a second) only when translations will run on the fast executor.
+  if (cfg['run.executor'] === 'fast' && cfg['run.core'] === 'cms' && cfg['run.mode'] !== 'interp') await loadFastExecutor();
   const log = flags.logCommits ? new LogFile(flags.logCommits) : undefined;
   try {
     return runMachine(image, bytes, args, flags, cfg, log);

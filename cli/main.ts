@@ -51,6 +51,7 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
       .argument('[args...]', 'guest program arguments (after --)')
       .addOption(new Option('--mode <mode>', 'execution mode (run.mode)').choices(['interp', 'translate', 'optimize']))
       .addOption(new Option('--core <core>', 'machine model (run.core)').choices(['cms', 'inorder']))
+      .addOption(new Option('--executor <executor>', 'how translations run (run.executor): reference (JS, the specification) or fast (WebAssembly)').choices(['reference', 'fast']))
       .option('--threshold <n>', 'hotness threshold in executions (tier.threshold)', parseIntArg('--threshold'))
       .addOption(new Option('--platform <platform>', 'guest platform (default: from the ELF)').choices(['user', 'machine']))
       .option('--max-instret <n>', 'stop a runaway guest after N retired instructions', parseIntArg('--max-instret'))
@@ -59,7 +60,7 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
       .option('--stats-json <file>', 'write per-translation statistics as JSON')
       .option('--log-commits <file>', 'write a Spike-style commit log (one line per retired instruction)')
       .option('-q, --quiet', 'do not print the summary on stderr'),
-  ).action((elf: string, args: string[], flags: RunFlags) => { status.exitCode = runCommand(elf, args, flags); });
+  ).action(async (elf: string, args: string[], flags: RunFlags) => { status.exitCode = await runCommand(elf, args, flags); });
 
   program
     .command('disasm')

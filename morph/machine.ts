@@ -92,8 +92,12 @@ export class GuestMachine {
     this.hierarchy = new MemoryHierarchy(cfg);
     // The fast executor needs binaryen loaded (loadFastExecutor); the in-order core and
     // interpret-only runs never execute host code, so they keep the reference one.
-    const Exec = run.executor === 'fast' && run.core === 'cms' && run.mode !== 'interp' ? WasmExecutor : ReferenceExecutor;
-    this.executor = new Exec(this.host, this.hierarchy, this.account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes);
+    const fast = run.executor === 'fast' && run.core === 'cms' && run.mode !== 'interp';
+    const exitCosts = exitParams.read(cfg);
+    const moleculeBytes = vliwParams.read(cfg).moleculeBytes;
+    this.executor = fast
+      ? new WasmExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes, run.fastCompileAfter)
+      : new ReferenceExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes);
     const env = this.program.env;
     if (this.core === 'inorder') {
       this.inorder = new InorderCore(this.hart, env, cfg, this.account, { caches: this.hierarchy, commitLog: opts.commitLog });

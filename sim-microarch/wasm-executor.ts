@@ -54,9 +54,6 @@ const ROLLBACK_COUNTER = {
 /** Translations compiled and time spent, for the benchmark. */
 export interface CompileStats { translations: number; modules: number; seconds: number }
 
-/** Executions of a translation (by the reference executor) before it is compiled: cold code
- * never pays wasm compilation, and hot code is compiled in batches. */
-const COMPILE_AFTER = 32;
 /** Translations seen with at least this many executions join a batch being compiled. */
 const BATCH_WARM = 4;
 const MAX_BATCH = 256;
@@ -100,6 +97,9 @@ export class WasmExecutor implements Executor {
     private readonly account: CycleAccount,
     private readonly exitCosts: ExitCosts,
     private readonly moleculeBytes: number,
+    /** Executions of a translation (by the reference executor) before it is compiled: cold
+     * code never pays wasm compilation, and hot code is compiled in batches. */
+    private readonly compileAfter = 32,
   ) {
     this.b = binaryen();
     this.mem = state.memory;
@@ -304,14 +304,14 @@ export class WasmExecutor implements Executor {
     const c = this.compiled.get(code);
     if (c && c.hostAddr === code.hostAddr) return c;
     if (c) this.doRelease(c);
-    if (code.execCount + 1 < COMPILE_AFTER) {
+    if (code.execCount + 1 < this.compileAfter) {
       this.cold.add(code);
       return null;
     }
     const batch = [code];
     for (const o of this.cold) {
       if (batch.length >= MAX_BATCH) break;
-      if (o !== code && o.execCount >= BATCH_WARM) batch.push(o);
+      if (o !== code && o.execCount >= Math.min(BATCH_WARM, this.compileAfter)) batch.push(o);
     }
     this.compileBatch(batch);
     return this.compiled.get(code)!;
