@@ -120,6 +120,9 @@ export class WasmExecutor implements Executor {
     this.ensureTouchCapacity(1024);
   }
 
+  /** Translations compiled and not released. */
+  get liveTranslations(): number { return this.byRec.size; }
+
   private refreshViews(): void {
     if (this.mem.linearBytes === this.viewBytes) return;
     const buf = this.mem.wasm.buffer;

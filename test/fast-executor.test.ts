@@ -1,0 +1,177 @@
+// The fast (wasm) executor against the reference executor, its specification: every
+// workload, both translating modes, thresholds 1 and the default, compared field by field
+// (guest output, exit code, instret, cycles and their breakdown, every statistic, and the
+// per-translation statistics); the hand-written host programs (faults, alias, overflow,
+// interrupts, chains, devices) run on both; and a tiny translation cache, whose flushes must
+// free compiled code. Workloads run to a bounded instruction count to keep this file fast.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ParamRegistry } from '../core/params.ts';
+import { Memory, type AccessSize, type Device } from '../isa-guest/memory.ts';
+import { parseModule, type HostCode } from '../isa-host-vliw/index.ts';
+import { paramRegistry } from '../morph/config.ts';
+import { GuestMachine } from '../morph/machine.ts';
+import { translationStats } from '../morph/translation-stats.ts';
+import { MemoryHierarchy } from '../sim-microarch/cache.ts';
+import { CycleAccount } from '../sim-microarch/cycles.ts';
+import { ReferenceExecutor, type ExecLimits, type ExecResult, type Executor } from '../sim-microarch/executor.ts';
+import { HostState } from '../sim-microarch/host-state.ts';
+import { exitParams, machineDescFromConfig, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
+import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
+import { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
+import { image, WORKLOADS, type WorkloadEntry } from './helpers/workloads.ts';
+
+beforeAll(async () => { await loadFastExecutor(); }, 120_000);
+
+/** Instructions each workload runs here (whole program when shorter). */
+const LIMIT = 400_000;
+/** Smaller arguments where a workload takes them (same code paths, less work). */
+const SMALL_ARGS: Record<string, string[]> = { crc32: ['16'], sort: ['500'] };
+/** As test/helpers/workloads.ts: mtimer's 50 ticks in a tenth of the simulated time. */
+const EXTRA: Record<string, Record<string, unknown>> = { mtimer: { 'platform.mtimeDivider': 100 } };
+
+function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT) {
+  const out: Buffer[] = [];
+  const m = new GuestMachine(image(`workloads/bin/${w.name}.elf`), {
+    config: paramRegistry.resolve({ ...EXTRA[w.name], ...overrides }),
+    args: SMALL_ARGS[w.name] ?? w.args,
+    stdout: (b) => out.push(Buffer.from(b)),
+    stderr: (b) => out.push(Buffer.from(b)),
+    warn: () => {},
+  });
+  const result = m.run(limit);
+  return { m, result, output: Buffer.concat(out).toString('latin1'), translations: translationStats(m.runtime!, m.image) };
+}
+
+/** Run on both executors and compare everything a run reports. */
+function compareOn(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT) {
+  const ref = run(w, { ...overrides, 'run.executor': 'reference' }, limit);
+  const fast = run(w, { ...overrides, 'run.executor': 'fast' }, limit);
+  expect(fast.m.executor.name).toBe('fast');
+  expect(fast.output).toBe(ref.output);
+  expect(fast.result.exitCode).toBe(ref.result.exitCode);
+  expect(fast.result.instret).toBe(ref.result.instret);
+  expect(fast.result.cycles).toBe(ref.result.cycles);
+  expect(fast.result.breakdown).toEqual(ref.result.breakdown);
+  expect(fast.result.stats).toEqual(ref.result.stats);
+  expect(fast.translations).toEqual(ref.translations);
+  expect(Array.from(fast.m.host.regs)).toEqual(Array.from(ref.m.host.regs));
+  return { ref, fast };
+}
+
+describe('fast executor = reference executor on every workload', () => {
+  for (const w of WORKLOADS) {
+    for (const mode of ['translate', 'optimize'] as const) {
+      for (const threshold of [1, undefined]) {
+        it(`${w.name} ${mode} threshold ${threshold ?? 'default'}`, () => {
+          // Compile after two executions: nearly everything runs as wasm, the first runs in
+          // the reference executor, and the two hand over mid-chain.
+          const { fast } = compareOn(w, { 'run.mode': mode, 'run.fastCompileAfter': 2, ...(threshold ? { 'tier.threshold': threshold } : {}) });
+          if (fast.result.stats['morph.translationsExecuted']! > 50) {
+            expect((fast.m.executor as WasmExecutor).compileStats.translations).toBeGreaterThan(0);
+          }
+        }, 60_000);
+      }
+    }
+  }
+
+  it('with the default compile policy, on whole runs', () => {
+    for (const name of ['crc32', 'smc', 'mtraps']) compareOn(WORKLOADS.find((w) => w.name === name)!, { 'run.mode': 'translate' }, 3_000_000);
+  }, 120_000);
+
+  it('compiling everything at first execution', () => {
+    for (const name of ['recursion', 'bytecode', 'mtimer']) compareOn(WORKLOADS.find((w) => w.name === name)!, { 'run.mode': 'translate', 'run.fastCompileAfter': 1, 'tier.threshold': 1 });
+  }, 120_000);
+});
+
+describe('fast executor memory', () => {
+  it('frees compiled translations when a tiny translation cache flushes, with identical results', () => {
+    const w = WORKLOADS.find((x) => x.name === 'strings')!;
+    const { ref, fast } = compareOn(w, { 'run.mode': 'translate', 'tier.threshold': 1, 'tier.tcacheBytes': 4096, 'run.fastCompileAfter': 8 }, 300_000);
+    const s = fast.result.stats;
+    expect(s['morph.flushes']).toBeGreaterThan(20);
+    expect(s['morph.evictions']).toBe(ref.result.stats['morph.evictions']);
+    const ex = fast.m.executor as WasmExecutor;
+    // Everything dropped by the flushes was released: what stays compiled fits the cache.
+    expect(ex.compileStats.translations).toBeGreaterThan(s['morph.evictions']!);
+    expect(ex.liveTranslations).toBeLessThanOrEqual(4096 / 16);
+    expect(ex.liveTranslations).toBeLessThan(ex.compileStats.translations);
+  }, 120_000);
+});
+
+// ---- hand-written host programs (test/host-programs/*.vliw), run on both executors ----
+
+const DIR = join(import.meta.dirname, 'host-programs');
+const simRegistry = new ParamRegistry(simParamGroups);
+const kv = (toks: string[]): Record<string, string> =>
+  Object.fromEntries(toks.map((t) => { const i = t.indexOf('='); return [t.slice(0, i), t.slice(i + 1)]; }));
+const num = (s: string): number => (s.startsWith('-') ? -Number(s.slice(1)) : Number(s));
+
+class LogDevice implements Device {
+  readonly name = 'test';
+  readonly log: string[] = [];
+  constructor(readonly base: number, readonly size: number) {}
+  read(offset: number, size: AccessSize): number {
+    this.log.push(`r ${offset} ${size}`);
+    const v = (0xf0e0d0c0 + offset) >>> 0;
+    return size === 4 ? v : v & (size === 2 ? 0xffff : 0xff);
+  }
+  write(offset: number, size: AccessSize, value: number): void { this.log.push(`w ${offset} ${size} ${value}`); }
+}
+
+function runHostProgram(file: string, which: 'reference' | 'fast') {
+  const text = readFileSync(join(DIR, file), 'utf8');
+  const directives = text.split('\n').filter((l) => l.startsWith('#!')).map((l) => l.slice(2).replace(/\s+#.*$/, '').trim().split(/\s+/));
+  const mod = parseModule(text, file);
+  const overrides: Record<string, string> = {};
+  for (const d of directives) if (d[0] === 'config') Object.assign(overrides, kv(d.slice(1)));
+  const cfg = simRegistry.resolve(overrides);
+  const mem = new Memory();
+  const state = new HostState(machineDescFromConfig(cfg), mem);
+  const account = new CycleAccount();
+  const hier = new MemoryHierarchy(cfg);
+  const args = [state, hier, account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes] as const;
+  const exec: Executor = which === 'fast' ? new WasmExecutor(...args, 1) : new ReferenceExecutor(...args);
+  let device: LogDevice | undefined;
+  let entry = mod[0]!.code;
+  const limits: { -readonly [K in keyof ExecLimits]: ExecLimits[K] } = { interruptAtCycle: Infinity, maxChain: 64 };
+  for (const d of directives) {
+    switch (d[0]) {
+      case 'ram': mem.mapRam(num(d[1]!), num(d[2]!)); break;
+      case 'device': device = new LogDevice(num(d[1]!), num(d[2]!)); mem.addDevice(device); break;
+      case 'reg': state.regs[Number(d[1]!.slice(1))] = num(d[3]!) | 0; break;
+      case 'mem.w': mem.store32(num(d[1]!), num(d[3]!) | 0); break;
+      case 'run': {
+        const o = kv(d.slice(1));
+        if (o.entry) entry = mod.find((c) => c.name === o.entry)!.code;
+        if (o.interruptAt) limits.interruptAtCycle = num(o.interruptAt);
+        if (o.maxChain) limits.maxChain = num(o.maxChain);
+        break;
+      }
+    }
+  }
+  const name = (c: HostCode | null) => (c ? mod.find((n) => n.code === c)?.name ?? '?' : null);
+  const describeResult = (r: ExecResult) => r.kind === 'exit'
+    ? { ...r, code: name(r.code), exitAtom: r.exitAtom.op, chainTo: name(r.chainTo) }
+    : { ...r, code: name(r.code) };
+  // Twice from the same entry: the second run finds the code compiled and its links patched.
+  const results = [describeResult(exec.execute(entry, limits)), describeResult(exec.execute(entry, limits))];
+  const ram = directives.filter((d) => d[0] === 'ram').map((d) => Array.from(mem.readBytes(num(d[1]!), num(d[2]!))));
+  return {
+    results, ram, regs: Array.from(state.regs), cycles: account.record(), stats: exec.stats(), cache: hier.stats(),
+    execCount: mod.map((c) => [c.name, c.code.execCount, c.code.cycles]), device: device?.log,
+  };
+}
+
+describe('fast executor = reference executor on the host programs', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.vliw')).sort();
+  it('finds them', () => expect(files.length).toBeGreaterThanOrEqual(15));
+  for (const file of files) {
+    it(file, () => {
+      const ref = runHostProgram(file, 'reference');
+      const fast = runHostProgram(file, 'fast');
+      expect(fast).toEqual(ref);
+    });
+  }
+});
