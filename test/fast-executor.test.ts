@@ -93,10 +93,9 @@ describe('fast executor memory', () => {
     expect(s['morph.flushes']).toBeGreaterThan(20);
     expect(s['morph.evictions']).toBe(ref.result.stats['morph.evictions']);
     const ex = fast.m.executor as WasmExecutor;
-    // Everything dropped by the flushes was released: what stays compiled fits the cache.
-    expect(ex.compileStats.translations).toBeGreaterThan(s['morph.evictions']!);
-    expect(ex.liveTranslations).toBeLessThanOrEqual(4096 / 16);
-    expect(ex.liveTranslations).toBeLessThan(ex.compileStats.translations);
+    // Everything the flushes dropped was released: what stays compiled is in the cache.
+    expect(ex.liveTranslations).toBeLessThanOrEqual(fast.m.runtime!.tcache.size);
+    expect(ex.compileStats.translations).toBeGreaterThan(2 * ex.liveTranslations + 100);
   }, 120_000);
 });
 
