@@ -81,6 +81,23 @@ export const TRANSLATION_IMPORTS = [
   ['ioLoad', 3, true], ['ioStore', 5, false],
 ] as const;
 
+/** Bytes of `code`'s record: header, per-exit counters and link slots, then one way-hint
+ * word per cache access site (each molecule's fetch, each load). */
+export function recordLayout(code: HostCode): { bytes: number; hintBase: number } {
+  let exits = 0;
+  let sites = 0;
+  for (const mol of code.molecules) {
+    sites++;
+    for (const a of mol.atoms) {
+      const k = ATOMS[a.op].kind;
+      if (k === 'exit' || k === 'exitIf' || k === 'exitInd') exits++;
+      if (k === 'load') sites++;
+    }
+  }
+  const hintBase = R.exits + exits * RX.bytes;
+  return { bytes: hintBase + sites * 4, hintBase };
+}
+
 /** Add function `name` computing translation `code` (with id `cid`, record at `rec`). */
 export function compileTranslation(env: CodegenEnv, code: HostCode, name: string, cid: number, rec: number): CodegenOut {
   const { b, m, L, desc, costs } = env;
@@ -116,6 +133,35 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
   const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32);
   const lClock = local(b.i64);
+  const lLine = local(i32), lW = local(i32);
+  let nextHint = rec + recordLayout(code).hintBase;
+  /**
+   * One access to cache `c` at the address in `addrL`, hit path inline: this site's way hint
+   * (where its last access found its line) is checked first; a tag match there is a hit —
+   * the same updates the cache function makes — else the runtime function does the whole
+   * access (whose last-used way becomes the new hint). Adds the stall to stI or stD.
+   */
+  const access = (c: typeof L.l1i, addr: number, fn: 'ifetch' | 'dcache', isI: boolean): number[] => {
+    const hs = nextHint;
+    nextHint += 4;
+    return [
+      set(lLine, m.i32.shr_u(addr, c32(c.lineBits))),
+      set(lW, m.i32.load(0, 4, c32(hs))),
+      m.if(m.i32.eq(m.i32.load(0, 4, m.i32.add(c32(c.tags), m.i32.shl(get(lW), c32(2)))), get(lLine)),
+        m.block(null, [
+          m.local.set(lClock, m.i64.add(m.i64.load(0, 8, c32(c.sc + CS.clock)), m.i64.const(1n as never))),
+          m.i64.store(0, 8, c32(c.sc + CS.clock), m.local.get(lClock, b.i64)),
+          m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(get(lW), c32(3))), m.local.get(lClock, b.i64)),
+          addF(c.sc + CS.hits, cf(1)),
+          m.i32.store(0, 4, c32(c.sc + CS.mruLine), get(lLine)),
+          m.i32.store(0, 4, c32(c.sc + CS.mruWay), get(lW)),
+        ]),
+        m.block(null, [
+          addStall(fn === 'ifetch' ? m.call('ifetch', [addr], i32) : m.call('dcache', [addr, c32(0)], i32), isI),
+          m.i32.store(0, 4, c32(hs), m.i32.load(0, 4, c32(c.sc + CS.mruWay))),
+        ])),
+    ];
+  };
   const get = (l: number) => m.local.get(l, i32);
   const set = (l: number, v: number) => m.local.set(l, v);
   const reg = (r: number) => get(regLocal.get(r)!);
@@ -128,7 +174,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   body.push(addF(rec + R.exec, cf(1)));
   body.push(m.if(m.i32.eqz(m.i32.load(0, 4, c32(rec + R.touched))), m.block(null, [
     m.i32.store(0, 4, c32(rec + R.touched), c32(1)),
-    m.i32.store(0, 4, m.i32.add(ldS(S.touchBase), m.i32.shl(ldS(S.touchN), c32(2))), c32(rec)),
+    m.i32.store(0, 4, m.i32.add(ldS(S.touchBase), m.i32.shl(ldS(S.touchN), c32(2))), c32(cid)),
     stS(S.touchN, m.i32.add(ldS(S.touchN), c32(1))),
   ])));
   for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
@@ -270,7 +316,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       body.push(...flushHits(pendHits));
       pendHits = 0;
       prevLine = line;
-      body.push(addStall(m.call('ifetch', [c32(fetchAddr)], i32), true));
+      body.push(...access(ic, c32(fetchAddr), 'ifetch', true));
     }
     exec += 1;
     vec[V.molecules]!++;
@@ -312,7 +358,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
               vec[V.aliasRecords]!++;
               aliasUsed = true;
             }
-            body.push(addStall(m.call('dcache', [get(lAddr), c32(0)], i32), false));
+            body.push(...access(L.l1d, get(lAddr), 'dcache', false));
             const ptr = m.i32.add(get(lP), m.i32.and(get(lAddr), c32(0xfff)));
             body.push(set(lV, sz === 4 ? m.i32.load(0, 4, ptr) : sz === 2 ? m.i32.load16_u(0, 2, ptr) : m.i32.load8_u(0, 1, ptr)));
             if (sbN > 0) body.push(set(lV, m.call('fwd', [get(lAddr), c32(sz), get(lV)], i32)));

@@ -17,14 +17,13 @@
 import { GuestTrap } from '../isa-guest/trap.ts';
 import { WATCH_CODE, type AccessSize, type Memory } from '../isa-guest/memory.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
-import { ATOMS } from '../isa-host-vliw/atoms.ts';
 import type { MemoryHierarchy } from './cache.ts';
 import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
 import type { HostState } from './host-state.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
-import { compileTranslation, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
+import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
 import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
 
 interface Compiled {
@@ -68,6 +67,8 @@ export class WasmExecutor implements Executor {
   private readonly rt: RuntimeExports;
   private readonly imports: WebAssembly.Imports;
   private i32!: Int32Array;
+  /** The host registers in the linear memory. */
+  private regView!: Int32Array;
   private u32!: Uint32Array;
   private f64!: Float64Array;
   private viewBytes = 0;
@@ -130,6 +131,7 @@ export class WasmExecutor implements Executor {
     this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
+    this.regView = new Int32Array(buf, this.L.regs, this.state.regs.length);
   }
 
   private ensureTouchCapacity(n: number): void {
@@ -261,9 +263,7 @@ export class WasmExecutor implements Executor {
     const made: Compiled[] = [];
     codes.forEach((code, k) => {
       const cid = this.freeCids.pop() ?? this.byCid.length;
-      let nExits = 0;
-      for (const mol of code.molecules) for (const a of mol.atoms) { const kind = ATOMS[a.op].kind; if (kind === 'exit' || kind === 'exitIf' || kind === 'exitInd') nExits++; }
-      const recBytes = R.exits + nExits * RX.bytes;
+      const recBytes = recordLayout(code).bytes;
       const rec = this.allocRec(recBytes);
       this.refreshViews();
       // A recycled record keeps its generation: links to its previous owner stay dead.
@@ -379,14 +379,18 @@ export class WasmExecutor implements Executor {
     const f64 = this.f64;
     const s4 = L.s >> 2;
     const s8 = L.s >> 3;
-    i32.set(st.regs, L.regs >> 2);
+    this.regView.set(st.regs);
     i32[s4 + (S.sbCount >> 2)] = 0;
     i32[s4 + (S.alCount >> 2)] = 0;
     i32[s4 + (S.stop >> 2)] = 0;
     i32[s4 + (S.touchN >> 2)] = 0;
     f64[s8 + (S.now >> 3)] = this.account.total();
     f64[s8 + (S.irq >> 3)] = limits.interruptAtCycle;
-    for (const off of [S.retired, S.cycExecute, S.cycStallI, S.cycStallD, S.cycExit]) f64[s8 + (off >> 3)] = 0;
+    f64[s8 + (S.retired >> 3)] = 0;
+    f64[s8 + (S.cycExecute >> 3)] = 0;
+    f64[s8 + (S.cycStallI >> 3)] = 0;
+    f64[s8 + (S.cycStallD >> 3)] = 0;
+    f64[s8 + (S.cycExit >> 3)] = 0;
     this.limits = limits;
     this.pendingJs.length = 0;
     this.running = true;
@@ -469,15 +473,15 @@ export class WasmExecutor implements Executor {
     const L = this.L;
     const i32 = this.i32;
     const f64 = this.f64;
-    st.regs.set(i32.subarray(L.regs >> 2, (L.regs >> 2) + st.regs.length));
+    st.regs.set(this.regView);
     st.checkpoint();
     st.sbCount = 0;
     st.alCount = 0;
     const tb = i32[(L.s + S.touchBase) >> 2]! >> 2;
     const n = i32[(L.s + S.touchN) >> 2]!;
     for (let k = 0; k < n; k++) {
-      const rec = i32[tb + k]!;
-      const c = this.byRec.get(rec)!;
+      const c = this.byCid[i32[tb + k]!]!;
+      const rec = c.rec;
       c.code.execCount += f64[(rec + R.exec) >> 3]!;
       c.code.cycles += f64[(rec + R.cycles) >> 3]!;
       f64[(rec + R.exec) >> 3] = 0;
