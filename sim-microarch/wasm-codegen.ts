@@ -171,7 +171,6 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
 
   const body: number[] = [];
   // Entry: executions and the touched list (the executor copies deltas back after the run).
-  body.push(addF(rec + R.exec, cf(1)));
   body.push(m.if(m.i32.eqz(m.i32.load(0, 4, c32(rec + R.touched))), m.block(null, [
     m.i32.store(0, 4, c32(rec + R.touched), c32(1)),
     m.i32.store(0, 4, m.i32.add(ldS(S.touchBase), m.i32.shl(ldS(S.touchN), c32(2))), c32(cid)),
@@ -230,11 +229,10 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       out.push(set(lT, m.call('drain', [], i32)), set(lStD, m.i32.add(get(lStD), get(lT))), set(lStAll, m.i32.add(get(lStAll), get(lT))));
     }
     if (aliasUsed) { out.push(stS(S.alCount, c32(0))); aliasUsed = false; }
-    if (exec !== execAtCommit) out.push(addF(S0 + S.cycExecute, cf(exec - execAtCommit)));
+    // Stall categories (execute is what the run's time leaves once stalls and exits are out).
     out.push(
-      addF(S0 + S.cycStallI, m.f64.convert_u.i32(get(lStI))),
-      addF(S0 + S.cycStallD, m.f64.convert_u.i32(get(lStD))),
-      set(lStI, c32(0)), set(lStD, c32(0)),
+      m.if(get(lStI), m.block(null, [addF(S0 + S.cycStallI, m.f64.convert_u.i32(get(lStI))), set(lStI, c32(0))])),
+      m.if(get(lStD), m.block(null, [addF(S0 + S.cycStallD, m.f64.convert_u.i32(get(lStD))), set(lStD, c32(0))])),
     );
     execAtCommit = exec;
     return out;
@@ -441,12 +439,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       const chainable = kind !== 'exitInd';
       exits.push({ atom: a, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
       const xr = rec + R.exits + j * RX.bytes;
-      const total = m.f64.add(cf(exec), m.f64.convert_u.i32(get(lStAll)));
+      // Static figures of this exit (execution, its cycles without stalls) are derived from
+      // its counters after the run; only the stall cycles are dynamic.
+      const spent = (extra: number) => m.f64.add(cf(exec + extra), m.f64.convert_u.i32(get(lStAll)));
       seq.push(
         ...flushHits(pendHits),
         addF(S0 + S.retired, cf(a.retired)),
-        addF(rec + R.cycles, total),
-        addF(S0 + S.now, m.f64.add(cf(exec), m.f64.convert_u.i32(get(lStAll)))),
+        m.if(get(lStAll), addF(rec + R.cycles, m.f64.convert_u.i32(get(lStAll)))),
         stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)),
         stS(S.exitTarget, kind === 'exitInd' ? get(el[k]!) : c32(a.imm)),
       );
@@ -456,15 +455,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           m.i32.and(m.i32.and(m.i32.ne(get(lT), c32(0)), m.i32.eqz(ldS(S.stop))),
             m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen)))),
           m.block(null, [
-            addF(S0 + S.cycExit, cf(cost)),
-            addF(rec + R.cycles, cf(cost)),
-            addF(S0 + S.now, cf(cost)),
+            addF(S0 + S.now, spent(cost)),
             addF(xr + RX.chained, cf(1)),
             m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
           ]),
         ));
       }
-      seq.push(m.return(c32(-4)));
+      seq.push(addF(S0 + S.now, spent(0)), m.return(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);

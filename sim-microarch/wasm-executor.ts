@@ -36,6 +36,9 @@ interface Compiled {
   readonly sites: SiteInfo[];
   /** Per exit: times taken to the dispatcher (chained counts live in the record). */
   readonly disp: Float64Array;
+  /** Per exit: chained and dispatcher counts already copied into the HostCode's figures. */
+  readonly seenC: Float64Array;
+  readonly seenD: Float64Array;
 }
 
 type Counters = ReturnType<typeof emptyCounters>;
@@ -88,6 +91,8 @@ export class WasmExecutor implements Executor {
   private readonly alHi: Float64Array;
   private limits: ExecLimits | undefined;
   private running = false;
+  /** The cycle count when the current run started. */
+  private now0 = 0;
   private readonly pendingRelease: Compiled[] = [];
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
@@ -238,7 +243,7 @@ export class WasmExecutor implements Executor {
         if (before) {
           const diff = this.account.by.map((v, i) => v - before[i]!);
           const c = this.byCid[cid]!;
-          this.pendingJs.push({ cid, run: this.f64[(c.rec + R.exec) >> 3]!, molecule, diff });
+          this.pendingJs.push({ cid, run: this.exitsTaken(c), molecule, diff });
         }
       },
     };
@@ -273,7 +278,11 @@ export class WasmExecutor implements Executor {
       this.i32[(rec + R.cid) >> 2] = cid;
       const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes }, code, `f${k}`, cid, rec);
       m.addFunctionExport(`f${k}`, `f${k}`);
-      const c: Compiled = { code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites, disp: new Float64Array(out.exits.length) };
+      const n = out.exits.length;
+      const c: Compiled = {
+        code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
+        disp: new Float64Array(n), seenC: new Float64Array(n), seenD: new Float64Array(n),
+      };
       this.byCid[cid] = c;
       made.push(c);
     });
@@ -385,13 +394,12 @@ export class WasmExecutor implements Executor {
     i32[s4 + (S.alCount >> 2)] = 0;
     i32[s4 + (S.stop >> 2)] = 0;
     i32[s4 + (S.touchN >> 2)] = 0;
-    f64[s8 + (S.now >> 3)] = this.account.total();
+    this.now0 = this.account.total();
+    f64[s8 + (S.now >> 3)] = this.now0;
     f64[s8 + (S.irq >> 3)] = limits.interruptAtCycle;
     f64[s8 + (S.retired >> 3)] = 0;
-    f64[s8 + (S.cycExecute >> 3)] = 0;
     f64[s8 + (S.cycStallI >> 3)] = 0;
     f64[s8 + (S.cycStallD >> 3)] = 0;
-    f64[s8 + (S.cycExit >> 3)] = 0;
     this.limits = limits;
     this.pendingJs.length = 0;
     this.running = true;
@@ -420,9 +428,7 @@ export class WasmExecutor implements Executor {
           const cost = ex.kindCost + (chain ? this.exitCosts.chained : this.exitCosts.toDispatcher);
           if (chain) this.f64[(from.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!++;
           else from.disp[j]!++;
-          this.f64[s8 + (S.cycExit >> 3)]! += cost;
           this.f64[s8 + (S.now >> 3)]! += cost;
-          this.f64[(from.rec + R.cycles) >> 3]! += cost;
           next = chain ? link : null;
         } else {
           throw new Error(`fast executor: bad run status ${r}`);
@@ -468,8 +474,13 @@ export class WasmExecutor implements Executor {
     return retired === 0 ? res : { ...res, retired: res.retired + retired };
   }
 
-  /** Copy back what the run did: registers, per-translation figures, cycles, cache counters. */
-  private sync(): void {
+  /**
+   * Copy back what the run did: registers, per-translation figures (each exit's static part
+   * times how often it was taken, plus the stalls), cycles by category, cache counters.
+   * `execute` cycles are the run's time less stalls and exits; `committedInFault` adds the
+   * part of a faulting translation that its commit atoms made permanent.
+   */
+  private sync(committedInFault = 0): void {
     const st = this.state;
     const L = this.L;
     const i32 = this.i32;
@@ -478,26 +489,50 @@ export class WasmExecutor implements Executor {
     st.checkpoint();
     st.sbCount = 0;
     st.alCount = 0;
+    const costs = this.exitCosts;
+    let exitCycles = 0;
     const tb = i32[(L.s + S.touchBase) >> 2]! >> 2;
     const n = i32[(L.s + S.touchN) >> 2]!;
     for (let k = 0; k < n; k++) {
       const c = this.byCid[i32[tb + k]!]!;
       const rec = c.rec;
-      c.code.execCount += f64[(rec + R.exec) >> 3]!;
-      c.code.cycles += f64[(rec + R.cycles) >> 3]!;
-      f64[(rec + R.exec) >> 3] = 0;
+      const code = c.code;
+      for (let j = 0; j < c.exits.length; j++) {
+        const chained = f64[(rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
+        const dC = chained - c.seenC[j]!;
+        const dD = c.disp[j]! - c.seenD[j]!;
+        if (dC === 0 && dD === 0) continue;
+        const x = c.exits[j]!;
+        const cc = x.kindCost + costs.chained;
+        const cd = x.kindCost + costs.toDispatcher;
+        code.execCount += dC + dD;
+        code.cycles += dC * (x.exec + cc) + dD * (x.exec + cd);
+        exitCycles += dC * cc + dD * cd;
+        c.seenC[j] = chained;
+        c.seenD[j] = c.disp[j]!;
+      }
+      code.cycles += f64[(rec + R.cycles) >> 3]!;
       f64[(rec + R.cycles) >> 3] = 0;
       i32[(rec + R.touched) >> 2] = 0;
     }
     const s8 = L.s >> 3;
     const acct = this.account;
-    acct.add(Cyc.execute, f64[s8 + (S.cycExecute >> 3)]!);
-    acct.add(Cyc.stallIcache, f64[s8 + (S.cycStallI >> 3)]!);
-    acct.add(Cyc.stallDcache, f64[s8 + (S.cycStallD >> 3)]!);
-    acct.add(Cyc.exit, f64[s8 + (S.cycExit >> 3)]!);
+    const stallI = f64[s8 + (S.cycStallI >> 3)]!;
+    const stallD = f64[s8 + (S.cycStallD >> 3)]!;
+    acct.add(Cyc.execute, f64[s8 + (S.now >> 3)]! - this.now0 - stallI - stallD - exitCycles + committedInFault);
+    acct.add(Cyc.stallIcache, stallI);
+    acct.add(Cyc.stallDcache, stallD);
+    acct.add(Cyc.exit, exitCycles);
     syncCacheCounters(f64, L.l1i, this.hierarchy.l1i);
     syncCacheCounters(f64, L.l1d, this.hierarchy.l1d);
     syncCacheCounters(f64, L.l2, this.hierarchy.l2);
+  }
+
+  /** Runs of `c` that ended at an exit so far (identifies its current run). */
+  private exitsTaken(c: Compiled): number {
+    let n = 0;
+    for (let j = 0; j < c.exits.length; j++) n += this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]! + c.disp[j]!;
+    return n;
   }
 
   private finishExit(from: Compiled, ex: ExitInfo, target: number, chainTo: HostCode | null): ExecResult {
@@ -515,12 +550,14 @@ export class WasmExecutor implements Executor {
     const site = c.sites[this.i32[s4 + (S.faultSite >> 2)]!]!;
     const cause = FAULT_CAUSES[this.i32[s4 + (S.faultCause >> 2)]!]!;
     const addr = this.u32[s4 + (S.faultAddr >> 2)]!;
-    const run = this.f64[(c.rec + R.exec) >> 3]!;
+    const run = this.exitsTaken(c);
     const retired = this.f64[s8 + (S.retired >> 3)]! + site.commitRetired;
-    const spent = site.exec + this.f64[s8 + (S.runStall >> 3)]!;
-    const wasted = site.pendingExec + this.f64[s8 + (S.pendStallI >> 3)]! + this.f64[s8 + (S.pendStallD >> 3)]!;
-    this.sync();
-    c.code.cycles += spent;
+    const runStall = this.f64[s8 + (S.runStall >> 3)]!;
+    const pendingStall = this.f64[s8 + (S.pendStallI >> 3)]! + this.f64[s8 + (S.pendStallD >> 3)]!;
+    const wasted = site.pendingExec + pendingStall;
+    this.sync(site.exec - site.pendingExec + runStall - pendingStall);
+    c.code.execCount++;
+    c.code.cycles += site.exec + runStall;
     addVec(this.folded, site.vec, 1);
     this.folded[ROLLBACK_COUNTER[cause]]++;
     // The run's cycles since the last commit point were added above as committed ones only
