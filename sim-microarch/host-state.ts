@@ -16,6 +16,33 @@ export interface DataPort {
   data(addr: number, write: boolean): number;
 }
 
+/**
+ * `v`, the bytes of [addr, addr+size) in memory, as the first `n` buffered stores see them:
+ * each byte from the youngest store covering it. Sets `out.forwarded` when any byte came
+ * from a store. (Shared by HostState and the fast executor, whose buffer is in wasm memory.)
+ */
+export function overlayStores(addr: number, size: number, v: number, n: number,
+  sbAddr: ArrayLike<number>, sbSize: ArrayLike<number>, sbValue: ArrayLike<number>, out: { forwarded: boolean }): number {
+  const full = (1 << size) - 1;
+  let filled = 0;
+  const end = addr + size;
+  for (let e = n - 1; e >= 0 && filled !== full; e--) {
+    const ea = sbAddr[e]!;
+    const ee = ea + sbSize[e]!;
+    if (ee <= addr || ea >= end) continue;
+    const sv = sbValue[e]!;
+    for (let b = 0; b < size; b++) {
+      const ba = addr + b;
+      if ((filled & (1 << b)) !== 0 || ba < ea || ba >= ee) continue;
+      const byte = (sv >>> ((ba - ea) << 3)) & 0xff;
+      v = (v & ~(0xff << (b << 3))) | (byte << (b << 3));
+      filled |= 1 << b;
+    }
+  }
+  out.forwarded = filled !== 0;
+  return v;
+}
+
 export class HostState {
   /** Working registers r0..r(numRegs-1); r0 stays 0 (validated code never writes it). */
   readonly regs: Int32Array;
@@ -89,27 +116,11 @@ export class HostState {
    * Returns the raw value: zero-extended for sizes 1 and 2, int32 for size 4.
    */
   loadRam(addr: number, size: AccessSize): number {
-    let v = this.memory.load(addr, size);
+    const v = this.memory.load(addr, size);
     this.forwarded = false;
     if (this.sbCount === 0) return v;
-    const full = (1 << size) - 1;
-    let filled = 0;
-    const end = addr + size;
-    for (let e = this.sbCount - 1; e >= 0 && filled !== full; e--) {
-      const ea = this.sbAddr[e]!;
-      const ee = ea + this.sbSize[e]!;
-      if (ee <= addr || ea >= end) continue;
-      const sv = this.sbValue[e]!;
-      for (let b = 0; b < size; b++) {
-        const ba = addr + b;
-        if ((filled & (1 << b)) !== 0 || ba < ea || ba >= ee) continue;
-        const byte = (sv >>> ((ba - ea) << 3)) & 0xff;
-        v = (v & ~(0xff << (b << 3))) | (byte << (b << 3));
-        filled |= 1 << b;
-      }
-    }
-    this.forwarded = filled !== 0;
-    return size === 4 ? v | 0 : v >>> 0;
+    const r = overlayStores(addr, size, v, this.sbCount, this.sbAddr, this.sbSize, this.sbValue, this);
+    return size === 4 ? r | 0 : r >>> 0;
   }
 
   /** Write every buffered store to memory in order; returns the D-cache stall cycles. */

@@ -253,6 +253,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     ];
   };
 
+  /** A device (io) access, done by JS: an access fault, or its D-cache stall. */
+  const io = (mi: number, k: number, call: number): number[] => {
+    const s = site(mi, k, vec);
+    vec[V.ioAccesses]!++;
+    return [call, m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))), addStall(ldS(S.ioStall), false)];
+  };
+
   const aluExpr = (op: AluOp, a: number, bExpr: number): number[] => {
     // Operands go through locals (some ops use them twice).
     const pre = [set(lA, a), set(lB, bExpr)];
@@ -342,13 +349,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           const sz = spec.size!;
           body.push(memAddr(a), ...misaligned(sz, i, k));
           if (spec.mode === 'io') {
-            const s = site(i, k, vec);
-            body.push(
-              set(lV, m.call('ioLoad', [get(lAddr), c32(sz), c32(i)], i32)),
-              m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))),
-              addStall(ldS(S.ioStall), false),
-            );
-            vec[V.ioAccesses]!++;
+            body.push(...io(i, k, set(lV, m.call('ioLoad', [get(lAddr), c32(sz), c32(i)], i32))));
           } else {
             body.push(...pageOf(i, k));
             if (spec.mode === 'protected') {
@@ -369,13 +370,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           const sz = spec.size!;
           body.push(memAddr(a), ...misaligned(sz, i, k));
           if (spec.mode === 'io') {
-            const s = site(i, k, vec);
-            body.push(
-              m.call('ioStore', [get(lAddr), c32(sz), reg(a.rs2), c32(cid), c32(i)], b.none),
-              m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))),
-              addStall(ldS(S.ioStall), false),
-            );
-            vec[V.ioAccesses]!++;
+            body.push(...io(i, k, m.call('ioStore', [get(lAddr), c32(sz), reg(a.rs2), c32(cid), c32(i)], b.none)));
             break;
           }
           body.push(...pageOf(i, k));

@@ -21,7 +21,7 @@ import type { MemoryHierarchy } from './cache.ts';
 import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
-import type { HostState } from './host-state.ts';
+import { overlayStores, type HostState } from './host-state.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
 import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
 import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
@@ -70,8 +70,12 @@ export class WasmExecutor implements Executor {
   private readonly rt: RuntimeExports;
   private readonly imports: WebAssembly.Imports;
   private i32!: Int32Array;
-  /** The host registers in the linear memory. */
+  /** The host registers and the store buffer in the linear memory. */
   private regView!: Int32Array;
+  private sbAddrView!: Uint32Array;
+  private sbSizeView!: Int32Array;
+  private sbValView!: Int32Array;
+  private readonly fwdOut = { forwarded: false };
   private u32!: Uint32Array;
   private f64!: Float64Array;
   private viewBytes = 0;
@@ -136,7 +140,11 @@ export class WasmExecutor implements Executor {
     this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
-    this.regView = new Int32Array(buf, this.L.regs, this.state.regs.length);
+    const L = this.L;
+    this.regView = new Int32Array(buf, L.regs, this.state.regs.length);
+    this.sbAddrView = new Uint32Array(buf, L.sbAddr, L.sbCap);
+    this.sbSizeView = new Int32Array(buf, L.sbSize, L.sbCap);
+    this.sbValView = new Int32Array(buf, L.sbVal, L.sbCap);
   }
 
   private ensureTouchCapacity(n: number): void {
@@ -164,27 +172,8 @@ export class WasmExecutor implements Executor {
       ifetch: this.rt.ifetch, dcache: this.rt.dcache, drain: this.rt.drain,
       pageIn: (addr: number) => this.pageIn(addr),
       fwd: (addr: number, size: number, value: number): number => {
-        // HostState.loadRam's overlay, over the buffer in the linear memory.
-        const a = addr >>> 0;
-        const n = this.i32[sc(S.sbCount)]!;
-        const full = (1 << size) - 1;
-        let v = value;
-        let filled = 0;
-        const end = a + size;
-        for (let e = n - 1; e >= 0 && filled !== full; e--) {
-          const ea = this.u32[(L.sbAddr >> 2) + e]!;
-          const ee = ea + this.i32[(L.sbSize >> 2) + e]!;
-          if (ee <= a || ea >= end) continue;
-          const sv = this.i32[(L.sbVal >> 2) + e]!;
-          for (let bi = 0; bi < size; bi++) {
-            const ba = a + bi;
-            if ((filled & (1 << bi)) !== 0 || ba < ea || ba >= ee) continue;
-            const byte = (sv >>> ((ba - ea) << 3)) & 0xff;
-            v = (v & ~(0xff << (bi << 3))) | (byte << (bi << 3));
-            filled |= 1 << bi;
-          }
-        }
-        if (filled !== 0) this.folded.sbForwards++;
+        const v = overlayStores(addr >>> 0, size, value, this.i32[sc(S.sbCount)]!, this.sbAddrView, this.sbSizeView, this.sbValView, this.fwdOut);
+        if (this.fwdOut.forwarded) this.folded.sbForwards++;
         return v | 0;
       },
       protect: (addr: number, size: number): number => {
