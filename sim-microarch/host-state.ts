@@ -6,7 +6,8 @@
  * code share guest state without copying.
  *
  * All storage is typed arrays sized once from the machine description; nothing here
- * allocates per access.
+ * allocates per access. The working registers live in the guest's linear memory (Memory.wasm),
+ * so compiled translations use them in place.
  */
 import type { AccessSize, Memory } from '../isa-guest/memory.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
@@ -73,7 +74,8 @@ export class HostState {
     readonly machine: MachineDesc,
     readonly memory: Memory,
   ) {
-    this.regs = new Int32Array(machine.numRegs);
+    // In the guest's linear memory, where the fast executor's compiled code reads them.
+    this.regs = new Int32Array(memory.wasm.buffer, memory.alloc(machine.numRegs * 4, 8), machine.numRegs);
     this.shadow = new Int32Array(machine.numShadowed);
     this.shadowed = this.regs.subarray(0, machine.numShadowed);
     this.sbAddr = new Uint32Array(machine.storeBufferEntries);

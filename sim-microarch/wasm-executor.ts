@@ -70,8 +70,7 @@ export class WasmExecutor implements Executor {
   private readonly rt: RuntimeExports;
   private readonly imports: WebAssembly.Imports;
   private i32!: Int32Array;
-  /** The host registers and the store buffer in the linear memory. */
-  private regView!: Int32Array;
+  /** The store buffer in the linear memory. */
   private sbAddrView!: Uint32Array;
   private sbSizeView!: Int32Array;
   private sbValView!: Int32Array;
@@ -113,7 +112,7 @@ export class WasmExecutor implements Executor {
   ) {
     this.b = binaryen();
     this.mem = state.memory;
-    this.L = new Layout(this.mem, state.machine, hierarchy);
+    this.L = new Layout(this.mem, state.machine, hierarchy, state.regs);
     this.alLo = new Float64Array(state.machine.aliasEntries);
     this.alHi = new Float64Array(state.machine.aliasEntries);
     this.refreshViews();
@@ -141,7 +140,6 @@ export class WasmExecutor implements Executor {
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
     const L = this.L;
-    this.regView = new Int32Array(buf, L.regs, this.state.regs.length);
     this.sbAddrView = new Uint32Array(buf, L.sbAddr, L.sbCap);
     this.sbSizeView = new Int32Array(buf, L.sbSize, L.sbCap);
     this.sbValView = new Int32Array(buf, L.sbVal, L.sbCap);
@@ -372,13 +370,11 @@ export class WasmExecutor implements Executor {
     const st = this.state;
     const L = this.L;
     st.stopRequested = false;
-    st.checkpoint();
     this.refreshViews();
     const i32 = this.i32;
     const f64 = this.f64;
     const s4 = L.s >> 2;
     const s8 = L.s >> 3;
-    this.regView.set(st.regs);
     i32[s4 + (S.sbCount >> 2)] = 0;
     i32[s4 + (S.alCount >> 2)] = 0;
     i32[s4 + (S.stop >> 2)] = 0;
@@ -390,7 +386,7 @@ export class WasmExecutor implements Executor {
     f64[s8 + (S.cycStallI >> 3)] = 0;
     f64[s8 + (S.cycStallD >> 3)] = 0;
     this.limits = limits;
-    this.pendingJs.length = 0;
+    if (this.pendingJs.length !== 0) this.pendingJs.length = 0;
     this.running = true;
     let cur = first;
     let started = 0;
@@ -446,8 +442,10 @@ export class WasmExecutor implements Executor {
     } finally {
       this.running = false;
       this.limits = undefined;
-      for (const c of this.pendingRelease) this.doRelease(c);
-      this.pendingRelease.length = 0;
+      if (this.pendingRelease.length !== 0) {
+        for (const c of this.pendingRelease) this.doRelease(c);
+        this.pendingRelease.length = 0;
+      }
     }
     return this.runReference(handover.code, { ...limits, maxChain: maxChain - started }, handover.retired);
   }
@@ -474,8 +472,10 @@ export class WasmExecutor implements Executor {
     const L = this.L;
     const i32 = this.i32;
     const f64 = this.f64;
-    st.regs.set(this.regView);
-    st.checkpoint();
+    // As after the reference's runs: shadows equal the (committed) working registers.
+    const regs = st.regs;
+    const shadow = st.shadow;
+    for (let r = 0; r < shadow.length; r++) shadow[r] = regs[r]!;
     st.sbCount = 0;
     st.alCount = 0;
     const costs = this.exitCosts;

@@ -56,9 +56,10 @@ export class Layout {
   readonly l1d: CacheLayout;
   readonly l2: CacheLayout;
 
-  constructor(mem: Memory, desc: MachineDesc, hier: MemoryHierarchy) {
+  constructor(mem: Memory, desc: MachineDesc, hier: MemoryHierarchy, regs: Int32Array) {
     this.s = mem.alloc(SCALAR_BYTES, 8);
-    this.regs = mem.alloc(desc.numRegs * 4, 8);
+    // HostState keeps the working registers in the linear memory already.
+    this.regs = regs.byteOffset;
     this.sbCap = desc.storeBufferEntries;
     this.sbAddr = mem.alloc(this.sbCap * 4, 8);
     this.sbSize = mem.alloc(this.sbCap * 4, 8);
