@@ -11,6 +11,7 @@ import { ParamRegistry } from '../core/params.ts';
 import { Memory, type AccessSize, type Device } from '../isa-guest/memory.ts';
 import { parseModule, type HostCode } from '../isa-host-vliw/index.ts';
 import { paramRegistry } from '../morph/config.ts';
+import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { translationStats } from '../morph/translation-stats.ts';
 import { MemoryHierarchy } from '../sim-microarch/cache.ts';
@@ -83,6 +84,21 @@ describe('fast executor = reference executor on every workload', () => {
   it('compiling everything at first execution', () => {
     for (const name of ['recursion', 'bytecode', 'mtimer']) compareOn(WORKLOADS.find((w) => w.name === name)!, { 'run.mode': 'translate', 'run.fastCompileAfter': 1, 'tier.threshold': 1 });
   }, 120_000);
+});
+
+describe('fast executor under lockstep verification', () => {
+  it('passes the check at every commit, chained transfers included', () => {
+    const w = WORKLOADS.find((x) => x.name === 'crc32')!;
+    const m = new GuestMachine(image(`workloads/bin/${w.name}.elf`), {
+      config: paramRegistry.resolve({ 'run.mode': 'translate', 'run.executor': 'fast', 'run.fastCompileAfter': 2, 'tier.threshold': 1 }),
+      args: SMALL_ARGS[w.name],
+    });
+    const checker = attachLockstep(m);
+    const r = m.run(300_000);
+    expect(r.instret).toBeGreaterThan(100_000);
+    expect(checker.checks).toBeGreaterThan(1000);
+    expect((m.executor as WasmExecutor).compileStats.translations).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 describe('fast executor memory', () => {
