@@ -6,7 +6,8 @@
  * becomes an immediate (a constant first operand too, when the operation commutes); a
  * constant zero operand becomes x0; a constant base folds into a load/store offset; a side
  * exit whose condition is known either disappears (never taken) or becomes the region's
- * final exit (always taken, and the unreachable rest is dropped); an indirect exit to a
+ * final exit (always taken, and the unreachable rest is dropped), and past a side exit not
+ * taken its condition is known to be zero; an indirect exit to a
  * known, aligned address becomes a direct exit, which the runtime can chain.
  */
 import { assertNever } from '../../../core/assert.ts';
@@ -64,7 +65,10 @@ export function constFold(r: IrRegion): IrRegion {
           out.push({ op: 'exit', target: i.target, retired: i.retired });
           return { ...r, insts: out };
         }
-        break;
+        // Past a side exit not taken, its condition is known to be zero.
+        out.push(i);
+        known.set(i.cond, 0);
+        continue;
       }
       case 'exitInd': {
         const t = val(i.target);
