@@ -50,6 +50,12 @@ function parseMem(s: string): { imm: number; base: Loc } {
 
 const isLocText = (s: string): boolean => /^[xt]\d+$/.test(s);
 
+/** Exits may end in `call 0x<return address>` (a call pushing it on the return-address stack). */
+function callSuffix(args: readonly string[]): { args: readonly string[]; call: number | undefined } {
+  const n = args.length;
+  return n >= 2 && args[n - 2] === 'call' ? { args: args.slice(0, -2), call: parseAddr(args[n - 1]!) } : { args, call: undefined };
+}
+
 /** An instruction's text split into its parts: `dst = op args` or `op args ; pc`. */
 interface Syntax {
   readonly dst: Loc | undefined;
@@ -57,8 +63,8 @@ interface Syntax {
   readonly args: readonly string[];
   /** The `; pc` comment (required on memory ops). */
   pc(): number;
-  /** Check the operand count (and that a destination is present or absent). */
-  want(n: number, hasDst: boolean): void;
+  /** Check the operand count (`got`, by default all of them) and that a destination is present or absent. */
+  want(n: number, hasDst: boolean, got?: number): void;
 }
 
 /**
@@ -89,10 +95,23 @@ const READERS = {
     s.want(2, false);
     return { op: 'store', size: Number(m[1]) as 1 | 2 | 4, src: parseLoc(s.args[0]!), ...parseMem(s.args[1]!), pc: s.pc() };
   },
-  exit: (s) => (s.op === 'exit' ? (s.want(2, false), { op: 'exit', target: parseAddr(s.args[0]!), retired: parseRetired(s.args[1]!) }) : undefined),
+  exit: (s) => {
+    if (s.op !== 'exit') return undefined;
+    const { args, call } = callSuffix(s.args);
+    s.want(2, false, args.length);
+    const base = { op: 'exit', target: parseAddr(args[0]!), retired: parseRetired(args[1]!) } as const;
+    return call === undefined ? base : { ...base, call };
+  },
   exitIf: (s) => (s.op === 'exit.if'
     ? (s.want(3, false), { op: 'exitIf', cond: parseLoc(s.args[0]!), target: parseAddr(s.args[1]!), retired: parseRetired(s.args[2]!) }) : undefined),
-  exitInd: (s) => (s.op === 'exit.ind' ? (s.want(2, false), { op: 'exitInd', target: parseLoc(s.args[0]!), retired: parseRetired(s.args[1]!) }) : undefined),
+  exitInd: (s) => {
+    if (s.op !== 'exit.ind') return undefined;
+    const ret = s.args[s.args.length - 1] === 'ret';
+    const { args, call } = callSuffix(ret ? s.args.slice(0, -1) : s.args);
+    s.want(2, false, args.length);
+    const base = { op: 'exitInd', target: parseLoc(args[0]!), retired: parseRetired(args[1]!) } as const;
+    return { ...base, ...(call === undefined ? {} : { call }), ...(ret ? { ret } : {}) };
+  },
 } as const satisfies { [K in IrOpName]: (s: Syntax) => Extract<IrInst, { op: K }> | undefined };
 
 /** Parse one instruction in `printInst`'s form. */
@@ -111,9 +130,9 @@ export function parseInst(text: string): IrInst {
       if (comment === undefined || comment === '') throw new IrParseError('a load or store needs its guest pc as a comment: `; 0x...`');
       return parseAddr(comment);
     },
-    want: (n, hasDst) => {
+    want: (n, hasDst, got = args.length) => {
       if (hasDst !== (eq !== null)) throw new IrParseError(hasDst ? `'${op}' needs a destination: 'd = ${op} ...'` : `'${op}' has no destination`);
-      if (args.length !== n) throw new IrParseError(`'${op}' takes ${n} operand(s), got ${args.length}`);
+      if (got !== n) throw new IrParseError(`'${op}' takes ${n} operand(s), got ${got}`);
     },
   };
   for (const read of Object.values(READERS) as ((s: Syntax) => IrInst | undefined)[]) {

@@ -60,7 +60,8 @@ export const arbRegion: fc.Arbitrary<IrRegion> = fc.tuple(
   fc.array(fc.tuple(arbBody, fc.option(fc.nat(), { freq: 3 })), { minLength: 1, maxLength: 24 }),
   fc.boolean(),
   arbSrc,
-).map(([gen, indirect, target]) => {
+  fc.constantFrom(0, 0, 1, 2),
+).map(([gen, indirect, target, hint]) => {
   // Some instructions repeat an earlier computation into another destination (work for CSE).
   const body = gen.map(([raw, dup], k): IrInst => {
     const src = dup === null || k === 0 ? undefined : gen[dup % k]![0];
@@ -84,6 +85,9 @@ export const arbRegion: fc.Arbitrary<IrRegion> = fc.tuple(
     if (i.op !== 'store' && i.op !== 'exitIf' && i.op !== 'exit' && i.op !== 'exitInd') defined.add(i.dst);
     insts.push(i);
   });
-  insts.push(indirect ? { op: 'exitInd', target: fix(target), retired: n } : { op: 'exit', target: 0x8000 + 4 * n, retired: n });
+  // Calls and returns only steer the return-address stack; passes must keep them.
+  const link = hint === 0 ? {} : hint === 1 ? { call: 0x8000 + 4 * n } : { ret: true as const };
+  insts.push(indirect ? { op: 'exitInd', target: fix(target), retired: n, ...link }
+    : { op: 'exit', target: 0x8000 + 4 * n, retired: n, ...('call' in link ? link : {}) });
   return { entryPc: 0x8000, endPc: 0x8000 + 4 * n, guestInsns: n, insts, temps: TEMPS };
 });
