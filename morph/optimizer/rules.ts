@@ -15,7 +15,7 @@
  * and the ones a rule's author must keep — are in passes/README.md.
  */
 import { def, hasEffects, printInst, uses, type IrInst, type IrRegion, type Loc } from './ir.ts';
-import { parseInst } from './parse.ts';
+import { parseInst, parseLoc } from './parse.ts';
 
 export interface Rule {
   /** Kebab-case, unique in its set. */
@@ -116,7 +116,7 @@ export class RuleSet {
       for (let k = c.pats.length - 2; k >= 0 && ok; k--) {
         const pat = c.pats[k]!;
         const loc = b.get(pat[0]!);
-        const d = loc === undefined ? undefined : defOf(parseLocTok(loc));
+        const d = loc === undefined ? undefined : defOf(parseLoc(loc));
         ok = d !== undefined && matchTokens(pat, textOf(d), b);
       }
       if (!ok) continue;
@@ -130,8 +130,6 @@ export class RuleSet {
     return undefined;
   }
 }
-
-const parseLocTok = (t: string): Loc => (t[0] === 'x' ? Number(t.slice(1)) : 32 + Number(t.slice(1)));
 
 function instantiate(rule: Rule, b: Binding, orig: IrInst): IrInst {
   const text = tokens(rule.to).map((t) => {
