@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Brings up a real single-node Slurm on this machine (munged, slurmctld, slurmd; one
+# partition `debug`), for the test that drives `morphsim sweep --slurm` (test/slurm.test.ts).
+# Needs root and Debian's `slurm-wlm` and `munge`. Idempotent: when a controller already
+# answers and the node is usable it only prints the status line. No systemd needed: the
+# daemons are started directly. No cgroups and no accounting database: a sweep's state is
+# read with `squeue`/`scontrol`, and its results from the files it writes.
+set -euo pipefail
+
+CONF_DIR=/etc/slurm
+CONF=$CONF_DIR/slurm.conf
+MARK='# written by morphsim .ci/slurm-up.sh'
+STATE=/var/lib/slurm
+LOGS=/var/log/slurm
+WAIT_S=${SLURM_UP_WAIT_S:-60}
+
+die() { echo "slurm-up: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (it starts munged, slurmctld and slurmd)"
+for b in munged mungekey slurmctld slurmd sinfo scontrol; do
+  command -v "$b" >/dev/null || die "'$b' not found; install the Debian packages slurm-wlm and munge"
+done
+
+node_state() { sinfo -h -N -o '%T' 2>/dev/null | head -1; }
+usable() { case "$(node_state)" in idle|mixed|allocated|completing) return 0;; *) return 1;; esac; }
+
+if usable; then
+  echo "slurm-up: already up: $(sinfo -h -o 'partition %P, %D node(s) %N, %T, %c CPUs' | head -1)"
+  exit 0
+fi
+
+# --- munge: the key, then the daemon (it refuses to run as root; it runs as munge) -------
+if [ ! -s /etc/munge/munge.key ]; then
+  mungekey --create --keyfile=/etc/munge/munge.key
+fi
+chown munge:munge /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key
+install -d -o munge -g munge -m 0755 /run/munge
+install -d -o munge -g munge -m 0711 /var/lib/munge
+install -d -o munge -g munge -m 0700 /var/log/munge
+if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+  runuser -u munge -- munged
+  for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
+  munge -n | unmunge >/dev/null || die "munged does not answer (see /var/log/munge/munged.log)"
+fi
+
+# --- slurm.conf: this host as controller and the only node, sized as slurmd -C sees it ----
+# An existing configuration not written by this script belongs to someone else: keep it.
+if [ -f "$CONF" ] && ! grep -qF "$MARK" "$CONF"; then
+  die "$CONF exists and was not written by this script; not touching it"
+fi
+host=$(hostname -s)
+node_line=$(slurmd -C | head -1)           # NodeName=<host> CPUs=… RealMemory=…
+case "$node_line" in NodeName=*) ;; *) die "unexpected 'slurmd -C' output: $node_line";; esac
+# Leave some memory to the OS so the node is never drained for having less than declared.
+mem=$(echo "$node_line" | sed -nE 's/.*RealMemory=([0-9]+).*/\1/p')
+[ -n "$mem" ] && node_line=$(echo "$node_line" | sed -E "s/RealMemory=[0-9]+/RealMemory=$((mem * 9 / 10))/")
+install -d -m 0755 "$CONF_DIR" "$STATE" "$STATE/slurmctld" "$STATE/slurmd" "$LOGS"
+tmp=$(mktemp "$CONF_DIR/.slurm.conf.XXXXXX")
+cat >"$tmp" <<EOF
+$MARK
+ClusterName=morphsim
+SlurmctldHost=$host
+SlurmUser=root
+AuthType=auth/munge
+MpiDefault=none
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+ReturnToService=2
+# Finished jobs stay visible to scontrol for ten minutes (there is no accounting database).
+MinJobAge=600
+StateSaveLocation=$STATE/slurmctld
+SlurmdSpoolDir=$STATE/slurmd
+SlurmctldPidFile=/run/slurmctld.pid
+SlurmdPidFile=/run/slurmd.pid
+SlurmctldLogFile=$LOGS/slurmctld.log
+SlurmdLogFile=$LOGS/slurmd.log
+SlurmctldTimeout=30
+SlurmdTimeout=60
+InactiveLimit=0
+KillWait=5
+$node_line State=UNKNOWN
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOF
+chmod 0644 "$tmp"
+mv -f "$tmp" "$CONF"
+
+# --- daemons: (re)start whichever is not running ------------------------------------------
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+running /run/slurmctld.pid || slurmctld
+for _ in $(seq 50); do scontrol ping 2>/dev/null | grep -q ' is UP' && break; sleep 0.2; done
+scontrol ping | grep -q ' is UP' || die "slurmctld does not answer (see $LOGS/slurmctld.log)"
+running /run/slurmd.pid || slurmd
+
+# A node that was down (a previous run's leftovers) is brought back explicitly.
+for _ in $(seq $((WAIT_S * 5))); do
+  usable && break
+  case "$(node_state)" in down*|drain*|fail*) scontrol update NodeName="$host" State=RESUME 2>/dev/null || true;; esac
+  sleep 0.2
+done
+usable || die "node $host is not idle after ${WAIT_S}s: $(sinfo -h -N -o '%T %E' | head -1) (see $LOGS/slurmd.log)"
+echo "slurm-up: up: $(sinfo -h -o 'partition %P, %D node(s) %N, %T, %c CPUs' | head -1)"
