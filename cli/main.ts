@@ -11,7 +11,9 @@ import { runCommand, type RunFlags } from './cmd-run.ts';
 import { disasmCommand } from './cmd-disasm.ts';
 import { exportCommand } from './cmd-export.ts';
 import { reportCommand } from './cmd-report.ts';
-import { sweepCommand, type SweepFlags } from './cmd-sweep.ts';
+import type { SweepFlags } from './cmd-sweep.ts';
+import { sweepDispatch, type ShardFlags } from './cmd-sweep-shards.ts';
+import { parseShardCount } from '../reports/shard.ts';
 import { VERSION } from './version.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -88,13 +90,23 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
   program
     .command('sweep')
     .description('run a parameter sweep (workloads × grid) in parallel into DIR/results.jsonl and DIR/report.html')
-    .argument('<spec>', 'sweep spec (JSON): workloads, mode, base, axes, points; docs/schemas.md')
-    .requiredOption('--out <dir>', 'output directory (created if missing)')
+    .argument('[spec]', 'sweep spec (JSON): workloads, mode, base, axes, points; docs/schemas.md')
+    .option('--out <dir>', 'output directory (created if missing)')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parsePositiveArg('--jobs'))
     .option('--resume', 'keep the points already in DIR/results.jsonl and run only the others')
     .option('--no-report', 'do not write DIR/report.html')
     .option('-q, --quiet', 'no progress output')
-    .action(async (spec: string, flags: SweepFlags) => { status.exitCode = await sweepCommand(spec, flags); });
+    // Beyond one machine (cli/cmd-sweep-shards.ts, docs/slurm.md).
+    .option('--shard <i/K>', 'run only shard i of K (0 ≤ i < K) into DIR/shard-i.jsonl, for any scheduler')
+    .option('--retry-failed', 'with --shard: run this shard\'s failed points again')
+    .option('--merge <dir>', 'gather the shard files of DIR into DIR/results.jsonl; exit 1 while points are missing')
+    .option('--slurm', 'submit the sweep to Slurm as a job array (one task per shard); re-submitting runs only unfinished shards')
+    .option('--shards <k>', 'with --slurm: number of array tasks (default: points, at most 16)', parseShardCount)
+    .option('--partition <name>', 'with --slurm: partition (default: the cluster\'s)')
+    .option('--time <limit>', 'with --slurm: time limit per task, as sbatch --time takes it')
+    .option('--cpus-per-task <n>', 'with --slurm: CPUs per task, used as --jobs (default 1)', parsePositiveArg('--cpus-per-task'))
+    .option('--dry-run', 'with --slurm: write DIR and print the job script, do not submit')
+    .action(async (spec: string | undefined, flags: SweepFlags & ShardFlags) => { status.exitCode = await sweepDispatch(spec, flags); });
 
   program
     .command('report')

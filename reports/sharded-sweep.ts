@@ -191,6 +191,8 @@ export interface PointIssue {
 export interface MergeReport {
   readonly plan: SweepPlan;
   readonly outFile: string;
+  /** What results.jsonl holds, in expansion order. */
+  readonly records: readonly PointRecord[];
   readonly total: number;
   readonly ok: number;
   readonly missing: readonly PointIssue[];
@@ -263,7 +265,7 @@ export function mergeShards(dir: string): MergeReport {
   const rerun = [...new Set([...shardsMissing, ...shardsFailed])].sort((a, b) => a - b)
     .map((s) => shardCommand(plan, dir, s, shardsFailed.has(s)));
   return {
-    plan, outFile, total: points.length, ok: chosen.length - failed.length, missing, failed, conflicts, unknown, duplicates, partialTails, rerun,
+    plan, outFile, records: chosen, total: points.length, ok: chosen.length - failed.length, missing, failed, conflicts, unknown, duplicates, partialTails, rerun,
   };
 }
 
