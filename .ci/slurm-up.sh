@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Brings up a real single-node Slurm on this machine (munged, slurmctld, slurmd; one
 # partition `debug`), for the test that drives `morphsim sweep --slurm` (test/slurm.test.ts).
-# Needs root and Debian's `slurm-wlm` and `munge`. Idempotent: when a controller already
-# answers and the node is usable it only prints the status line. No systemd needed: the
-# daemons are started directly. No cgroups and no accounting database: a sweep's state is
-# read with `squeue`/`scontrol`, and its results from the files it writes.
+# Needs root and Debian's `slurm-wlm` and `munge`. Idempotent: run again, it starts only
+# what is not running and reconfigures only if slurm.conf changed. No systemd needed: the
+# daemons are started directly. No cgroups and no accounting database (so no `sacct`): a
+# sweep's state is read with `squeue`/`scontrol`, and its results from the files it writes.
 set -euo pipefail
 
 CONF_DIR=/etc/slurm
@@ -23,11 +23,6 @@ done
 
 node_state() { sinfo -h -N -o '%T' 2>/dev/null | head -1; }
 usable() { case "$(node_state)" in idle|mixed|allocated|completing) return 0;; *) return 1;; esac; }
-
-if usable; then
-  echo "slurm-up: already up: $(sinfo -h -o 'partition %P, %D node(s) %N, %T, %c CPUs' | head -1)"
-  exit 0
-fi
 
 # --- munge: the key, then the daemon (it refuses to run as root; it runs as munge) -------
 if [ ! -s /etc/munge/munge.key ]; then
@@ -72,6 +67,8 @@ AccountingStorageType=accounting_storage/none
 ReturnToService=2
 # Finished jobs stay visible to scontrol for ten minutes (there is no accounting database).
 MinJobAge=600
+# Start the next pending task as soon as one ends (the defaults wait seconds between them).
+SchedulerParameters=sched_min_interval=0,batch_sched_delay=0
 StateSaveLocation=$STATE/slurmctld
 SlurmdSpoolDir=$STATE/slurmd
 SlurmctldPidFile=/run/slurmctld.pid
@@ -86,11 +83,16 @@ $node_line State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 chmod 0644 "$tmp"
-mv -f "$tmp" "$CONF"
+changed=1
+if cmp -s "$tmp" "$CONF"; then changed=0; rm -f "$tmp"; else mv -f "$tmp" "$CONF"; fi
 
-# --- daemons: (re)start whichever is not running ------------------------------------------
+# --- daemons: start whichever is not running; a running one re-reads a changed file -------
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-running /run/slurmctld.pid || slurmctld
+if running /run/slurmctld.pid; then
+  [ "$changed" -eq 0 ] || scontrol reconfigure
+else
+  slurmctld
+fi
 for _ in $(seq 50); do scontrol ping 2>/dev/null | grep -q ' is UP' && break; sleep 0.2; done
 scontrol ping | grep -q ' is UP' || die "slurmctld does not answer (see $LOGS/slurmctld.log)"
 running /run/slurmd.pid || slurmd
