@@ -70,6 +70,8 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
       .addOption(new Option('--verify <how>', 'check against the reference interpreter').choices(['lockstep']))
       .option('--json <file>', 'write the run summary as JSON')
       .option('--stats-json <file>', 'write per-translation statistics as JSON')
+      .option('--report <file>', 'write a self-contained HTML report of the run (charts, translations, molecule schedules)')
+      .option('--compare-inorder', 'also run the program on the in-order baseline core and compare (report and summary line)')
       .option('--log-commits <file>', 'write a Spike-style commit log (one line per retired instruction)')
       .option('-q, --quiet', 'do not print the summary on stderr'),
   ).action((elf: string, args: string[], flags: RunFlags) => { status.exitCode = runCommand(elf, args, flags); });

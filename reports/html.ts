@@ -63,7 +63,7 @@ th{background:#f3f3f3;position:sticky;top:0}td.l,th.l{text-align:left}
 .chart{position:relative;height:320px;margin:1em 0}
 .sched td{font-family:ui-monospace,monospace;font-size:11px;text-align:left;white-space:nowrap}
 .u-alu{background:#e3f0ff}.u-mem{background:#fff0d9}.u-mul{background:#f3e3ff}.u-br{background:#e2f7e2}
-.failed{background:#fde8e8}th.sortable{cursor:pointer}
+.failed{background:#fde8e8}tr.changed td{font-weight:600}th.sortable{cursor:pointer}
 label{margin-right:1em}dl.kv{display:grid;grid-template-columns:max-content auto;gap:0 1em}dl.kv dt{font-weight:600}dl.kv dd{margin:0}
 `;
 
