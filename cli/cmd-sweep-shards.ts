@@ -14,7 +14,7 @@ import { parseShard } from '../reports/shard.ts';
 import { shellQuote } from '../reports/slurm.ts';
 import { readSlurmRecord, submitSlurmSweep } from '../reports/slurm-sweep.ts';
 import { sweepReportHtml } from '../reports/sweep-report.ts';
-import { prepareOutDir, progressReporter, sweepCommand, type SweepFlags } from './cmd-sweep.ts';
+import { prepareOutDir, sweepCommand, withProgress, type SweepFlags } from './cmd-sweep.ts';
 
 export interface ShardFlags {
   shard?: string;
@@ -66,23 +66,12 @@ export async function sweepDispatch(spec: string | undefined, flags: SweepFlags 
 async function shardCommand(spec: string, flags: SweepFlags & ShardFlags): Promise<number> {
   const shard = parseShard(flags.shard!);
   prepareOutDir(flags.out);
-  const progress = progressReporter(process.stderr, flags.quiet === true);
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let result;
-  try {
-    result = await runShard(flags.out, spec, shard, launcher(), {
-      jobs: flags.jobs, resume: flags.resume === true, retryFailed: flags.retryFailed === true, onProgress: progress.update, signal: abort.signal,
-    });
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const { result, aborted } = await withProgress(flags.quiet === true, (onProgress, signal) =>
+    runShard(flags.out, spec, shard, launcher(), {
+      jobs: flags.jobs, resume: flags.resume === true, retryFailed: flags.retryFailed === true, onProgress, signal,
+    }));
   const { points, records, outFile } = result;
-  if (abort.signal.aborted) {
+  if (aborted) {
     process.stderr.write(`morphsim: shard ${shard.index}/${shard.count} interrupted: ${records.length} of ${points.length} points in ${outFile}; --resume continues it\n`);
     return 130;
   }

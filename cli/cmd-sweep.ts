@@ -64,26 +64,36 @@ export function progressReporter(stream: NodeJS.WriteStream, quiet: boolean): { 
   };
 }
 
+/**
+ * Runs `work` with progress on stderr; SIGINT and SIGTERM abort it, keeping the finished
+ * points (on disk already), so the caller can say how to resume.
+ */
+export async function withProgress<T>(
+  quiet: boolean, work: (onProgress: (p: SweepProgress) => void, signal: AbortSignal) => Promise<T>,
+): Promise<{ result: T; aborted: boolean }> {
+  const progress = progressReporter(process.stderr, quiet);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return { result: await work(progress.update, abort.signal), aborted: abort.signal.aborted };
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 /** Returns the exit code: 0 once every point has a record (failed points are results too). */
 export async function sweepCommand(specPath: string, flags: SweepFlags): Promise<number> {
   const spec = readSweepSpec(specPath);
   const points = expandSpec(spec, { baseDir: dirname(resolve(specPath)) });
   prepareOutDir(flags.out);
   const outFile = join(flags.out, 'results.jsonl');
-  const progress = progressReporter(process.stderr, flags.quiet === true);
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let records;
-  try {
-    records = await runPoints(points, { jobs: flags.jobs, outFile, resume: flags.resume, onProgress: progress.update, signal: abort.signal });
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  if (abort.signal.aborted) {
+  const { result: records, aborted } = await withProgress(flags.quiet === true, (onProgress, signal) =>
+    runPoints(points, { jobs: flags.jobs, outFile, resume: flags.resume, onProgress, signal }));
+  if (aborted) {
     process.stderr.write(`morphsim: sweep interrupted: ${records.length} of ${points.length} points in ${outFile}; --resume continues it\n`);
     return 130;
   }
