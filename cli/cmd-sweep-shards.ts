@@ -12,7 +12,7 @@ import { describePoint } from '../reports/point-label.ts';
 import { mergeShards, runShard, type Launcher, type MergeReport } from '../reports/sharded-sweep.ts';
 import { parseShard } from '../reports/shard.ts';
 import { shellQuote } from '../reports/slurm.ts';
-import { readSlurmRecord, submitSlurmSweep } from '../reports/slurm-sweep.ts';
+import { readSlurmRecord, shardTaskStates, submitSlurmSweep } from '../reports/slurm-sweep.ts';
 import { sweepReportHtml } from '../reports/sweep-report.ts';
 import { prepareOutDir, sweepCommand, withProgress, type SweepFlags } from './cmd-sweep.ts';
 
@@ -128,8 +128,10 @@ export function mergeLines(m: MergeReport, dir: string): string {
   const byShard = new Map<number, string[]>();
   for (const x of m.missing) byShard.set(x.point.shard, [...(byShard.get(x.point.shard) ?? []), `missing ${x.point.key} ${describePoint({ workload: { name: x.point.workload }, params: x.point.params })}`]);
   for (const x of m.failed) byShard.set(x.point.shard, [...(byShard.get(x.point.shard) ?? []), `failed  ${x.point.key} ${describePoint({ workload: { name: x.point.workload }, params: x.point.params })}: ${x.record!.error?.kind}: ${x.record!.error?.message}`]);
+  const states = shardTaskStates(resolve(dir), [...byShard.keys()]);
   for (const [shard, items] of [...byShard].sort((a, b) => a[0] - b[0])) {
-    lines.push(`shard ${shard}/${m.plan.shards}:`);
+    const state = states.get(shard);
+    lines.push(`shard ${shard}/${m.plan.shards}${state ? ` (Slurm ${state})` : ''}:`);
     for (const it of items) lines.push(`  ${it}`);
   }
   if (m.rerun.length) {

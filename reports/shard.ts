@@ -67,3 +67,11 @@ export function arrayRanges(indexes: readonly number[]): string {
   }
   return parts.join(',');
 }
+
+/** The indexes of an --array specification written by `arrayRanges` (`1,3,5-7`). */
+export function parseArrayRanges(text: string): number[] {
+  return text.split(',').flatMap((part) => {
+    const [a, b = a] = part.split('-').map(Number) as [number, number?];
+    return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}

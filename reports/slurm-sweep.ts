@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
 import { incompleteShards, preparePlan, type Launcher, type SweepPlan } from './sharded-sweep.ts';
-import { arrayRanges } from './shard.ts';
-import { queuedTasks, sbatchScript, submit, type SlurmRequest } from './slurm.ts';
+import { arrayRanges, parseArrayRanges } from './shard.ts';
+import { queuedTasks, sbatchScript, submit, taskOutcomes, type SlurmRequest } from './slurm.ts';
 
 export const SCRIPT_FILE = 'sweep.sbatch';
 export const SLURM_FILE = 'slurm.json';
@@ -96,4 +96,32 @@ export function submitSlurmSweep(specPath: string, outDir: string, launcher: Lau
   };
   writeFileAtomic(join(dir, SLURM_FILE), JSON.stringify(record, null, 2) + '\n');
   return { plan, dir, scriptPath, script, shards, array, jobId };
+}
+
+/**
+ * What Slurm says about the latest task that ran each of these shards, in words for the
+ * merge: `task 42_3: CANCELLED` or, when the controller no longer knows it (no accounting
+ * database, or older than MinJobAge), that it has no record. Empty for a sweep never
+ * submitted to Slurm, or when Slurm cannot be asked.
+ */
+export function shardTaskStates(dir: string, shards: readonly number[]): Map<number, string> {
+  const out = new Map<number, string>();
+  const rec = readSlurmRecord(dir);
+  if (!rec) return out;
+  let queued: Set<string>;
+  try {
+    queued = new Set(queuedTasks(rec.submissions.map((s) => s.jobId)).map((t) => `${t.id} ${t.state}`));
+  } catch {
+    return out;
+  }
+  const outcomes = new Map<string, string>();
+  for (const sub of rec.submissions) for (const t of taskOutcomes(sub.jobId)) outcomes.set(`${sub.jobId}_${t.taskId}`, `${t.state}, exit ${t.exitCode}`);
+  for (const shard of shards) {
+    const sub = [...rec.submissions].reverse().find((s) => parseArrayRanges(s.array).includes(shard));
+    if (!sub) continue;
+    const id = `${sub.jobId}_${shard}`;
+    const q = [...queued].find((x) => x.startsWith(`${id} `));
+    out.set(shard, q ? `task ${id} is still ${q.split(' ')[1]}` : outcomes.has(id) ? `task ${id}: ${outcomes.get(id)}` : `task ${id}: no record at the controller (cancelled before it started, or finished long ago)`);
+  }
+  return out;
 }

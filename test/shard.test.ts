@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { arrayRanges, parseShard, parseShardCount, selectShard, shardIndexOfFile, shardFileName } from '../reports/shard.ts';
+import { arrayRanges, parseArrayRanges, parseShard, parseShardCount, selectShard, shardIndexOfFile, shardFileName } from '../reports/shard.ts';
 import { sbatchScript, shellQuote } from '../reports/slurm.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'morphsim-shard-'));
@@ -59,6 +59,12 @@ describe('--shard i/K', () => {
     expect(arrayRanges([0, 1, 2, 3])).toBe('0-3');
     expect(arrayRanges([3, 1, 5, 6, 7, 1])).toBe('1,3,5-7');
     expect(arrayRanges([2])).toBe('2');
+  });
+
+  it('array ranges parse back to the same indexes', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1 }), (xs) => {
+      expect(parseArrayRanges(arrayRanges(xs))).toEqual([...xs].sort((a, b) => a - b));
+    }));
   });
 });
 
