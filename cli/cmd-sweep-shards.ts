@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
 import { describePoint } from '../reports/point-label.ts';
-import { mergeShards, runShard, type Launcher, type MergeReport } from '../reports/sharded-sweep.ts';
+import { mergeShards, readJson, runShard, type Launcher, type MergeReport, type PlannedPoint } from '../reports/sharded-sweep.ts';
 import { parseShard } from '../reports/shard.ts';
 import { shellQuote } from '../reports/slurm.ts';
 import { readSlurmRecord, shardTaskStates, submitSlurmSweep } from '../reports/slurm-sweep.ts';
@@ -112,7 +112,8 @@ function mergeCommand(dir: string, flags: SweepFlags): number {
   const m = mergeShards(dir);
   const complete = m.missing.length === 0 && m.conflicts.length === 0;
   if (complete && flags.report !== false) {
-    writeFileAtomic(join(resolve(dir), 'report.html'), sweepReportHtml([...m.records], { title: `morphsim sweep: ${m.plan.source}` }));
+    const name = (readJson(m.plan.spec, 'sweep spec') as { name?: string }).name;
+    writeFileAtomic(join(resolve(dir), 'report.html'), sweepReportHtml([...m.records], { title: name ?? m.plan.source }));
   }
   process.stderr.write(mergeLines(m, dir));
   return complete ? 0 : INCOMPLETE;
@@ -125,9 +126,11 @@ export function mergeLines(m: MergeReport, dir: string): string {
   lines.push(`merged ${n} of ${m.total} points into ${m.outFile}` +
     (m.failed.length ? ` (${m.failed.length} failed)` : '') + (m.missing.length ? `; ${m.missing.length} missing` : '') +
     (m.missing.length === 0 && m.conflicts.length === 0 ? '; complete' : '; INCOMPLETE'));
+  const label = (p: PlannedPoint): string => `${p.key} ${describePoint({ workload: { name: p.workload }, params: p.params })}`;
   const byShard = new Map<number, string[]>();
-  for (const x of m.missing) byShard.set(x.point.shard, [...(byShard.get(x.point.shard) ?? []), `missing ${x.point.key} ${describePoint({ workload: { name: x.point.workload }, params: x.point.params })}`]);
-  for (const x of m.failed) byShard.set(x.point.shard, [...(byShard.get(x.point.shard) ?? []), `failed  ${x.point.key} ${describePoint({ workload: { name: x.point.workload }, params: x.point.params })}: ${x.record!.error?.kind}: ${x.record!.error?.message}`]);
+  const note = (p: PlannedPoint, text: string): void => { byShard.set(p.shard, [...(byShard.get(p.shard) ?? []), text]); };
+  for (const x of m.missing) note(x.point, `missing ${label(x.point)}`);
+  for (const x of m.failed) note(x.point, `failed  ${label(x.point)}: ${x.record!.error?.kind}: ${x.record!.error?.message}`);
   const states = shardTaskStates(resolve(dir), [...byShard.keys()]);
   for (const [shard, items] of [...byShard].sort((a, b) => a[0] - b[0])) {
     const state = states.get(shard);
@@ -141,7 +144,7 @@ export function mergeLines(m: MergeReport, dir: string): string {
       lines.push(`or re-submit the unfinished shards to Slurm: ${cmdLine(m.plan.launcher, 'sweep', m.plan.spec, '--slurm', '--out', resolve(dir))}`);
     }
   }
-  for (const p of m.conflicts) lines.push(`conflict: point ${p.key} (${describePoint({ workload: { name: p.workload }, params: p.params })}) has two successful results that differ: determinism is broken, please report it`);
+  for (const p of m.conflicts) lines.push(`conflict: point ${label(p)} has two successful results that differ: determinism is broken, please report it`);
   if (m.unknown) lines.push(`ignored ${m.unknown} record(s) that are not points of this sweep`);
   if (m.duplicates) lines.push(`dropped ${m.duplicates} duplicate record(s) (identical results of a point run twice)`);
   for (const f of m.partialTails) lines.push(`ignored the unfinished last line of ${f} (its task was killed while writing)`);

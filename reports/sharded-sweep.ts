@@ -67,14 +67,18 @@ export function freezeSpec(spec: SweepSpec, baseDir: string): SweepSpec {
   };
 }
 
-function readJson(path: string, what: string): unknown {
-  let text: string;
+function readText(path: string, what: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? e)}`);
   }
+}
+
+/** A JSON file of a sweep directory; unreadable or malformed is a one-line error. */
+export function readJson(path: string, what: string): unknown {
+  const text = readText(path, what);
   try {
     return JSON.parse(text);
   } catch {
@@ -90,7 +94,7 @@ export function readPlan(dir: string): { plan: SweepPlan; points: PlannedPoint[]
   }
   const plan = readJson(planPath, 'sweep plan') as SweepPlan;
   if (plan?.schema !== PLAN_SCHEMA) throw new UsageError(`${planPath}: not a ${PLAN_SCHEMA} file`);
-  const text = readFileSync(join(dir, POINTS_FILE), 'utf8');
+  const text = readText(join(dir, POINTS_FILE), 'planned points');
   const points = text.split('\n').filter(Boolean).map((line, i) => {
     let p: PlannedPoint;
     try {
@@ -157,7 +161,7 @@ function readShardFiles(dir: string): { index: number; file: string; records: Po
       return index === undefined ? [] : [{ index, file: join(dir, name) }];
     })
     .sort((a, b) => a.index - b.index)
-    .map(({ index, file }) => ({ index, file, ...parseResults(readFileSync(file, 'utf8'), file) }));
+    .map(({ index, file }) => ({ index, file, ...parseResults(readText(file, 'results'), file) }));
 }
 
 /**
@@ -172,10 +176,8 @@ export async function runShard(
   const mine = selectShard(points, shard);
   const outFile = join(resolve(dir), shardFileName(shard.index));
   if (opts.retryFailed && existsSync(outFile)) {
-    const text = readFileSync(outFile, 'utf8');
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-    const kept = complete.split('\n').filter((line) => line !== '' && (JSON.parse(line) as PointRecord).status !== 'failed');
-    writeFileAtomic(outFile, kept.map((l) => `${l}\n`).join(''));
+    const kept = parseResults(readText(outFile, 'results'), outFile).records.filter((r) => r.status !== 'failed');
+    writeFileAtomic(outFile, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
   const records = await runPoints(mine, { ...opts, outFile, resume: opts.resume || opts.retryFailed });
   return { points: mine, records, outFile };

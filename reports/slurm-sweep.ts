@@ -5,11 +5,11 @@
  * appending to one shard file would run its points twice). The submissions are recorded in
  * `slurm.json` next to the plan, so that the merge and a re-submission know the job ids.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
-import { incompleteShards, preparePlan, type Launcher, type SweepPlan } from './sharded-sweep.ts';
+import { incompleteShards, preparePlan, readJson, type Launcher, type SweepPlan } from './sharded-sweep.ts';
 import { arrayRanges, parseArrayRanges } from './shard.ts';
 import { queuedTasks, sbatchScript, submit, taskOutcomes, type SlurmRequest } from './slurm.ts';
 
@@ -34,7 +34,7 @@ export interface SlurmRecord {
 export function readSlurmRecord(dir: string): SlurmRecord | undefined {
   const path = join(dir, SLURM_FILE);
   if (!existsSync(path)) return undefined;
-  const rec = JSON.parse(readFileSync(path, 'utf8')) as SlurmRecord;
+  const rec = readJson(path, 'Slurm record') as SlurmRecord;
   if (rec?.schema !== SLURM_SCHEMA) throw new UsageError(`${path}: not a ${SLURM_SCHEMA} file`);
   return rec;
 }
