@@ -8,6 +8,7 @@ import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { configCommand } from './cmd-config.ts';
 import { runCommand, type RunFlags } from './cmd-run.ts';
+import { demoCommand } from './cmd-demo.ts';
 import { disasmCommand } from './cmd-disasm.ts';
 import { exportCommand } from './cmd-export.ts';
 import { reportCommand } from './cmd-report.ts';
@@ -97,6 +98,14 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
     .option('--no-report', 'do not write DIR/report.html')
     .option('-q, --quiet', 'no progress output')
     .action(async (spec: string, flags: SweepFlags) => { status.exitCode = await sweepCommand(spec, flags); });
+
+  program
+    .command('demo')
+    .description('run the bundled demo sweep (3 programs × 6 configurations) and write its HTML report')
+    .option('--out <dir>', 'output directory', 'morphsim-demo')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parsePositiveArg('--jobs'))
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: { out: string; jobs?: number; quiet?: boolean }) => { status.exitCode = await demoCommand(flags); });
 
   program
     .command('report')
