@@ -8,6 +8,7 @@ import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { configCommand } from './cmd-config.ts';
 import { runCommand, type RunFlags } from './cmd-run.ts';
+import { demoCommand } from './cmd-demo.ts';
 import { disasmCommand } from './cmd-disasm.ts';
 import { exportCommand } from './cmd-export.ts';
 import { reportCommand } from './cmd-report.ts';
@@ -109,6 +110,14 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
     .option('--cpus-per-task <n>', 'with --slurm: CPUs per task, used as --jobs (default 1)', parsePositiveArg('--cpus-per-task'))
     .option('--dry-run', 'with --slurm: write DIR and print the job script, do not submit')
     .action(async (spec: string | undefined, flags: SweepFlags & ShardFlags) => { status.exitCode = await sweepDispatch(spec, flags); });
+
+  program
+    .command('demo')
+    .description('run the bundled demo sweep (3 programs × 6 configurations) and write its HTML report')
+    .option('--out <dir>', 'output directory', 'morphsim-demo')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parsePositiveArg('--jobs'))
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: { out: string; jobs?: number; quiet?: boolean }) => { status.exitCode = await demoCommand(flags); });
 
   program
     .command('report')

@@ -19,14 +19,12 @@ const scalar = z.union([z.number(), z.boolean(), z.string()]);
 const paramMap = z.record(z.string(), scalar);
 
 const workloadSchema = z.union([
-  z.string().min(1),
+  z.string().min(1).describe('path of a static RV32 ELF, relative to the spec file'),
   z.strictObject({
-    /** Path of the ELF, relative to the spec file (or to `baseDir` for library users). */
-    elf: z.string().min(1),
-    args: z.array(z.string()).default([]),
-    /** Label in results and reports (default: the ELF's base name, plus the arguments). */
-    name: z.string().min(1).optional(),
-    platform: z.enum(['user', 'machine']).optional(),
+    elf: z.string().min(1).describe('path of a static RV32 ELF, relative to the spec file (library: to baseDir)'),
+    args: z.array(z.string()).default([]).describe('guest program arguments'),
+    name: z.string().min(1).optional().describe('label in results and reports (default: the ELF base name and the arguments)'),
+    platform: z.enum(['user', 'machine']).optional().describe('guest platform (default: from the ELF)'),
   }),
 ]);
 
@@ -34,17 +32,15 @@ const workloadSchema = z.union([
 const modes = runParams.specs.mode.choices as unknown as readonly [string, ...string[]];
 
 const specShape = z.strictObject({
-  /** A title for reports. */
-  name: z.string().optional(),
-  workloads: z.array(workloadSchema).min(1, 'needs at least one workload'),
-  mode: z.enum(modes).optional(),
-  base: paramMap.default({}),
-  /** Parameter → values; the grid is their cartesian product (first axis outermost). */
-  axes: z.record(z.string(), z.array(scalar).min(1, 'an axis needs at least one value')).default({}),
-  /** Explicit points (overrides on top of `base`), run in addition to the grid. */
-  points: z.array(paramMap).default([]),
-  /** Stop a runaway guest after this many retired instructions (the point fails with kind `limit`). */
-  maxInstret: z.number().int().positive().default(2_000_000_000),
+  name: z.string().optional().describe('title of the sweep report'),
+  workloads: z.array(workloadSchema).min(1, 'needs at least one workload').describe('the programs; each runs at every point'),
+  mode: z.enum(modes).optional().describe('execution mode, short for base["run.mode"]'),
+  base: paramMap.default({}).describe('parameter values shared by every point ("vliw.width": 4); names and ranges: docs/parameters.md'),
+  axes: z.record(z.string(), z.array(scalar).min(1, 'an axis needs at least one value')).default({})
+    .describe('parameter → values; the grid is their cartesian product, first axis outermost'),
+  points: z.array(paramMap).default([]).describe('explicit points (overrides on top of base), run in addition to the grid'),
+  maxInstret: z.number().int().positive().default(2_000_000_000)
+    .describe('stop a runaway guest after this many retired instructions (the point fails with kind "limit")'),
 });
 
 export const sweepSpecSchema = specShape.superRefine((spec, ctx) => {

@@ -167,11 +167,15 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
     filename: WORKER, minThreads: Math.min(jobs, todo.length), maxThreads: Math.min(jobs, todo.length),
     idleTimeout: 1000, concurrentTasksPerWorker: 1,
   });
+  // One listener for the whole sweep: destroying the pool rejects queued and running tasks.
+  const onAbort = (): void => { void pool?.destroy(); };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await Promise.all(todo.map(async (p) => {
       let rec: PointRecord;
       try {
-        rec = (await pool!.run(p, { signal: opts.signal })) as PointRecord;
+        if (opts.signal?.aborted) return;
+        rec = (await pool!.run(p)) as PointRecord;
       } catch (e) {
         if (opts.signal?.aborted) return;
         rec = crashedPoint(p, `worker died: ${(e as Error)?.message ?? String(e)}`);
@@ -182,8 +186,9 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
       opts.onProgress?.({ total, done: byKey.size, failed, resumed, record: rec });
     }));
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     writer?.close();
-    await pool?.destroy();
+    if (!opts.signal?.aborted) await pool?.destroy();
   }
   return points.flatMap((p) => byKey.get(p.key) ?? []);
 }

@@ -222,3 +222,13 @@ describe('morphsim sweep, killed and resumed', () => {
     expect(resultsCsv(after.records)).toBe(readFileSync(csvFile, 'utf8'));
   });
 });
+
+describe('morphsim demo', () => {
+  it('its bundled spec is valid and names bundled programs', async () => {
+    const { DEMO_SPEC } = await import('../cli/cmd-demo.ts');
+    const { readSweepSpec } = await import('../reports/sweep-spec.ts');
+    const points = expandSpec(readSweepSpec(DEMO_SPEC), { baseDir: join(DEMO_SPEC, '..') });
+    expect(points).toHaveLength(18);
+    expect(new Set(points.map((p) => relative(ROOT, p.workload.elf)))).toEqual(new Set(['workloads/bin/sort.elf', 'workloads/bin/smc.elf', 'workloads/bin/mtraps.elf']));
+  });
+});
