@@ -52,3 +52,8 @@ export { sweepReportHtml } from './reports/sweep-report.ts';
 export { runReportData, runReportHtml } from './reports/run-report.ts';
 export { runWithTimeline } from './reports/timeline.ts';
 export { resultsCsv } from './reports/csv.ts';
+// Sweeps beyond one machine: shards, their merge, Slurm job arrays (docs/slurm.md).
+export { preparePlan, runShard, mergeShards, readPlan, type SweepPlan, type PlannedPoint, type MergeReport } from './reports/sharded-sweep.ts';
+export { parseShard, selectShard, type Shard } from './reports/shard.ts';
+export { submitSlurmSweep, type SlurmSweepOptions } from './reports/slurm-sweep.ts';
+export { sbatchScript, slurmUnreachable, queuedTasks, taskOutcomes } from './reports/slurm.ts';
