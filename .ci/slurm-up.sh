@@ -13,6 +13,8 @@ MARK='# written by morphsim .ci/slurm-up.sh'
 STATE=/var/lib/slurm
 LOGS=/var/log/slurm
 WAIT_S=${SLURM_UP_WAIT_S:-60}
+# The daemons and the client commands below use the file this script writes.
+export SLURM_CONF=$CONF
 
 die() { echo "slurm-up: $*" >&2; exit 1; }
 

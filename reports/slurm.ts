@@ -77,8 +77,12 @@ const firstLine = (s: string): string => s.trim().split('\n')[0] ?? '';
 
 /** Why Slurm cannot be used from here, or undefined when a controller answers `sinfo`. */
 export function slurmUnreachable(): string | undefined {
-  const r = run('sinfo', ['-h', '-o', '%P %a']);
-  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'sinfo not found (no Slurm client installed)' : `sinfo: ${r.error.message}`;
+  // sinfo retries a controller that is down for about 10 s before giving up.
+  const r = run('sinfo', ['-h', '-o', '%P %a'], 20_000);
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'sinfo not found (no Slurm client installed)' : code === 'ETIMEDOUT' ? 'sinfo timed out (no controller answers)' : `sinfo: ${r.error.message}`;
+  }
   if (r.status !== 0) return `sinfo exited ${r.status}: ${firstLine(r.stderr) || 'no controller answers'}`;
   if (!r.stdout.trim()) return 'sinfo lists no partition';
   return undefined;
