@@ -51,6 +51,7 @@ export async function sweepDispatch(spec: string | undefined, flags: SweepFlags 
     const stray = SLURM_ONLY.filter((k) => flags[k] !== undefined);
     if (stray.length) throw new UsageError(`${stray.map((k) => FLAG_NAMES[k]).join(', ')} only apply to --slurm`);
   }
+  if (flags.slurm && flags.jobs !== undefined) throw new UsageError('--jobs does not apply to --slurm: each task runs --cpus-per-task worker threads');
   if (flags.retryFailed && flags.shard === undefined) throw new UsageError('--retry-failed applies to --shard i/K');
   if (flags.merge !== undefined) {
     if (spec !== undefined) throw new UsageError(`--merge ${flags.merge} takes no spec (the sweep directory holds it)`);

@@ -156,6 +156,7 @@ describe('bad use is one line and exit 2', () => {
     [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--shard', '0/2'], /--slurm and --shard cannot be combined/],
     [['sweep', 'x.json', '--out', '/tmp/x', '--shard', '2/2'], /--shard 2\/2: i must be between 0 and K-1 = 1/],
     [['sweep', 'x.json', '--out', '/tmp/x', '--retry-failed'], /--retry-failed applies to --shard/],
+    [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--jobs', '4'], /--jobs does not apply to --slurm/],
     [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--shards', '0'], /--shards expects an integer between 1 and/],
   ])('%j', async (argv, msg) => {
     const r = await runCli(argv);
