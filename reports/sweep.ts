@@ -31,13 +31,13 @@
  * under that same name next to the bundle.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { UsageError } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/fsutil.ts';
+import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
 import { VERSION } from '../core/version.ts';
 import { paramRegistry } from '../morph/config.ts';
@@ -102,10 +102,9 @@ export function expandSpec(raw: SweepSpec | SweepSpecInput | unknown, opts: Expa
     const elf = resolve(baseDir, ws.elf);
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(elf);
+      bytes = readInput(elf, '');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(`sweep workload ${ws.elf}: cannot read ${elf}: ${code === 'ENOENT' ? 'no such file' : String(code ?? e)}`);
+      throw new UsageError(`sweep workload ${ws.elf}: ${(e as Error).message}`);
     }
     const elfSha256 = createHash('sha256').update(bytes).digest('hex');
     const name = ('name' in ws && ws.name) || [basename(ws.elf).replace(/\.elf$/, ''), ...ws.args].join(' ');
@@ -155,12 +154,7 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
   const byKey = new Map<string, PointRecord>();
   const wanted = new Set(points.map((p) => p.key));
   if (opts.resume && opts.outFile) {
-    let prior: PointRecord[] = [];
-    try {
-      prior = readResults(opts.outFile).records;
-    } catch (e) {
-      if (!(e instanceof UsageError && /no such file/.test(e.message))) throw e;
-    }
+    const prior = existsSync(opts.outFile) ? readResults(opts.outFile).records : [];
     // A crash says nothing about the point (a worker may die of the host's trouble): run it
     // again, and drop its old line so the file keeps one line per point.
     const crashed = prior.filter((r) => r.error?.kind === 'crash');
