@@ -48,7 +48,7 @@ function reference<T extends { name: string }>(source: string, title: string, in
     }
     out.push(`| \`${e.name}\` | ${row(e).map(cell).join(' | ')} |`);
   }
-  return out.join('\n') + '\n\n';
+  return out.join('\n') + '\n';
 }
 
 export function parametersMarkdown(): string {
