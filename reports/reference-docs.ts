@@ -31,43 +31,41 @@ function range(s: ParamSpec): string {
   }
 }
 
-/** Entries grouped by the prefix of their name, in registry order. */
-function groups<T extends { name: string }>(entries: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
+/**
+ * A reference page: intro, then one table per group (the prefix of the names), rows in
+ * registry order. `row` gives the cells after the name.
+ */
+function reference<T extends { name: string }>(source: string, title: string, intro: readonly string[], head: readonly string[],
+  entries: readonly T[], row: (e: T) => unknown[]): string {
+  const out = [GENERATED(source), `# ${title}`, '', ...intro, ''];
+  let group = '';
   for (const e of entries) {
     const g = e.name.slice(0, e.name.indexOf('.'));
-    out.set(g, [...(out.get(g) ?? []), e]);
+    if (g !== group) {
+      if (group) out.push('');
+      out.push(`## ${g}`, '', `| ${head.join(' | ')} |`, `|${' --- |'.repeat(head.length)}`);
+      group = g;
+    }
+    out.push(`| \`${e.name}\` | ${row(e).map(cell).join(' | ')} |`);
   }
-  return out;
+  return out.join('\n') + '\n';
 }
 
 export function parametersMarkdown(): string {
-  const out = [GENERATED('the parameter registry (morph/config.ts)'), '# Parameters', '',
+  return reference('the parameter registry (morph/config.ts)', 'Parameters', [
     'Every parameter of the simulator, as `morphsim config` prints it. Set them with `--set name=value`,',
     '`--config FILE` (JSON, flat or nested), in a sweep spec\'s `base`, `axes` and `points`, or with',
-    '`paramRegistry.resolve({...})` from the library. Every run records its fully resolved configuration.', ''];
-  for (const [g, entries] of groups(paramRegistry.entries)) {
-    out.push(`## ${g}`, '', '| parameter | type | default | unit | range | description |', '| --- | --- | --- | --- | --- | --- |');
-    for (const { name, spec } of entries) {
-      const doc = spec.rationale ? `${spec.doc}. *Default:* ${spec.rationale}` : spec.doc;
-      out.push(`| \`${name}\` | ${spec.type} | ${cell(String(spec.default))} | ${cell(spec.unit)} | ${cell(range(spec))} | ${cell(doc)} |`);
-    }
-    out.push('');
-  }
-  return out.join('\n');
+    '`paramRegistry.resolve({...})` from the library. Every run records its fully resolved configuration.',
+  ], ['parameter', 'type', 'default', 'unit', 'range', 'description'], paramRegistry.entries, ({ spec }) =>
+    [spec.type, String(spec.default), spec.unit, range(spec), spec.rationale ? `${spec.doc}. *Default:* ${spec.rationale}` : spec.doc]);
 }
 
 export function statisticsMarkdown(): string {
-  const out = [GENERATED('the statistics registry (morph/stats-registry.ts)'), '# Statistics', '',
+  return reference('the statistics registry (morph/stats-registry.ts)', 'Statistics', [
     'Every statistic a run reports (`stats` in the run summary, `stat.*` columns of the CSV export,',
     'the metrics of the sweep report). Counters are counted by the simulator; formulas are computed',
-    'from the counters. The `cycles.*` categories sum exactly to `cycles.total`.', ''];
-  for (const [g, entries] of groups(statRegistry.entries)) {
-    out.push(`## ${g}`, '', '| statistic | kind | unit | description |', '| --- | --- | --- | --- |');
-    for (const { name, def } of entries) out.push(`| \`${name}\` | ${def.kind} | ${cell(def.unit)} | ${cell(def.doc)} |`);
-    out.push('');
-  }
-  return out.join('\n');
+    'from the counters. The `cycles.*` categories sum exactly to `cycles.total`.',
+  ], ['statistic', 'kind', 'unit', 'description'], statRegistry.entries, ({ def }) => [def.kind, def.unit, def.doc]);
 }
 
 export function sweepSpecJsonSchema(): string {

@@ -6,6 +6,7 @@
  */
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
+import { fsReason, readInput } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -56,14 +57,7 @@ export interface ReadResults {
 
 /** Read a results file. A malformed complete line is an error naming its line number. */
 export function readResults(path: string): ReadResults {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read results ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? e)}`);
-  }
-  return parseResults(text, path);
+  return parseResults(readInput(path, 'results').toString('utf8'), path);
 }
 
 export function parseResults(text: string, source: string): ReadResults {
@@ -119,7 +113,6 @@ function openOrFail(path: string, flags = 'wx'): number {
   try {
     return openSync(path, flags);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write ${path}: ${code === 'ENOENT' ? 'no such directory' : String(code ?? e)}`);
+    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : fsReason(e)}`);
   }
 }

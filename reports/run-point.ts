@@ -4,9 +4,9 @@
  * good or bad, into a results record. Sweep workers call this; so can a library user.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ExitCode, MorphsimError } from '../core/errors.ts';
+import { readInput } from '../core/fsutil.ts';
 import { parseElf } from '../isa-guest/elf.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { POINT_SCHEMA, type FailureKind, type PointRecord } from './results.ts';
@@ -31,12 +31,7 @@ export function runPoint(point: SweepPoint): PointRecord {
   let summary: RunSummary | null = null;
   const out = createHash('sha256');
   try {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(point.workload.elf);
-    } catch (e) {
-      throw new MorphsimError(`cannot read ${point.workload.elf}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    const bytes = readInput(point.workload.elf, '');
     if (sha256(bytes) !== point.elfSha256) throw new MorphsimError(`${point.workload.elf} changed since the sweep was expanded (sha256 differs)`);
     const machine = new GuestMachine(parseElf(bytes, point.workload.elf), {
       config: point.config,

@@ -8,9 +8,9 @@
  *   {"workloads": ["a.elf", {"elf": "b.elf", "args": ["10"]}], "mode": "optimize",
  *    "base": {"tier.threshold": 20}, "axes": {"vliw.width": [2, 4, 8]}, "points": [{"vliw.width": 16}]}
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
+import { readInput } from '../core/fsutil.ts';
 import type { ParamValue } from '../core/params.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { runParams } from '../morph/params.ts';
@@ -94,13 +94,7 @@ export function parseSweepSpec(raw: unknown, source = 'sweep spec'): SweepSpec {
 
 /** Read and validate a spec file. */
 export function readSweepSpec(path: string): SweepSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read sweep spec ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? e)}`);
-  }
+  const text = readInput(path, 'sweep spec').toString('utf8');
   let obj: unknown;
   try {
     obj = JSON.parse(text);

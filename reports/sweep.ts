@@ -16,7 +16,8 @@
  *       Runs the points on `jobs` worker threads (default: the number of cores). Each
  *       finished point is appended to `outFile` as one whole JSON line (results.ts) the
  *       moment it finishes; with `resume`, points whose key is already in the file are not
- *       run again. A point that fails (non-zero exit, instruction limit, simulator error,
+ *       run again (except those recorded as crashed: their line is dropped and they run
+ *       again). A point that fails (non-zero exit, instruction limit, simulator error,
  *       worker crash) is recorded with its error and the sweep goes on. Returns every
  *       record of these points (resumed ones included) in point order.
  *
@@ -30,11 +31,13 @@
  * under that same name next to the bundle.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { UsageError } from '../core/errors.ts';
+import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
 import { VERSION } from '../core/version.ts';
 import { paramRegistry } from '../morph/config.ts';
@@ -99,10 +102,9 @@ export function expandSpec(raw: SweepSpec | SweepSpecInput | unknown, opts: Expa
     const elf = resolve(baseDir, ws.elf);
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(elf);
+      bytes = readInput(elf, '');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(`sweep workload ${ws.elf}: cannot read ${elf}: ${code === 'ENOENT' ? 'no such file' : String(code ?? e)}`);
+      throw new UsageError(`sweep workload ${ws.elf}: ${(e as Error).message}`);
     }
     const elfSha256 = createHash('sha256').update(bytes).digest('hex');
     const name = ('name' in ws && ws.name) || [basename(ws.elf).replace(/\.elf$/, ''), ...ws.args].join(' ');
@@ -137,6 +139,9 @@ export interface RunPointsOptions {
   /** Skip points whose key is already in `outFile` (which must then exist or be created). */
   readonly resume?: boolean;
   readonly onProgress?: (p: SweepProgress) => void;
+  /** Limits of each worker thread (e.g. `maxOldGenerationSizeMb`): a point that exceeds them
+   * kills its worker and is recorded as a crash. */
+  readonly resourceLimits?: ResourceLimits;
   /** Abandon the sweep: points not finished yet are dropped (a resumed sweep runs them). */
   readonly signal?: AbortSignal;
 }
@@ -149,13 +154,12 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
   const byKey = new Map<string, PointRecord>();
   const wanted = new Set(points.map((p) => p.key));
   if (opts.resume && opts.outFile) {
-    let prior: PointRecord[] = [];
-    try {
-      prior = readResults(opts.outFile).records;
-    } catch (e) {
-      if (!(e instanceof UsageError && /no such file/.test(e.message))) throw e;
-    }
-    for (const r of prior) if (wanted.has(r.key) && !byKey.has(r.key)) byKey.set(r.key, r);
+    const prior = existsSync(opts.outFile) ? readResults(opts.outFile).records : [];
+    // A crash says nothing about the point (a worker may die of the host's trouble): run it
+    // again, and drop its old line so the file keeps one line per point.
+    const crashed = prior.filter((r) => r.error?.kind === 'crash');
+    if (crashed.length) writeFileAtomic(opts.outFile, prior.filter((r) => r.error?.kind !== 'crash').map((r) => JSON.stringify(r) + '\n').join(''));
+    for (const r of prior) if (wanted.has(r.key) && !byKey.has(r.key) && r.error?.kind !== 'crash') byKey.set(r.key, r);
   }
   const writer = opts.outFile ? new ResultsWriter(opts.outFile, opts.resume === true) : undefined;
   const resumed = byKey.size;
@@ -165,7 +169,15 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
   const todo = points.filter((p) => !byKey.has(p.key));
   const pool = todo.length === 0 ? undefined : new Piscina({
     filename: WORKER, minThreads: Math.min(jobs, todo.length), maxThreads: Math.min(jobs, todo.length),
-    idleTimeout: 1000, concurrentTasksPerWorker: 1,
+    idleTimeout: 1000, concurrentTasksPerWorker: 1, resourceLimits: opts.resourceLimits,
+  });
+  // A worker that dies outside a point (while starting: a broken install, no memory) is
+  // reported by the pool, not by a task, and a new one would die the same way: the points not
+  // run yet are recorded as crashed with that reason (a resumed sweep runs them again).
+  let poolError: Error | undefined;
+  pool?.on('error', (e: Error) => {
+    poolError ??= e;
+    void pool.destroy();
   });
   // One listener for the whole sweep: destroying the pool rejects queued and running tasks.
   const onAbort = (): void => { void pool?.destroy(); };
@@ -178,7 +190,8 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
         rec = (await pool!.run(p)) as PointRecord;
       } catch (e) {
         if (opts.signal?.aborted) return;
-        rec = crashedPoint(p, `worker died: ${(e as Error)?.message ?? String(e)}`);
+        const why = poolError ?? (e as Error);
+        rec = crashedPoint(p, `worker died: ${why?.message ?? String(why)}`);
       }
       byKey.set(p.key, rec);
       writer?.append(rec);
@@ -188,7 +201,7 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer?.close();
-    if (!opts.signal?.aborted) await pool?.destroy();
+    if (!opts.signal?.aborted && !poolError) await pool?.destroy();
   }
   return points.flatMap((p) => byKey.get(p.key) ?? []);
 }

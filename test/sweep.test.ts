@@ -156,6 +156,21 @@ describe('runPoints', () => {
   });
 });
 
+describe('a worker that dies', () => {
+  it('is recorded as a crash, the sweep ends, and resume runs those points again, once each', async () => {
+    const outFile = join(tmp, 'crash.jsonl');
+    const points = expandSpec({ workloads: ['workloads/bin/mtraps.elf'], axes: { 'vliw.width': [2, 4] } }, { baseDir: ROOT });
+    // A heap too small for the worker to even load the simulator: it dies, really.
+    const crashed = await runPoints(points, { jobs: 1, outFile, resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
+    expect(crashed.map((r) => r.error)).toEqual(points.map(() => ({ kind: 'crash', message: expect.stringMatching(/^worker died: .*memory/) })));
+    expect(readResults(outFile).records).toHaveLength(2);
+    const again = await runPoints(points, { jobs: 1, outFile, resume: true });
+    expect(again.map((r) => r.status)).toEqual(['ok', 'ok']);
+    expect(readResults(outFile).records.map((r) => [r.key, r.status])).toEqual(expect.arrayContaining(points.map((p) => [p.key, 'ok'])));
+    expect(readResults(outFile).records).toHaveLength(2);
+  });
+});
+
 describe('results files', () => {
   it('ignore an unterminated last line and reject a malformed complete one', () => {
     const line = JSON.stringify({ schema: 'morphsim.point/1', key: 'k' });
