@@ -130,7 +130,7 @@ export function mergeLines(m: MergeReport, dir: string): string {
   const label = (p: PlannedPoint): string => `${p.key} ${describePoint({ workload: { name: p.workload }, params: p.params })}`;
   const byShard = new Map<number, string[]>();
   const note = (p: PlannedPoint, text: string): void => { byShard.set(p.shard, [...(byShard.get(p.shard) ?? []), text]); };
-  for (const x of m.missing) note(x.point, `missing ${label(x.point)}`);
+  for (const x of m.missing) note(x.point, `missing ${label(x.point)}${x.record ? ` (its worker crashed: ${x.record.error?.message})` : ''}`);
   for (const x of m.failed) note(x.point, `failed  ${label(x.point)}: ${x.record!.error?.kind}: ${x.record!.error?.message}`);
   const states = shardTaskStates(resolve(dir), [...byShard.keys()]);
   for (const [shard, items] of [...byShard].sort((a, b) => a[0] - b[0])) {

@@ -11,10 +11,10 @@
  *
  * A point's key (reports/sweep.ts `pointKey`) names it across all of these, as in `--resume`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/fsutil.ts';
+import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import { VERSION } from '../core/version.ts';
 import { parseResults, type PointRecord } from './results.ts';
 import { selectShard, shardFileName, shardIndexOfFile, shardOfPosition, type Shard } from './shard.ts';
@@ -67,14 +67,7 @@ export function freezeSpec(spec: SweepSpec, baseDir: string): SweepSpec {
   };
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? e)}`);
-  }
-}
+const readText = (path: string, what: string): string => readInput(path, what).toString('utf8');
 
 /** A JSON file of a sweep directory; unreadable or malformed is a one-line error. */
 export function readJson(path: string, what: string): unknown {
@@ -183,10 +176,16 @@ export async function runShard(
   return { points: mine, records, outFile };
 }
 
-/** A planned point without a usable result, and the command that runs it again. */
+/**
+ * A worker that crashed says nothing about its point (the host may be to blame): like
+ * `--resume`, the merge counts the point as missing, and a re-run runs it again.
+ */
+const isCrash = (r: PointRecord): boolean => r.error?.kind === 'crash';
+
+/** A planned point without a usable result. */
 export interface PointIssue {
   readonly point: PlannedPoint;
-  /** Absent for a missing point. */
+  /** The failed record; for a missing point, the crash record if its worker crashed. */
   readonly record?: PointRecord;
 }
 
@@ -232,10 +231,12 @@ export function mergeShards(dir: string): MergeReport {
   const byKey = new Map<string, PointRecord[]>();
   let unknown = 0;
   const partialTails: string[] = [];
+  const crashed = new Map<string, PointRecord>();
   for (const f of readShardFiles(dir)) {
     if (f.partialTailBytes > 0) partialTails.push(f.file);
     for (const r of f.records) {
       if (!planned.has(r.key)) { unknown++; continue; }
+      if (isCrash(r)) { crashed.set(r.key, r); continue; }
       let list = byKey.get(r.key);
       if (!list) byKey.set(r.key, (list = []));
       list.push(r);
@@ -249,7 +250,7 @@ export function mergeShards(dir: string): MergeReport {
   for (const p of points) {
     const list = byKey.get(p.key) ?? [];
     const oks = list.filter((r) => r.status === 'ok');
-    if (list.length === 0) { missing.push({ point: p }); continue; }
+    if (list.length === 0) { missing.push({ point: p, ...(crashed.has(p.key) ? { record: crashed.get(p.key)! } : {}) }); continue; }
     if (oks.length > 0) {
       if (oks.some((r) => !sameResult(r, oks[0]!))) conflicts.push(p);
       duplicates += oks.length - 1;
@@ -271,10 +272,10 @@ export function mergeShards(dir: string): MergeReport {
   };
 }
 
-/** Shards with at least one planned point that has no record (ok or failed) yet. */
+/** Shards with at least one planned point that has no record (ok or failed, not crashed) yet. */
 export function incompleteShards(dir: string): number[] {
   const { points } = readPlan(dir);
-  const done = new Set(readShardFiles(dir).flatMap((f) => f.records.map((r) => r.key)));
+  const done = new Set(readShardFiles(dir).flatMap((f) => f.records.filter((r) => !isCrash(r)).map((r) => r.key)));
   const out = new Set<number>();
   for (const p of points) if (!done.has(p.key)) out.add(p.shard);
   return [...out].sort((a, b) => a - b);

@@ -146,6 +146,30 @@ describe('failed points', () => {
   });
 });
 
+describe('a point whose worker crashed', () => {
+  it('counts as missing (a crash says nothing about the point), and resuming the shard runs it again', async () => {
+    const dir = at('crashed');
+    for (const i of [0, 1]) expect((await runCli(['sweep', at('small.json'), '--shard', `${i}/2`, '--out', dir, '-q', '--jobs', '1'])).code).toBe(0);
+    const file = join(dir, 'shard-1.jsonl');
+    const [first, ...rest] = readResults(file).records;
+    const crash: PointRecord = { ...first!, status: 'failed', error: { kind: 'crash', message: 'worker died: out of memory' }, outputSha256: null, summary: null };
+    writeFileSync(file, [crash, ...rest].map((r) => `${JSON.stringify(r)}\n`).join(''));
+
+    const m = await runCli(['sweep', '--merge', dir]);
+    expect(m.code).toBe(1);
+    expect(m.stderr).toContain('merged 7 of 8 points');
+    expect(m.stderr).toContain(`missing ${first!.key} ${first!.workload.name}`);
+    expect(m.stderr).toContain('(its worker crashed: worker died: out of memory)');
+    expect(m.stderr).toMatch(/--shard 1\/2 --out \S+ --resume\n/);
+
+    expect((await runCli(['sweep', at('small.json'), '--shard', '1/2', '--out', dir, '--resume', '-q'])).code).toBe(0);
+    const again = await runCli(['sweep', '--merge', dir]);
+    expect(again.stderr).toContain('merged 8 of 8 points');
+    expect(again.code).toBe(0);
+    expect(deterministic(readResults(file).records.find((r) => r.key === first!.key)!)).toEqual(deterministic(first!));
+  });
+});
+
 describe('bad use is one line and exit 2', () => {
   it.each([
     [['sweep', '--merge', '/nonexistent-dir'], /holds no sharded sweep/],
