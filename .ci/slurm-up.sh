@@ -56,7 +56,8 @@ tmp=$(mktemp "$CONF_DIR/.slurm.conf.XXXXXX")
 cat >"$tmp" <<EOF
 $MARK
 ClusterName=morphsim
-SlurmctldHost=$host
+# Loopback addresses: one machine, and no dependence on how (or whether) its name resolves.
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 MpiDefault=none
@@ -81,7 +82,7 @@ SlurmctldTimeout=30
 SlurmdTimeout=60
 InactiveLimit=0
 KillWait=5
-$node_line State=UNKNOWN
+$node_line NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 chmod 0644 "$tmp"
