@@ -18,7 +18,7 @@ import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import { VERSION } from '../core/version.ts';
 import { parseResults, type PointRecord } from './results.ts';
 import { selectShard, shardFileName, shardIndexOfFile, shardOfPosition, type Shard } from './shard.ts';
-import { shellQuote } from './slurm.ts';
+import { shardArgv, shellQuote } from './slurm.ts';
 import { readSweepSpec, type SweepSpec } from './sweep-spec.ts';
 import { expandSpec, runPoints, type RunPointsOptions, type SweepPoint } from './sweep.ts';
 import { deterministicSummary } from './summary.ts';
@@ -216,7 +216,7 @@ const sameResult = (a: PointRecord, b: PointRecord): boolean =>
 
 /** The command that re-runs shard `index` of the sweep in `dir` (resuming it; retrying its failures). */
 export function shardCommand(plan: SweepPlan, dir: string, index: number, retryFailed: boolean): string {
-  const words = [plan.launcher.node, plan.launcher.morphsim, 'sweep', plan.spec, '--shard', `${index}/${plan.shards}`, '--out', resolve(dir), '--resume'];
+  const words = shardArgv({ ...plan.launcher, spec: plan.spec, dir: resolve(dir) }, String(index), plan.shards);
   return [...words, ...(retryFailed ? ['--retry-failed'] : [])].map(shellQuote).join(' ');
 }
 
