@@ -46,7 +46,7 @@ export { IR_OPS, printRegion, type IrInst, type IrRegion } from './morph/optimiz
 export { translationStats } from './morph/translation-stats.ts';
 
 // Sweeps and reports.
-export { sweep, expandSpec, runPoints, pointKey, readResults, ResultsWriter, parseSweepSpec, readSweepSpec, POINT_SCHEMA, type SweepPoint, type SweepProgress, type PointRecord, type SweepSpec } from './reports/sweep.ts';
+export { sweep, expandSpec, runPoints, pointKey, readResults, readResultsFiles, ResultsWriter, parseSweepSpec, readSweepSpec, POINT_SCHEMA, type SweepPoint, type SweepProgress, type PointRecord, type SweepSpec } from './reports/sweep.ts';
 export { runPoint } from './reports/run-point.ts';
 export { sweepReportHtml } from './reports/sweep-report.ts';
 export { runReportData, runReportHtml } from './reports/run-report.ts';

@@ -107,10 +107,10 @@ export function runCommand(elfPath: string, args: string[], flags: RunFlags): nu
   if (flags.verify === 'lockstep' && (cfg['run.mode'] === 'interp' || cfg['run.core'] === 'inorder')) {
     throw new UsageError('--verify lockstep checks translated code against the interpreter: use --mode translate or optimize');
   }
-  const { bytes, image } = readElf(elfPath);
   if (flags.compareInorder && cfg['run.core'] === 'inorder') {
     throw new UsageError('--compare-inorder compares the co-designed machine with the in-order core: this run already is on the in-order core');
   }
+  const { bytes, image } = readElf(elfPath);
   if (flags.json) checkOutputPath('--json', flags.json);
   if (flags.report) checkOutputPath('--report', flags.report);
   if (flags.statsJson) checkOutputPath('--stats-json', flags.statsJson);

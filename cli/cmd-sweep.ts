@@ -1,6 +1,6 @@
 /**
  * `morphsim sweep SPEC.json --out DIR`: run a parameter grid (reports/sweep.ts) into
- * DIR/results.jsonl, then write DIR/report.html. Progress is a bar on a terminal and one
+ * DIR/results.jsonl, then write DIR/report.html (and the validated spec as DIR/spec.json). Progress is a bar on a terminal and one
  * plain line per point otherwise (logs, CI). Ctrl-C stops the sweep with every finished point
  * already on disk; `--resume` continues it.
  */
@@ -88,8 +88,12 @@ export async function withProgress<T>(
 /** Returns the exit code: 0 once every point has a record (failed points are results too). */
 export async function sweepCommand(specPath: string, flags: SweepFlags): Promise<number> {
   const spec = readSweepSpec(specPath);
-  const points = expandSpec(spec, { baseDir: dirname(resolve(specPath)) });
+  const baseDir = dirname(resolve(specPath));
+  const points = expandSpec(spec, { baseDir });
   prepareOutDir(flags.out);
+  // The spec next to its results (ELF paths made absolute, so the copy runs from there too).
+  const workloads = spec.workloads.map((w) => (typeof w === 'string' ? resolve(baseDir, w) : { ...w, elf: resolve(baseDir, w.elf) }));
+  writeFileAtomic(join(flags.out, 'spec.json'), JSON.stringify({ ...spec, workloads }, null, 2) + '\n');
   const outFile = join(flags.out, 'results.jsonl');
   const { result: records, aborted } = await withProgress(flags.quiet === true, (onProgress, signal) =>
     runPoints(points, { jobs: flags.jobs, outFile, resume: flags.resume, onProgress, signal }));

@@ -81,6 +81,17 @@ export function parseResults(text: string, source: string): ReadResults {
   return { records, partialTailBytes: Buffer.byteLength(text.slice(end)) };
 }
 
+/**
+ * The records of several results files (a sweep's shards, or one file read twice), each key
+ * once: the first file that has it wins. No record at all is an error.
+ */
+export function readResultsFiles(paths: readonly string[]): PointRecord[] {
+  const byKey = new Map<string, PointRecord>();
+  for (const p of paths) for (const r of readResults(p).records) if (!byKey.has(r.key)) byKey.set(r.key, r);
+  if (byKey.size === 0) throw new UsageError(`no results in ${paths.join(', ')}`);
+  return [...byKey.values()];
+}
+
 /** Appends records to a results file, one whole line per write. */
 export class ResultsWriter {
   private readonly fd: number;

@@ -133,6 +133,7 @@ export function sweepReportHtml(records: readonly PointRecord[], opts: SweepRepo
 <section id="metric-vs-param"><h2>Metric against parameter</h2>
 <p><label>metric <select id="mp-metric">${metricOptions}</select></label>
 <label>parameter <select id="mp-param">${paramOptions(0)}</select></label>
+<label>workload <select id="mp-workload">${option('', 'all', true)}${workloads.map((w) => option(w, w, false)).join('')}</select></label>
 <label>chart <select id="mp-kind">${option('line', 'line', true)}${option('bar', 'bar', false)}</select></label></p>
 <p class="note" id="mp-doc"></p>
 <div class="chart"><canvas id="chart-metric" role="img" aria-label="metric against parameter"></canvas></div>
@@ -181,10 +182,10 @@ const SWEEP_SCRIPT = String.raw`
 
   var metricChart = null;
   function drawMetric() {
-    var m = $('mp-metric').value, p = $('mp-param').value, kind = $('mp-kind').value;
+    var m = $('mp-metric').value, p = $('mp-param').value, kind = $('mp-kind').value, only = $('mp-workload').value;
     var mm = meta(m);
     $('mp-doc').textContent = m + ': ' + mm.doc + (mm.unit ? ' [' + mm.unit + ']' : '');
-    var pts = ok();
+    var pts = ok().filter(function (r) { return only === '' || r.workload.name === only; });
     var xs = distinct(pts.map(function (r) { return pval(r, p); }));
     var groups = {}, order = [];
     pts.forEach(function (r) {
@@ -289,7 +290,7 @@ const SWEEP_SCRIPT = String.raw`
     });
   }
 
-  ['mp-metric', 'mp-param', 'mp-kind'].forEach(function (id) { $(id).addEventListener('change', drawMetric); });
+  ['mp-metric', 'mp-param', 'mp-kind', 'mp-workload'].forEach(function (id) { $(id).addEventListener('change', drawMetric); });
   $('sp-base').addEventListener('change', drawSpeedup);
   ['heat-x', 'heat-y', 'heat-metric'].forEach(function (id) { var e = $(id); if (e) e.addEventListener('change', drawHeatmaps); });
   drawMetric();

@@ -45,7 +45,7 @@ import { readResults, ResultsWriter, type PointRecord, type PointWorkload } from
 import { crashedPoint } from './run-point.ts';
 import { parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
-export { readResults, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
+export { readResults, readResultsFiles, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
 export { parseSweepSpec, readSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
 export interface SweepPoint {

@@ -98,6 +98,13 @@ describe.skipIf(!haveChromium)('reports in headless Chromium', () => {
     await page.selectOption('#heat-metric', 'cycles.total');
     const after = await page.evaluate(() => (document.getElementById('chart-metric') as HTMLCanvasElement).toDataURL());
     expect(after).not.toBe(before);
+    // One workload only: its series alone.
+    await page.selectOption('#mp-workload', 'mhello');
+    const legend = await page.evaluate(() => {
+      const chart = (globalThis as unknown as { Chart: { getChart(id: string): { data: { datasets: { label: string }[] } } } }).Chart.getChart('chart-metric');
+      return chart.data.datasets.map((d) => d.label);
+    });
+    expect(legend).toEqual(['mhello | tier.threshold=2', 'mhello | tier.threshold=20']);
     const heat = await page.$$eval('#heatmaps td', (tds) => tds.map((t) => t.textContent));
     expect(heat.every((t) => t !== null && /^\d+$/.test(t))).toBe(true);
 
