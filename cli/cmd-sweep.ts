@@ -11,6 +11,7 @@ import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
 import { expandSpec, readSweepSpec, runPoints, type SweepProgress } from '../reports/sweep.ts';
 import { sweepReportHtml } from '../reports/sweep-report.ts';
+import { absoluteElfPaths } from '../reports/sweep-spec.ts';
 import { describePoint } from '../reports/point-label.ts';
 import { fsReason } from './elf-file.ts';
 
@@ -92,8 +93,7 @@ export async function sweepCommand(specPath: string, flags: SweepFlags): Promise
   const points = expandSpec(spec, { baseDir });
   prepareOutDir(flags.out);
   // The spec next to its results (ELF paths made absolute, so the copy runs from there too).
-  const workloads = spec.workloads.map((w) => (typeof w === 'string' ? resolve(baseDir, w) : { ...w, elf: resolve(baseDir, w.elf) }));
-  writeFileAtomic(join(flags.out, 'spec.json'), JSON.stringify({ ...spec, workloads }, null, 2) + '\n');
+  writeFileAtomic(join(flags.out, 'spec.json'), JSON.stringify(absoluteElfPaths(spec, baseDir), null, 2) + '\n');
   const outFile = join(flags.out, 'results.jsonl');
   const { result: records, aborted } = await withProgress(flags.quiet === true, (onProgress, signal) =>
     runPoints(points, { jobs: flags.jobs, outFile, resume: flags.resume, onProgress, signal }));

@@ -19,7 +19,7 @@ import { VERSION } from '../core/version.ts';
 import { parseResults, type PointRecord } from './results.ts';
 import { selectShard, shardFileName, shardIndexOfFile, shardOfPosition, type Shard } from './shard.ts';
 import { shardArgv, shellQuote } from './slurm.ts';
-import { readSweepSpec, type SweepSpec } from './sweep-spec.ts';
+import { absoluteElfPaths, readSweepSpec } from './sweep-spec.ts';
 import { expandSpec, runPoints, type RunPointsOptions, type SweepPoint } from './sweep.ts';
 import { deterministicSummary } from './summary.ts';
 
@@ -57,14 +57,6 @@ export interface PlannedPoint {
   readonly shard: number;
   readonly workload: string;
   readonly params: SweepPoint['params'];
-}
-
-/** The spec with every ELF path made absolute; keys do not depend on paths, so they are unchanged. */
-export function freezeSpec(spec: SweepSpec, baseDir: string): SweepSpec {
-  return {
-    ...spec,
-    workloads: spec.workloads.map((w) => (typeof w === 'string' ? resolve(baseDir, w) : { ...w, elf: resolve(baseDir, w.elf) })),
-  };
 }
 
 const readText = (path: string, what: string): string => readInput(path, what).toString('utf8');
@@ -114,7 +106,7 @@ export function preparePlan(
 ): { plan: SweepPlan; points: SweepPoint[] } {
   const absDir = resolve(dir);
   const source = resolve(specPath);
-  const frozen = freezeSpec(readSweepSpec(source), dirname(source));
+  const frozen = absoluteElfPaths(readSweepSpec(source), dirname(source));
   const points = expandSpec(frozen);
   if (existsSync(join(absDir, PLAN_FILE))) {
     const { plan, points: planned } = readPlan(absDir);

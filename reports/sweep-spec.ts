@@ -8,6 +8,7 @@
  *   {"workloads": ["a.elf", {"elf": "b.elf", "args": ["10"]}], "mode": "optimize",
  *    "base": {"tier.threshold": 20}, "axes": {"vliw.width": [2, 4, 8]}, "points": [{"vliw.width": 16}]}
  */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import { readInput } from '../core/fsutil.ts';
@@ -102,4 +103,10 @@ export function readSweepSpec(path: string): SweepSpec {
     throw new UsageError(`sweep spec ${path} is not valid JSON: ${(e as Error).message}`);
   }
   return parseSweepSpec(obj, path);
+}
+
+/** The spec with every ELF path absolute, to be kept next to results and run from anywhere
+ * (point keys do not depend on paths, so they are unchanged). */
+export function absoluteElfPaths(spec: SweepSpec, baseDir: string): SweepSpec {
+  return { ...spec, workloads: spec.workloads.map((w) => (typeof w === 'string' ? resolve(baseDir, w) : { ...w, elf: resolve(baseDir, w.elf) })) };
 }
