@@ -11,7 +11,7 @@ import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
 import { incompleteShards, preparePlan, readJson, type Launcher, type SweepPlan } from './sharded-sweep.ts';
 import { arrayRanges, parseArrayRanges } from './shard.ts';
-import { queuedTasks, sbatchScript, submit, taskOutcomes, type SlurmRequest } from './slurm.ts';
+import { accountedOutcome, queuedTasks, sbatchScript, submit, taskOutcomes, type SlurmRequest } from './slurm.ts';
 
 export const SCRIPT_FILE = 'sweep.sbatch';
 export const SLURM_FILE = 'slurm.json';
@@ -100,17 +100,17 @@ export function submitSlurmSweep(specPath: string, outDir: string, launcher: Lau
 
 /**
  * What Slurm says about the latest task that ran each of these shards, in words for the
- * merge: `task 42_3: CANCELLED` or, when the controller no longer knows it (no accounting
- * database, or older than MinJobAge), that it has no record. Empty for a sweep never
- * submitted to Slurm, or when Slurm cannot be asked.
+ * merge: still queued, its final state (`task 42_3: CANCELLED, exit 0:9`) from the controller
+ * (which keeps it MinJobAge seconds) or else from accounting (`sacct`), or that there is no
+ * record. Empty for a sweep never submitted to Slurm, or when Slurm cannot be asked.
  */
 export function shardTaskStates(dir: string, shards: readonly number[]): Map<number, string> {
   const out = new Map<number, string>();
   const rec = readSlurmRecord(dir);
   if (!rec) return out;
-  let queued: Set<string>;
+  let queued: Map<string, string>;
   try {
-    queued = new Set(queuedTasks(rec.submissions.map((s) => s.jobId)).map((t) => `${t.id} ${t.state}`));
+    queued = new Map(queuedTasks(rec.submissions.map((s) => s.jobId)).map((t) => [t.id, t.state]));
   } catch {
     return out;
   }
@@ -120,8 +120,10 @@ export function shardTaskStates(dir: string, shards: readonly number[]): Map<num
     const sub = [...rec.submissions].reverse().find((s) => parseArrayRanges(s.array).includes(shard));
     if (!sub) continue;
     const id = `${sub.jobId}_${shard}`;
-    const q = [...queued].find((x) => x.startsWith(`${id} `));
-    out.set(shard, q ? `task ${id} is still ${q.split(' ')[1]}` : outcomes.has(id) ? `task ${id}: ${outcomes.get(id)}` : `task ${id}: no record at the controller (cancelled before it started, or finished long ago)`);
+    const final = outcomes.get(id) ?? accountedOutcome(id);
+    out.set(shard, queued.has(id) ? `task ${id} is still ${queued.get(id)}`
+      : final !== undefined ? `task ${id}: ${final}`
+      : `task ${id}: no record (cancelled before it started, or forgotten by the controller, and no accounting)`);
   }
   return out;
 }

@@ -154,3 +154,16 @@ export function taskOutcomes(jobId: string): TaskOutcome[] {
   }
   return out.sort((a, b) => a.taskId - b.taskId);
 }
+
+/**
+ * A task's final state from the accounting database (`sacct`), for a task the controller
+ * has forgotten; undefined where there is no accounting (as on the CI's single node).
+ */
+export function accountedOutcome(taskId: string): string | undefined {
+  const r = run('sacct', ['-n', '-P', '-X', '-j', taskId, '-o', 'State,ExitCode']);
+  if (r.error || r.status !== 0) return undefined;
+  const line = firstLine(r.stdout);
+  if (!line) return undefined;
+  const [state = '?', exit = '?'] = line.split('|');
+  return `${state}, exit ${exit}`;
+}

@@ -129,7 +129,7 @@ describe.skipIf(unreachable !== undefined)(`morphsim sweep --slurm on a real Slu
     const lost = points.filter((p) => p.shard === killed);
     expect(lost).toHaveLength(2);
     expect(r.stderr).toContain(`merged 6 of 8 points into ${at('cluster/results.jsonl')}; 2 missing; INCOMPLETE`);
-    expect(r.stderr).toContain(`shard ${killed}/4 (Slurm task ${jobId}_${killed}: no record at the controller (cancelled before it started, or finished long ago)):\n`);
+    expect(r.stderr).toContain(`shard ${killed}/4 (Slurm task ${jobId}_${killed}: no record (cancelled before it started, or forgotten by the controller, and no accounting)):\n`);
     for (const p of lost) expect(r.stderr).toContain(`missing ${p.key}`);
     const rerun = `${process.execPath} ${repoPath('bin/morphsim.mjs')} sweep ${plan.spec} --shard ${killed}/4 --out ${at('cluster')} --resume`;
     expect(r.stderr).toContain(`  ${rerun}\n`);
