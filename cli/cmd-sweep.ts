@@ -24,12 +24,12 @@ export interface SweepFlags {
 }
 
 export function prepareOutDir(dir: string): void {
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`--out ${dir}: exists and is not a directory`);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new UsageError(`--out ${dir}: cannot create the directory: ${fsReason(e)}`);
   }
-  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir}: not a directory`);
 }
 
 /** A progress display: a bar on a terminal, one line per finished point elsewhere. */

@@ -10,8 +10,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(tmp, path);
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* nothing to clean */ }
-    const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write ${path}: ${err.code ?? err.message}`);
+    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : fsReason(e)}`);
   }
 }
 

@@ -53,6 +53,8 @@ export interface RunReportData {
   readonly categories: readonly string[];
   readonly timeline: readonly Sample[];
   readonly translations: readonly TranslationRow[];
+  /** The blocks the interpreter ran most often (tier 0), with their execution counts. */
+  readonly hotBlocks: ReturnType<typeof translationStats>['hotBlocks'];
   readonly schedules: readonly ScheduleGrid[];
   /** Molecules by atom count 0..width: static (in the code made) and weighted by executions. */
   readonly fill: { readonly width: number; readonly static: number[]; readonly dynamic: number[] };
@@ -69,8 +71,11 @@ export function runReportData(i: {
   const fill = { width, static: new Array<number>(width + 1).fill(0), dynamic: new Array<number>(width + 1).fill(0) };
   let schedules: ScheduleGrid[] = [];
   let translations: TranslationRow[] = [];
+  let hotBlocks: RunReportData['hotBlocks'] = [];
   if (rt) {
-    translations = translationStats(rt, machine.image).translations as TranslationRow[];
+    const ts = translationStats(rt, machine.image);
+    translations = ts.translations as TranslationRow[];
+    hotBlocks = ts.hotBlocks;
     for (const t of rt.tcache.history) {
       for (const m of t.code.molecules) {
         const k = Math.min(m.atoms.length, width);
@@ -93,6 +98,7 @@ export function runReportData(i: {
     categories: CYCLE_CATEGORIES,
     timeline: i.timeline,
     translations,
+    hotBlocks,
     schedules,
     fill,
   };
@@ -207,7 +213,13 @@ ${table(breakdownHead, breakdownRows, 'id="breakdown-table"')}</section>
 <div class="chart"><canvas id="chart-tiers" role="img" aria-label="instructions by tier and translations made over time"></canvas></div></section>
 <section id="translations"><h2>Translations</h2>
 <p class="note">${d.translations.length} translations made${d.translations.length > rows.length ? `; the ${rows.length} with the most cycles are shown` : ''}.</p>
-<div class="scroll">${transTable}</div></section>
+<div class="scroll">${transTable}</div>
+<h3>Hottest interpreted blocks</h3>
+${d.hotBlocks.length === 0 ? '<p class="note">No block was interpreted by the runtime.</p>' : table(
+    [{ text: 'guest pc', left: true }, { text: 'symbol', left: true }, { text: 'times interpreted' }],
+    d.hotBlocks.map((b) => ({ cells: [td(b.pc, true), td(b.symbol ?? '', true), td(b.interpreted)] })),
+    'id="hot-blocks-table"',
+  )}</section>
 <section id="schedule"><h2>Molecule schedule of the hottest translations</h2>
 <p class="note">Each row is one molecule (one issue cycle), each column a slot; colours are unit classes: <span class="u-alu">alu</span> <span class="u-mem">mem</span> <span class="u-mul">mul</span> <span class="u-br">br</span>.</p>
 ${grids || '<p class="note">This engine makes no translations.</p>'}</section>

@@ -281,6 +281,7 @@ const SWEEP_SCRIPT = String.raw`
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
           var x = a.cells[col].textContent, y = b.cells[col].textContent;
+          if (x === '' || y === '') return x === y ? 0 : x === '' ? 1 : -1; // empty cells last either way
           var nx = x === '' ? NaN : Number(x), ny = y === '' ? NaN : Number(y);
           var c = !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y);
           return asc ? c : -c;

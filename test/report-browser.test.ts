@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPoint } from '../reports/run-point.ts';
+import { crashedPoint, runPoint } from '../reports/run-point.ts';
 import { expandSpec } from '../reports/sweep.ts';
 import { sweepReportHtml } from '../reports/sweep-report.ts';
 import { ROOT, repoPath, runCli } from './helpers/run-cli.ts';
@@ -49,8 +49,12 @@ describe.skipIf(!haveChromium)('reports in headless Chromium', () => {
       workloads: [{ elf: 'workloads/bin/mtraps.elf', name: XSS_NAME }, 'workloads/bin/mhello.elf'],
       mode: 'translate', axes: { 'vliw.width': [2, 4], 'tier.threshold': [2, 20] },
     }, { baseDir: ROOT });
+    // Failed points too: one that ran and exited non-zero, one whose worker died (no summary).
+    const failing = expandSpec({ workloads: [{ elf: 'workloads/bin/sort.elf', args: ['0'] }, 'workloads/bin/mhello.elf'], axes: { 'vliw.width': [8] } }, { baseDir: ROOT });
+    const records = [...points.map(runPoint), runPoint(failing[0]!), crashedPoint(failing[1]!, 'worker died: for the test')];
+    expect(records.filter((r) => r.status === 'failed').map((r) => r.error!.kind)).toEqual(['exit', 'crash']);
     sweepHtml = join(tmp, 'sweep.html');
-    writeFileSync(sweepHtml, sweepReportHtml(points.map(runPoint)));
+    writeFileSync(sweepHtml, sweepReportHtml(records));
   });
 
   afterAll(async () => {
@@ -105,18 +109,23 @@ describe.skipIf(!haveChromium)('reports in headless Chromium', () => {
       return chart.data.datasets.map((d) => d.label);
     });
     expect(legend).toEqual(['mhello | tier.threshold=2', 'mhello | tier.threshold=20']);
+    // Failed points are left out of the heatmaps: only numbers or empty cells.
     const heat = await page.$$eval('#heatmaps td', (tds) => tds.map((t) => t.textContent));
-    expect(heat.every((t) => t !== null && /^\d+$/.test(t))).toBe(true);
+    expect(heat.filter((t) => t !== '').length).toBe(8);
+    expect(heat.every((t) => t === '' || /^\d+$/.test(t!))).toBe(true);
 
     // Sort by cycles: the column reads ascending, then descending.
     const col = await page.$$eval('#results-table thead th', (ths) => ths.findIndex((t) => t.textContent === 'cycles.total'));
-    const column = () => page.$$eval('#results-table tbody tr', (trs, c) => trs.map((tr) => Number(tr.children[c]!.textContent)), col);
+    const column = () => page.$$eval('#results-table tbody tr', (trs, c) => trs.map((tr) => tr.children[c]!.textContent), col);
     await page.click(`#results-table thead th:nth-child(${col + 1})`);
     const asc = await column();
-    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    const nums = asc.filter((t) => t !== '').map(Number);
+    expect(nums).toHaveLength(9);
+    expect(nums).toEqual([...nums].sort((a, b) => a - b));
+    expect(asc.slice(9)).toEqual(['']); // the crashed point has no figures: last either way
     await page.click(`#results-table thead th:nth-child(${col + 1})`);
     const desc = await column();
-    expect(desc).toEqual([...asc].reverse());
+    expect(desc).toEqual([...nums.map(String)].reverse().concat(['']));
 
     expect(await page.$$eval('img', (imgs) => imgs.length)).toBe(0);
     expect(problems).toEqual([]);

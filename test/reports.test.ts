@@ -197,6 +197,8 @@ describe('run report', () => {
     const rows = [...grid.querySelectorAll('tr')].slice(1);
     expect(rows.map((r) => [...r.querySelectorAll('td')].filter((c) => c.textContent !== '').length))
       .toEqual(hottest.code.molecules.map((m) => m.atoms.length));
+    expect([...doc.querySelectorAll('#hot-blocks-table tbody tr')].map((r) => Number(r.children[2]!.textContent)))
+      .toEqual(machine.runtime!.profile.hottestBlocks(20).map((b) => b.count));
     // The fill histogram accounts for every molecule and atom made.
     expect(data.fill.static.reduce((s, n) => s + n, 0)).toBe(ts.reduce((s, t) => s + t.molecules, 0));
     expect(data.fill.static.reduce((s, n, k) => s + n * k, 0)).toBe(ts.reduce((s, t) => s + t.atoms, 0));

@@ -57,6 +57,21 @@ describe('sweep spec', () => {
   });
 });
 
+describe('bad output paths', () => {
+  it('are one line and exit 2, before anything runs', async () => {
+    const specFile = join(tmp, 'ok.json');
+    writeFileSync(specFile, JSON.stringify({ workloads: [repoPath('workloads/bin/mhello.elf')], axes: { 'vliw.width': [2] } }));
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, '');
+    const r = await runCli(['sweep', specFile, '--out', file]);
+    expect(r).toMatchObject({ code: 2, stderr: `morphsim: --out ${file}: exists and is not a directory\n` });
+    const lines = join(tmp, 'one.jsonl');
+    writeFileSync(lines, '');
+    const e = await runCli(['export', lines, '--csv', join(tmp, 'no-dir', 'x.csv')]);
+    expect(e).toMatchObject({ code: 2, stderr: `morphsim: no results in ${lines}\n` });
+  });
+});
+
 describe('expandSpec', () => {
   const points = expandSpec(spec, { baseDir: ROOT });
 
