@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
-import { readInput, writeFileAtomic } from '../core/fsutil.ts';
+import { fsReason, readInput, writeFileAtomic } from '../core/fsutil.ts';
 import { VERSION } from '../core/version.ts';
 import { parseResults, type PointRecord } from './results.ts';
 import { selectShard, shardFileName, shardIndexOfFile, shardOfPosition, type Shard } from './shard.ts';
@@ -126,7 +126,7 @@ export function preparePlan(
   try {
     mkdirSync(absDir, { recursive: true });
   } catch (e) {
-    throw new UsageError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new UsageError(`cannot create ${dir}: ${fsReason(e)}`);
   }
   writeFileAtomic(join(absDir, SPEC_FILE), JSON.stringify(frozen, null, 2) + '\n');
   const lines = points.map((p): PlannedPoint => ({
