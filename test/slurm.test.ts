@@ -1,7 +1,8 @@
 // `morphsim sweep --slurm` against a real Slurm (Debian's slurm-wlm and munge on this
 // machine, one node, partition `debug`; .ci/slurm-up.sh starts it). A sweep of 8 points
-// over 2 workloads is submitted as a 4-task job array, one task is killed with scancel, the
-// merge must report exactly that shard's points as missing and name the command that re-runs
+// over 2 workloads is submitted as a 4-task job array, one task is cancelled with scancel
+// while still pending (so the outcome does not depend on timing), the merge must report
+// exactly that shard's points as missing and name the command that re-runs
 // them, a re-submission must run only that shard, and the final merge must equal the same
 // sweep run locally, statistic for statistic.
 //
@@ -72,6 +73,8 @@ describe.skipIf(unreachable !== undefined)(`morphsim sweep --slurm on a real Slu
   let local: PointRecord[] = [];
   let jobId = '';
   let killed = -1;
+  /** Every job submitted, cancelled on teardown in case a test failed while it ran. */
+  const submitted: string[] = [];
 
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'morphsim-slurm-'));
@@ -87,7 +90,7 @@ describe.skipIf(unreachable !== undefined)(`morphsim sweep --slurm on a real Slu
     local = readResults(at('local/results.jsonl')).records;
   });
   afterAll(() => {
-    if (jobId) spawnSync('scancel', [jobId]);
+    if (submitted.length) spawnSync('scancel', submitted);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -97,7 +100,7 @@ describe.skipIf(unreachable !== undefined)(`morphsim sweep --slurm on a real Slu
     expect(local.every((r) => r.status === 'ok')).toBe(true);
   });
 
-  it('submits 4 array tasks; one is killed with scancel; the others complete', async () => {
+  it('submits 4 array tasks; one is cancelled with scancel; the others complete', async () => {
     // Each task takes half the node's CPUs, so at most 3 of the 4 run at once and the last
     // is still pending when it is cancelled: the kill is certain to leave its shard undone.
     const nodeCpus = Number(slurm('sinfo', ['-h', '-N', '-o', '%c']).trim().split('\n')[0]);
@@ -107,6 +110,7 @@ describe.skipIf(unreachable !== undefined)(`morphsim sweep --slurm on a real Slu
     expect(r.code).toBe(0);
     jobId = /^submitted job (\d+): 8 points in 4 shards/.exec(r.stdout)?.[1] ?? '';
     expect(jobId, r.stdout).not.toBe('');
+    submitted.push(jobId);
     expect(r.stdout).toContain(`squeue -j ${jobId}`);
     expect(r.stdout).toContain(`sweep --merge ${at('cluster')}`);
     killed = 3;
@@ -122,7 +126,7 @@ describe.skipIf(unreachable !== undefined)(`morphsim sweep --slurm on a real Slu
     expect(existsSync(at(`cluster/slurm-${jobId}_0.out`))).toBe(true);
   });
 
-  it('the merge reports the killed shard\'s points as missing, names the re-run command, and exits 1', () => {
+  it('the merge reports the cancelled shard\'s points as missing, names the re-run command, and exits 1', () => {
     const r = spawnCli(['sweep', '--merge', at('cluster')]);
     expect(r.code).toBe(1);
     const { plan, points } = readPlan(at('cluster'));
@@ -145,6 +149,7 @@ describe.skipIf(unreachable !== undefined)(`morphsim sweep --slurm on a real Slu
     expect(r.code).toBe(0);
     const again = /^submitted job (\d+): 8 points in shard 3 of 4 \(the others are done\)/.exec(r.stdout)?.[1];
     expect(again, r.stdout).toBeDefined();
+    submitted.push(again!);
     expect(readSlurmRecord(at('cluster'))!.submissions.map((s) => s.array)).toEqual(['0-3', '3']);
     await waitForJobs([again!]);
     expect(taskOutcomes(again!).map((t) => [t.taskId, t.state])).toEqual([[3, 'COMPLETED']]);
