@@ -27,13 +27,15 @@
  *   readResults(path), ResultsWriter: the JSONL reader and the line-atomic appender.
  *
  * Worker threads load `sweep-worker.mjs` next to this file: in the source tree a bootstrap
- * that registers tsx and imports `sweep-worker.ts`; a bundled build emits the bundled worker
- * under that same name next to the bundle.
+ * that registers tsx and imports `sweep-worker.ts`; a bundled build should emit the bundled
+ * worker (entry `reports/sweep-worker.ts`) under that same name next to the bundle, and
+ * without one the bundle's workers fall back to the source tree's bootstrap.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { UsageError } from '../core/errors.ts';
@@ -146,7 +148,14 @@ export interface RunPointsOptions {
   readonly signal?: AbortSignal;
 }
 
-const WORKER = new URL('./sweep-worker.mjs', import.meta.url).href;
+/**
+ * The worker entry: next to this module (the source tree's bootstrap, or a bundled worker
+ * emitted beside a bundle), else the source tree's bootstrap seen from a bundle in dist/.
+ */
+function workerEntry(): string {
+  const candidates = [new URL('./sweep-worker.mjs', import.meta.url), new URL('../reports/sweep-worker.mjs', import.meta.url)];
+  return (candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0]!).href;
+}
 
 export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOptions = {}): Promise<PointRecord[]> {
   const jobs = opts.jobs ?? availableParallelism();
@@ -168,7 +177,7 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
   opts.onProgress?.({ total, done: resumed, failed, resumed });
   const todo = points.filter((p) => !byKey.has(p.key));
   const pool = todo.length === 0 ? undefined : new Piscina({
-    filename: WORKER, minThreads: Math.min(jobs, todo.length), maxThreads: Math.min(jobs, todo.length),
+    filename: workerEntry(), minThreads: Math.min(jobs, todo.length), maxThreads: Math.min(jobs, todo.length),
     idleTimeout: 1000, concurrentTasksPerWorker: 1, resourceLimits: opts.resourceLimits,
   });
   // A worker that dies outside a point (while starting: a broken install, no memory) is
