@@ -24,7 +24,9 @@
  *   sweep(spec, options) → Promise<{ points, records }>
  *       Both of the above.
  *
- *   readResults(path), ResultsWriter: the JSONL reader and the line-atomic appender.
+ *   readResults(path), readResultsFiles(paths), ResultsWriter, lockResults(path): the JSONL
+ *       reader (one file, or several with each key once), the line-atomic appender, and the
+ *       lock (`<file>.lock`) a sweep holds while it writes a results file.
  *
  * Worker threads load `sweep-worker.mjs` next to this file: in the source tree a bootstrap
  * that registers tsx and imports `sweep-worker.ts`; a bundled build should emit the bundled
@@ -43,11 +45,11 @@ import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
 import { VERSION } from '../core/version.ts';
 import { paramRegistry } from '../morph/config.ts';
-import { readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
+import { lockResults, readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
 import { crashedPoint } from './run-point.ts';
 import { parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
-export { readResults, readResultsFiles, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
+export { lockResults, readResults, readResultsFiles, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
 export { parseSweepSpec, readSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
 export interface SweepPoint {
@@ -158,6 +160,15 @@ function workerEntry(): string {
 }
 
 export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOptions = {}): Promise<PointRecord[]> {
+  const release = opts.outFile ? lockResults(opts.outFile) : undefined;
+  try {
+    return await runPointsInto(points, opts);
+  } finally {
+    release?.();
+  }
+}
+
+async function runPointsInto(points: readonly SweepPoint[], opts: RunPointsOptions): Promise<PointRecord[]> {
   const jobs = opts.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`jobs must be a positive integer, got ${jobs}`);
   const byKey = new Map<string, PointRecord>();
