@@ -4,7 +4,8 @@
  * A reader takes every complete line and ignores an unterminated last one; the writer cuts
  * such a tail off before appending, so a resumed sweep continues a clean file.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { UsageError } from '../core/errors.ts';
 import { fsReason, readInput } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
@@ -90,6 +91,45 @@ export function readResultsFiles(paths: readonly string[]): PointRecord[] {
   for (const p of paths) for (const r of readResults(p).records) if (!byKey.has(r.key)) byKey.set(r.key, r);
   if (byKey.size === 0) throw new UsageError(`no results in ${paths.join(', ')}`);
   return [...byKey.values()];
+}
+
+/** Is a process of this host running? (EPERM: it is, but not ours.) */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Hold `<path>.lock` while a sweep writes `path`: two sweeps appending to one file would run
+ * points twice. A lock left by a process of this host that no longer runs (a killed sweep) is
+ * taken over. Returns the release function.
+ */
+export function lockResults(path: string): () => void {
+  const lock = `${path}.lock`;
+  const me = `${process.pid} ${hostname()}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lock, me + '\n', { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw new UsageError(`cannot lock ${path}: ${fsReason(e)}`);
+      const [pid, host] = readFileSync(lock, 'utf8').trim().split(' ');
+      if (host === hostname() && !running(Number(pid))) {
+        unlinkSync(lock);
+        continue;
+      }
+      throw new UsageError(`${path} is being written by process ${pid} on ${host}; if that sweep is not running, remove ${lock}`);
+    }
+  }
+  return () => {
+    try {
+      if (readFileSync(lock, 'utf8').trim() === me) unlinkSync(lock);
+    } catch { /* already gone */ }
+  };
 }
 
 /** Appends records to a results file, one whole line per write. */

@@ -24,16 +24,20 @@
  *   sweep(spec, options) → Promise<{ points, records }>
  *       Both of the above.
  *
- *   readResults(path), ResultsWriter: the JSONL reader and the line-atomic appender.
+ *   readResults(path), readResultsFiles(paths), ResultsWriter, lockResults(path): the JSONL
+ *       reader (one file, or several with each key once), the line-atomic appender, and the
+ *       lock (`<file>.lock`) a sweep holds while it writes a results file.
  *
  * Worker threads load `sweep-worker.mjs` next to this file: in the source tree a bootstrap
- * that registers tsx and imports `sweep-worker.ts`; a bundled build emits the bundled worker
- * under that same name next to the bundle.
+ * that registers tsx and imports `sweep-worker.ts`; a bundled build should emit the bundled
+ * worker (entry `reports/sweep-worker.ts`) under that same name next to the bundle, and
+ * without one the bundle's workers fall back to the source tree's bootstrap.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { UsageError } from '../core/errors.ts';
@@ -41,11 +45,11 @@ import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
 import { VERSION } from '../core/version.ts';
 import { paramRegistry } from '../morph/config.ts';
-import { readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
+import { lockResults, readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
 import { crashedPoint } from './run-point.ts';
 import { parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
-export { readResults, readResultsFiles, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
+export { lockResults, readResults, readResultsFiles, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
 export { parseSweepSpec, readSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
 export interface SweepPoint {
@@ -146,9 +150,25 @@ export interface RunPointsOptions {
   readonly signal?: AbortSignal;
 }
 
-const WORKER = new URL('./sweep-worker.mjs', import.meta.url).href;
+/**
+ * The worker entry: next to this module (the source tree's bootstrap, or a bundled worker
+ * emitted beside a bundle), else the source tree's bootstrap seen from a bundle in dist/.
+ */
+function workerEntry(): string {
+  const candidates = [new URL('./sweep-worker.mjs', import.meta.url), new URL('../reports/sweep-worker.mjs', import.meta.url)];
+  return (candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0]!).href;
+}
 
 export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOptions = {}): Promise<PointRecord[]> {
+  const release = opts.outFile ? lockResults(opts.outFile) : undefined;
+  try {
+    return await runPointsInto(points, opts);
+  } finally {
+    release?.();
+  }
+}
+
+async function runPointsInto(points: readonly SweepPoint[], opts: RunPointsOptions): Promise<PointRecord[]> {
   const jobs = opts.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`jobs must be a positive integer, got ${jobs}`);
   const byKey = new Map<string, PointRecord>();
@@ -168,7 +188,7 @@ export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOp
   opts.onProgress?.({ total, done: resumed, failed, resumed });
   const todo = points.filter((p) => !byKey.has(p.key));
   const pool = todo.length === 0 ? undefined : new Piscina({
-    filename: WORKER, minThreads: Math.min(jobs, todo.length), maxThreads: Math.min(jobs, todo.length),
+    filename: workerEntry(), minThreads: Math.min(jobs, todo.length), maxThreads: Math.min(jobs, todo.length),
     idleTimeout: 1000, concurrentTasksPerWorker: 1, resourceLimits: opts.resourceLimits,
   });
   // A worker that dies outside a point (while starting: a broken install, no memory) is

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { paramRegistry } from '../morph/config.ts';
@@ -146,6 +146,14 @@ describe('runPoints', () => {
     expect(readResults(outFile).records).toHaveLength(8);
   });
 
+  it('refuses to write results another live sweep holds', async () => {
+    const lock = `${outFile}.lock`;
+    writeFileSync(lock, `${process.ppid} ${hostname()}\n`); // a process that runs: our parent
+    await expect(runPoints(expandSpec(spec, { baseDir: ROOT }), { outFile, resume: true }))
+      .rejects.toThrow(`is being written by process ${process.ppid} on ${hostname()}; if that sweep is not running, remove ${lock}`);
+    rmSync(lock);
+  });
+
   it('refuses to overwrite results without resume', async () => {
     await expect(runPoints(expandSpec(spec, { baseDir: ROOT }), { outFile })).rejects.toThrow(/exists: resume the sweep/);
   });
@@ -221,6 +229,7 @@ describe('morphsim sweep, killed and resumed', () => {
     const before = readResults(results).records;
     expect(before.length).toBeGreaterThanOrEqual(1);
     expect(before.length).toBeLessThan(8);
+    expect(existsSync(`${results}.lock`), 'the killed sweep left its lock').toBe(true);
     // A kill in the middle of a write leaves half a line: resume must cut it, not glue onto it.
     appendFileSync(results, '{"schema":"morphsim.point/1","key":"half');
 
@@ -236,6 +245,8 @@ describe('morphsim sweep, killed and resumed', () => {
     expect(after.records.slice(0, before.length)).toEqual(before);
     expect(after.records.every((x) => x.status === 'ok')).toBe(true);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // The killed sweep's lock was taken over, and the resumed one released its own.
+    expect(existsSync(`${results}.lock`)).toBe(false);
 
     // The CSV export has one row per point, in point order, with parameters and statistics.
     const csvFile = join(tmp, 'kill.csv');
