@@ -45,3 +45,11 @@ export { translateRegion } from './morph/translate.ts';
 export { schedule } from './morph/optimizer/schedule.ts';
 export { IR_OPS, printRegion, type IrInst, type IrRegion } from './morph/optimizer/ir.ts';
 export { translationStats } from './morph/translation-stats.ts';
+
+// Sweeps and reports.
+export { sweep, expandSpec, runPoints, pointKey, readResults, readResultsFiles, ResultsWriter, parseSweepSpec, readSweepSpec, POINT_SCHEMA, type SweepPoint, type SweepProgress, type PointRecord, type SweepSpec } from './reports/sweep.ts';
+export { runPoint } from './reports/run-point.ts';
+export { sweepReportHtml } from './reports/sweep-report.ts';
+export { runReportData, runReportHtml } from './reports/run-report.ts';
+export { runWithTimeline } from './reports/timeline.ts';
+export { resultsCsv } from './reports/csv.ts';
