@@ -18,8 +18,9 @@ import { CycleAccount, Cyc, type CycleCategory } from '../sim-microarch/cycles.t
 import { ReferenceExecutor, type Executor } from '../sim-microarch/executor.ts';
 import { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
+import { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { InorderCore } from '../sim-microarch/inorder.ts';
-import { exitParams, machineDescFromConfig, vliwParams } from '../sim-microarch/params.ts';
+import { exitParams, ibtcParams, machineDescFromConfig, rasParams, vliwParams } from '../sim-microarch/params.ts';
 import { cmsParams, runParams } from './params.ts';
 import { Runtime } from './runtime.ts';
 import { statRegistry } from './stats-registry.ts';
@@ -64,6 +65,8 @@ export class GuestMachine {
   readonly host: HostState;
   readonly hierarchy: MemoryHierarchy;
   readonly executor: Executor;
+  /** Indirect-branch target cache and return-address stack of the VLIW host. */
+  readonly predictor: IndirectPredictor;
   readonly runtime: Runtime | undefined;
   readonly inorder: InorderCore | undefined;
   readonly mode: 'interp' | 'translate' | 'optimize';
@@ -90,14 +93,15 @@ export class GuestMachine {
     this.hart.x[10] = initialRegs.a0 | 0;
     this.hart.x[11] = initialRegs.a1 | 0;
     this.hierarchy = new MemoryHierarchy(cfg);
+    this.predictor = new IndirectPredictor(ibtcParams.read(cfg), rasParams.read(cfg));
     // The fast executor needs binaryen loaded (loadFastExecutor); the in-order core and
     // interpret-only runs never execute host code, so they keep the reference one.
     const fast = run.executor === 'fast' && run.core === 'cms' && run.mode !== 'interp';
     const exitCosts = exitParams.read(cfg);
     const moleculeBytes = vliwParams.read(cfg).moleculeBytes;
     this.executor = fast
-      ? new WasmExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes, run.fastCompileAfter)
-      : new ReferenceExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes);
+      ? new WasmExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes, this.predictor, run.fastCompileAfter)
+      : new ReferenceExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes, this.predictor);
     const env = this.program.env;
     if (this.core === 'inorder') {
       this.inorder = new InorderCore(this.hart, env, cfg, this.account, { caches: this.hierarchy, commitLog: opts.commitLog });
@@ -109,7 +113,7 @@ export class GuestMachine {
       this.interp = new Interpreter(this.hart, env, { cyclesPerInsn: cpi, commitLog: opts.commitLog, interrupts: ref ? 'external' : 'auto' });
       this.inorder = undefined;
       this.runtime = this.mode === 'interp' ? undefined
-        : new Runtime(this.hart, env, this.interp, this.host, this.executor, desc, this.account, cfg, vliwParams.read(cfg).moleculeBytes);
+        : new Runtime(this.hart, env, this.interp, this.host, this.executor, desc, this.account, cfg, vliwParams.read(cfg).moleculeBytes, this.predictor);
     }
   }
 
@@ -152,7 +156,7 @@ export class GuestMachine {
   stats(): Record<string, number> {
     const counters: Record<string, number> = { ...this.account.statValues() };
     Object.assign(counters, this.executor.stats(), this.hierarchy.stats());
-    if (this.runtime) Object.assign(counters, this.runtime.stats());
+    if (this.runtime) Object.assign(counters, this.runtime.stats(), this.predictor.stats());
     else counters['morph.instret'] = this.hart.instret;
     if (this.inorder) Object.assign(counters, this.inorder.stats()); // includes the shared hierarchy's
     return statRegistry.evaluate(counters);

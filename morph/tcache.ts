@@ -36,14 +36,16 @@ export class TranslationCache {
   private nextId = 0;
   /** Every translation ever made, for per-translation statistics. */
   readonly history: Translation[] = [];
+  /** Told of every translation dropped (`all` for a flush), whatever the reason, so that
+   * structures that point at host code (the indirect-branch predictor, the fast executor's
+   * compiled code) forget it. */
+  onDrop: ((t: Translation | 'all') => void) | undefined;
 
   constructor(
     private readonly memory: Memory,
     readonly capacity: number,
     readonly base: number,
     readonly moleculeBytes: number,
-    /** Told about every translation dropped (the executor frees what it compiled for it). */
-    private readonly onDrop?: (code: HostCode) => void,
   ) {}
 
   get size(): number { return this.byPc.size; }
@@ -87,6 +89,7 @@ export class TranslationCache {
     this.byPc.clear();
     this.byPage.clear();
     this.used = 0;
+    this.onDrop?.('all');
     return n;
   }
 
@@ -105,6 +108,7 @@ export class TranslationCache {
 
   private drop(t: Translation): void {
     this.unlinkIncoming(t);
+    this.onDrop?.(t);
     if (this.byPc.get(t.entryPc) === t) this.byPc.delete(t.entryPc);
     for (let p = t.entryPc >>> PAGE_BITS; p <= ((t.endPc - 1) >>> PAGE_BITS); p++) this.byPage.get(p)?.delete(t);
     // Host code space is reclaimed only by a flush (a bump allocator, as in CMS).
@@ -114,6 +118,5 @@ export class TranslationCache {
     for (const e of t.incoming) if (e.link === t.code) e.link = null;
     t.incoming.length = 0;
     t.valid = false;
-    this.onDrop?.(t.code);
   }
 }

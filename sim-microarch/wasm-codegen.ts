@@ -16,7 +16,7 @@
  */
 import { assertNever } from '../core/assert.ts';
 import type { AluOp, BranchCond } from '../core/alu.ts';
-import { ATOMS, KIND_OPERANDS, type OperandKind } from '../isa-host-vliw/atoms.ts';
+import { ATOMS, KIND_OPERANDS, type AtomKind, type OperandKind } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
@@ -32,11 +32,13 @@ export type StaticVec = Float64Array;
 
 export interface ExitInfo {
   readonly atom: Atom;
+  readonly kind: AtomKind;
   readonly molecule: number;
   readonly atomIdx: number;
   /** Counters from the translation's entry to this exit taken (its commit included). */
   readonly vec: StaticVec;
-  /** Exit cost of its kind (fallthrough / sideExit / indirect), before the transfer. */
+  /** Exit cost of its kind (fallthrough / sideExit / indirect), before the transfer and
+   * before what the indirect-branch predictor charges. */
   readonly kindCost: number;
   /** Execute cycles from entry to the exit (molecules and commit waits). */
   readonly exec: number;
@@ -90,7 +92,7 @@ export function recordLayout(code: HostCode): { bytes: number; hintBase: number 
     sites++;
     for (const a of mol.atoms) {
       const k = ATOMS[a.op].kind;
-      if (k === 'exit' || k === 'exitIf' || k === 'exitInd') exits++;
+      if (ATOMS[a.op].effects.exit) exits++;
       if (k === 'load') sites++;
     }
   }
@@ -401,9 +403,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           break;
         }
         case 'commit': hasCommit = true; break;
-        case 'exit': exitAtoms.push(k); break;
+        case 'exit': case 'exitCall': exitAtoms.push(k); break;
         case 'exitIf': body.push(set(el[k]!, m.i32.ne(reg(a.rs1), c32(0)))); exitAtoms.push(k); break;
-        case 'exitInd': body.push(set(el[k]!, reg(a.rs1))); exitAtoms.push(k); break;
+        case 'exitInd': case 'exitIndCall': case 'exitRet': body.push(set(el[k]!, reg(a.rs1))); exitAtoms.push(k); break;
         default: assertNever(spec.kind, 'atom kind');
       }
     });
@@ -428,11 +430,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       const saved: { vec: Float64Array; exec: number; execAtCommit: number; sbN: number; aliasUsed: boolean } = { vec: vec.slice(), exec, execAtCommit, sbN, aliasUsed };
       if (!hasCommit) { exec += wt; vec[V.commitWait]! += wt; }
       const seq = commitSeq();
-      const kindCost = kind === 'exit' ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
-      vec[kind === 'exit' ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
+      const direct = kind === 'exit' || kind === 'exitCall';
+      const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
+      vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
       const j = exits.length;
-      const chainable = kind !== 'exitInd';
-      exits.push({ atom: a, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
+      // Calls, returns and indirect exits consult the predictor (JS); plain links chain here.
+      const chainable = kind === 'exit' || kind === 'exitIf';
+      exits.push({ atom: a, kind, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
       const xr = rec + R.exits + j * RX.bytes;
       // Static figures of this exit (execution, its cycles without stalls) are derived from
       // its counters after the run; only the stall cycles are dynamic.
@@ -442,7 +446,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         addF(S0 + S.retired, cf(a.retired)),
         m.if(get(lStAll), addF(rec + R.cycles, m.f64.convert_u.i32(get(lStAll)))),
         stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)),
-        stS(S.exitTarget, kind === 'exitInd' ? get(el[k]!) : c32(a.imm)),
+        stS(S.exitTarget, direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!)),
       );
       if (chainable) {
         const cost = kindCost + costs.chained;

@@ -22,6 +22,7 @@ import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
 import { overlayStores, type HostState } from './host-state.ts';
+import { IndirectPredictor, PREDICTION_OFF } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
 import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
 import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
@@ -34,11 +35,14 @@ interface Compiled {
   readonly hostAddr: number;
   readonly exits: ExitInfo[];
   readonly sites: SiteInfo[];
-  /** Per exit: times taken to the dispatcher (chained counts live in the record). */
+  /** Per exit, decided in JS: times taken (any transfer), of those chained through the
+   * link, and to the dispatcher. (Chains made inside wasm are counted in the record.) */
+  readonly jsTaken: Float64Array;
+  readonly jsChained: Float64Array;
   readonly disp: Float64Array;
-  /** Per exit: chained and dispatcher counts already copied into the HostCode's figures. */
-  readonly seenC: Float64Array;
-  readonly seenD: Float64Array;
+  /** Per exit: wasm-chained and JS-decided counts already copied into the HostCode. */
+  readonly seenW: Float64Array;
+  readonly seenJ: Float64Array;
 }
 
 type Counters = ReturnType<typeof emptyCounters>;
@@ -96,6 +100,8 @@ export class WasmExecutor implements Executor {
   private running = false;
   /** The cycle count when the current run started. */
   private now0 = 0;
+  /** Exit cycles of this run decided in JS (predictor costs vary). */
+  private jsExitCycles = 0;
   private readonly pendingRelease: Compiled[] = [];
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
@@ -106,6 +112,8 @@ export class WasmExecutor implements Executor {
     private readonly account: CycleAccount,
     private readonly exitCosts: ExitCosts,
     private readonly moleculeBytes: number,
+    /** The machine's indirect-branch predictor, shared with the reference executor. */
+    private readonly predictor: IndirectPredictor = new IndirectPredictor(PREDICTION_OFF.ibtc, PREDICTION_OFF.ras),
     /** Executions of a translation (by the reference executor) before it is compiled: cold
      * code never pays wasm compilation, and hot code is compiled in batches. */
     private readonly compileAfter = 32,
@@ -125,7 +133,7 @@ export class WasmExecutor implements Executor {
     });
     this.imports = { env: this.importObject() };
     const rt = this.rt;
-    this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes);
+    this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes, predictor);
     this.ensureTouchCapacity(1024);
   }
 
@@ -268,7 +276,8 @@ export class WasmExecutor implements Executor {
       const n = out.exits.length;
       const c: Compiled = {
         code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
-        disp: new Float64Array(n), seenC: new Float64Array(n), seenD: new Float64Array(n),
+        jsTaken: new Float64Array(n), jsChained: new Float64Array(n), disp: new Float64Array(n),
+        seenW: new Float64Array(n), seenJ: new Float64Array(n),
       };
       this.byCid[cid] = c;
       made.push(c);
@@ -327,6 +336,11 @@ export class WasmExecutor implements Executor {
     else this.doRelease(c);
   }
 
+  releaseAll(): void {
+    for (const c of this.byCid) if (c) this.release(c.code);
+    this.cold.clear();
+  }
+
   private doRelease(c: Compiled): void {
     if (this.byCid[c.cid] !== c) return;
     this.compiled.delete(c.code);
@@ -346,8 +360,8 @@ export class WasmExecutor implements Executor {
   private foldExits(c: Compiled, into: Counters): void {
     c.exits.forEach((x, j) => {
       const chained = this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
-      const n = chained + c.disp[j]!;
-      into.chained += chained;
+      const n = chained + c.jsTaken[j]!;
+      into.chained += chained + c.jsChained[j]!;
       into.toDispatcher += c.disp[j]!;
       if (n !== 0) addVec(into, x.vec, n);
     });
@@ -380,6 +394,7 @@ export class WasmExecutor implements Executor {
     i32[s4 + (S.stop >> 2)] = 0;
     i32[s4 + (S.touchN >> 2)] = 0;
     this.now0 = this.account.total();
+    this.jsExitCycles = 0;
     f64[s8 + (S.now >> 3)] = this.now0;
     f64[s8 + (S.irq >> 3)] = limits.interruptAtCycle;
     f64[s8 + (S.retired >> 3)] = 0;
@@ -403,18 +418,12 @@ export class WasmExecutor implements Executor {
         const ex = from.exits[j]!;
         const target = this.u32[s4 + (S.exitTarget >> 2)]!;
         let next: HostCode | null;
+        let patch = false;
         if (r === -3) {
           next = this.byCid[this.i32[s4 + (S.chainTo >> 2)]!]!.code;
         } else if (r === -4) {
-          // The exit's transfer, decided here as the reference does: its link, unless a
-          // store of this run invalidated code.
-          const link = ex.chainable ? ex.atom.link : null;
-          const chain = link !== null && !st.stopRequested;
-          const cost = ex.kindCost + (chain ? this.exitCosts.chained : this.exitCosts.toDispatcher);
-          if (chain) this.f64[(from.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!++;
-          else from.disp[j]!++;
-          this.f64[s8 + (S.now >> 3)]! += cost;
-          next = chain ? link : null;
+          next = this.transfer(from, j, ex, target);
+          patch = next !== null && ex.chainable && next === ex.atom.link;
         } else {
           throw new Error(`fast executor: bad run status ${r}`);
         }
@@ -428,7 +437,7 @@ export class WasmExecutor implements Executor {
             this.sync();
             break;
           }
-          if (r === -4) {
+          if (patch) {
             // Patch the exit's slot: next time the transfer stays inside wasm.
             const slot = (from.rec + R.exits + j * RX.bytes) >> 2;
             this.i32[slot + (RX.slotRec >> 2)] = nc.rec;
@@ -448,6 +457,36 @@ export class WasmExecutor implements Executor {
       }
     }
     return this.runReference(handover.code, { ...limits, maxChain: maxChain - started }, handover.retired);
+  }
+
+  /**
+   * A taken exit that wasm left to JS: where control goes and what it costs, decided as the
+   * reference executor decides (its link, the indirect-branch predictor, or the dispatcher).
+   */
+  private transfer(from: Compiled, j: number, ex: ExitInfo, target: number): HostCode | null {
+    const a = ex.atom;
+    const follow = !this.state.stopRequested;
+    const pred = this.predictor;
+    const costs = this.exitCosts;
+    let cost = ex.kindCost;
+    let link: HostCode | null = null;
+    let predicted: HostCode | null = null;
+    switch (ex.kind) {
+      case 'exit': case 'exitIf': link = a.link; break;
+      case 'exitCall': cost += pred.call(a.retPc, a); link = a.link; break;
+      case 'exitIndCall': cost += pred.call(a.retPc, a); predicted = pred.jump(target, follow); cost += pred.cost; break;
+      case 'exitInd': predicted = pred.jump(target, follow); cost += pred.cost; break;
+      case 'exitRet': predicted = pred.ret(target, follow); cost += pred.cost; break;
+      default: throw new Error(`fast executor: ${a.op} is not an exit`);
+    }
+    if (link !== null && follow) { cost += costs.chained; from.jsChained[j]!++; }
+    else if (predicted === null) { cost += costs.toDispatcher; from.disp[j]!++; link = null; }
+    else link = predicted;
+    from.jsTaken[j]!++;
+    from.code.cycles += cost;
+    this.jsExitCycles += cost;
+    this.f64[(this.L.s + S.now) >> 3]! += cost;
+    return link;
   }
 
   /** Run `code` (cold) in the reference executor; `retired` were retired earlier in this run. */
@@ -479,7 +518,8 @@ export class WasmExecutor implements Executor {
     st.sbCount = 0;
     st.alCount = 0;
     const costs = this.exitCosts;
-    let exitCycles = 0;
+    let exitCycles = this.jsExitCycles;
+    this.jsExitCycles = 0;
     const tb = i32[(L.s + S.touchBase) >> 2]! >> 2;
     const n = i32[(L.s + S.touchN) >> 2]!;
     for (let k = 0; k < n; k++) {
@@ -488,17 +528,17 @@ export class WasmExecutor implements Executor {
       const code = c.code;
       for (let j = 0; j < c.exits.length; j++) {
         const chained = f64[(rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
-        const dC = chained - c.seenC[j]!;
-        const dD = c.disp[j]! - c.seenD[j]!;
-        if (dC === 0 && dD === 0) continue;
+        const dW = chained - c.seenW[j]!;
+        const dJ = c.jsTaken[j]! - c.seenJ[j]!;
+        if (dW === 0 && dJ === 0) continue;
         const x = c.exits[j]!;
         const cc = x.kindCost + costs.chained;
-        const cd = x.kindCost + costs.toDispatcher;
-        code.execCount += dC + dD;
-        code.cycles += dC * (x.exec + cc) + dD * (x.exec + cd);
-        exitCycles += dC * cc + dD * cd;
-        c.seenC[j] = chained;
-        c.seenD[j] = c.disp[j]!;
+        // JS-decided exits added their transfer cost when they were taken.
+        code.execCount += dW + dJ;
+        code.cycles += dW * (x.exec + cc) + dJ * x.exec;
+        exitCycles += dW * cc;
+        c.seenW[j] = chained;
+        c.seenJ[j] = c.jsTaken[j]!;
       }
       code.cycles += f64[(rec + R.cycles) >> 3]!;
       f64[(rec + R.cycles) >> 3] = 0;
@@ -520,7 +560,7 @@ export class WasmExecutor implements Executor {
   /** Runs of `c` that ended at an exit so far (identifies its current run). */
   private exitsTaken(c: Compiled): number {
     let n = 0;
-    for (let j = 0; j < c.exits.length; j++) n += this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]! + c.disp[j]!;
+    for (let j = 0; j < c.exits.length; j++) n += this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]! + c.jsTaken[j]!;
     return n;
   }
 

@@ -18,7 +18,8 @@ import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { CycleAccount } from '../sim-microarch/cycles.ts';
 import { ReferenceExecutor, type ExecLimits, type ExecResult, type Executor } from '../sim-microarch/executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
-import { exitParams, machineDescFromConfig, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
+import { IndirectPredictor } from '../sim-microarch/indirect.ts';
+import { exitParams, ibtcParams, machineDescFromConfig, rasParams, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { image, WORKLOADS, type WorkloadEntry } from './helpers/workloads.ts';
@@ -146,7 +147,8 @@ function runHostProgram(file: string, which: 'reference' | 'fast') {
   const state = new HostState(machineDescFromConfig(cfg), mem);
   const account = new CycleAccount();
   const hier = new MemoryHierarchy(cfg);
-  const args = [state, hier, account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes] as const;
+  const predictor = new IndirectPredictor(ibtcParams.read(cfg), rasParams.read(cfg));
+  const args = [state, hier, account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes, predictor] as const;
   const exec: Executor = which === 'fast' ? new WasmExecutor(...args, 1) : new ReferenceExecutor(...args);
   let device: LogDevice | undefined;
   let entry = mod[0]!.code;
@@ -157,6 +159,7 @@ function runHostProgram(file: string, which: 'reference' | 'fast') {
       case 'device': device = new LogDevice(num(d[1]!), num(d[2]!)); mem.addDevice(device); break;
       case 'reg': state.regs[Number(d[1]!.slice(1))] = num(d[3]!) | 0; break;
       case 'mem.w': mem.store32(num(d[1]!), num(d[3]!) | 0); break;
+      case 'ibtc': predictor.fill(num(d[1]!), mod.find((c) => c.name === d[3])!.code); break;
       case 'run': {
         const o = kv(d.slice(1));
         if (o.entry) entry = mod.find((c) => c.name === o.entry)!.code;
@@ -174,7 +177,7 @@ function runHostProgram(file: string, which: 'reference' | 'fast') {
   const results = [describeResult(exec.execute(entry, limits)), describeResult(exec.execute(entry, limits))];
   const ram = directives.filter((d) => d[0] === 'ram').map((d) => Array.from(mem.readBytes(num(d[1]!), num(d[2]!))));
   return {
-    results, ram, regs: Array.from(state.regs), cycles: account.record(), stats: exec.stats(), cache: hier.stats(),
+    results, ram, regs: Array.from(state.regs), cycles: account.record(), stats: { ...exec.stats(), ...predictor.stats() }, cache: hier.stats(),
     execCount: mod.map((c) => [c.name, c.code.execCount, c.code.cycles]), device: device?.log,
   };
 }
