@@ -4,7 +4,8 @@
 // per-translation statistics); the hand-written host programs (faults, alias, overflow,
 // interrupts, chains, devices) run on both; and a tiny translation cache, whose flushes must
 // free compiled code. Workloads run to a bounded instruction count to keep this file fast.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParamRegistry } from '../core/params.ts';
@@ -22,6 +23,7 @@ import { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { exitParams, ibtcParams, machineDescFromConfig, rasParams, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
+import { repoPath, runCli } from './helpers/run-cli.ts';
 import { image, WORKLOADS, type WorkloadEntry } from './helpers/workloads.ts';
 
 beforeAll(async () => { await loadFastExecutor(); }, 120_000);
@@ -99,6 +101,32 @@ describe('fast executor under lockstep verification', () => {
     expect(r.instret).toBeGreaterThan(100_000);
     expect(checker.checks).toBeGreaterThan(1000);
     expect((m.executor as WasmExecutor).compileStats.translations).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('--executor', () => {
+  it('selects the executor; the same guest output, cycles and statistics either way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'morphsim-exec-'));
+    try {
+      const run = async (executor: string) => {
+        const json = join(dir, `${executor}.json`);
+        const r = await runCli(['run', '--mode', 'translate', '--executor', executor, '--threshold', '1', '--json', json, repoPath('workloads/bin/crc32.elf'), '--', '8']);
+        expect(r.code).toBe(0);
+        return { stdout: r.stdout, summary: JSON.parse(readFileSync(json, 'utf8')) };
+      };
+      const ref = await run('reference');
+      const fast = await run('fast');
+      expect(fast.summary.config['run.executor']).toBe('fast');
+      expect(fast.stdout).toBe(ref.stdout);
+      expect(fast.summary.cycles).toEqual(ref.summary.cycles);
+      expect(fast.summary.breakdown).toEqual(ref.summary.breakdown);
+      expect(fast.summary.stats).toEqual(ref.summary.stats);
+      const bad = await runCli(['run', '--executor', 'quick', repoPath('workloads/bin/crc32.elf')]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--executor/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 
