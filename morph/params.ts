@@ -37,7 +37,7 @@ export const runParams = defineParams('run', {
   core: oneOf<'cms' | 'inorder'>('cms', ['cms', 'inorder'], 'cms: the co-designed VLIW machine; inorder: the baseline 5-stage scalar RV32 core'),
   executor: oneOf<'reference' | 'fast'>('reference', ['reference', 'fast'],
     'how translations run: reference: atom by atom in JS (the specification); fast: compiled to WebAssembly with binaryen, same results and cycles'),
-  fastCompileAfter: int(32, 'executions', 1, 1000000000,
+  fastCompileAfter: int(8, 'executions', 1, 1000000000,
     'fast executor: executions of a translation (run by the reference executor meanwhile) before it is compiled to wasm; results do not depend on it',
     'cold code never pays compilation, hot code is compiled in batches'),
 });

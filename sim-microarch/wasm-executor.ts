@@ -116,7 +116,7 @@ export class WasmExecutor implements Executor {
     private readonly predictor: IndirectPredictor = new IndirectPredictor(PREDICTION_OFF.ibtc, PREDICTION_OFF.ras),
     /** Executions of a translation (by the reference executor) before it is compiled: cold
      * code never pays wasm compilation, and hot code is compiled in batches. */
-    private readonly compileAfter = 32,
+    private readonly compileAfter = 8,
   ) {
     this.b = binaryen();
     this.mem = state.memory;
