@@ -15,8 +15,9 @@ export const POINT_SCHEMA = 'morphsim.point/1';
 
 /** Why a point failed. `exit`: the guest exited non-zero; `limit`: it ran past maxInstret;
  * `error`: bad input for this point (an ELF that changed, a bad platform); `internal`: the
- * simulator failed; `crash`: the worker running it died. */
-export type FailureKind = 'exit' | 'limit' | 'error' | 'internal' | 'crash';
+ * simulator failed; `crash`: the worker running it died; `timeout`: it ran past the sweep's
+ * per-point wall-clock limit (`pointTimeout`) and its worker was stopped. */
+export type FailureKind = 'exit' | 'limit' | 'error' | 'internal' | 'crash' | 'timeout';
 
 export interface PointWorkload {
   /** Label in reports and CSV. */

@@ -42,6 +42,8 @@ const specShape = z.strictObject({
   points: z.array(paramMap).default([]).describe('explicit points (overrides on top of base), run in addition to the grid'),
   maxInstret: z.number().int().positive().default(2_000_000_000)
     .describe('stop a runaway guest after this many retired instructions (the point fails with kind "limit")'),
+  pointTimeout: z.number().positive().max(2_000_000).optional()
+    .describe('wall-clock seconds a point may run before its worker is stopped (the point fails with kind "timeout"); default: no limit; `--point-timeout` overrides it'),
 });
 
 export const sweepSpecSchema = specShape.superRefine((spec, ctx) => {
