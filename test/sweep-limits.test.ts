@@ -88,6 +88,18 @@ describe('morphsim sweep --point-timeout', () => {
     expect(kinds(readResults(join(out, 'results.jsonl')).records)).toEqual([['spin', 'timeout'], ['mhello', undefined]]);
   });
 
+  it('a shard takes the limit from the frozen spec, and the merge lists the point as failed', async () => {
+    const specFile = join(tmp, 'hang-shards.json');
+    writeFileSync(specFile, JSON.stringify({ ...spec, pointTimeout: 1 }));
+    const dir = join(tmp, 'hang-shards');
+    expect((await runCli(['sweep', specFile, '--shard', '0/1', '--out', dir, '--jobs', '1', '-q'])).code).toBe(0);
+    expect(kinds(readResults(join(dir, 'shard-0.jsonl')).records)).toEqual([['spin', 'timeout'], ['mhello', undefined]]);
+    const m = await runCli(['sweep', '--merge', dir, '--no-report']);
+    expect(m.code).toBe(0);
+    expect(m.stderr).toMatch(/failed {2}\w+ spin vliw\.width=2: timeout: no result after 1 s/);
+    expect(m.stderr).toMatch(/--shard 0\/1 .* --resume --retry-failed$/m);
+  });
+
   it('rejects a bad timeout, in the spec or as an option, in one line', async () => {
     const specFile = join(tmp, 'bad-timeout.json');
     writeFileSync(specFile, JSON.stringify({ ...spec, workloads: spec.workloads, pointTimeout: 0 }));
