@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
 import { expandSpec, readSweepSpec, runPoints, type SweepProgress } from '../reports/sweep.ts';
 import { sweepReportHtml } from '../reports/sweep-report.ts';
-import { absoluteElfPaths } from '../reports/sweep-spec.ts';
+import { absoluteElfPaths, MAX_POINT_TIMEOUT } from '../reports/sweep-spec.ts';
 import { describePoint } from '../reports/point-label.ts';
 import { fsReason } from './elf-file.ts';
 
@@ -31,7 +31,7 @@ export interface SweepFlags {
 /** `--point-timeout SECONDS`: a positive number, the range the spec's `pointTimeout` allows. */
 export function parsePointTimeout(v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 2_000_000) throw new UsageError(`--point-timeout expects a positive number of seconds, got '${v}'`);
+  if (v.trim() === '' || !(n > 0 && n <= MAX_POINT_TIMEOUT)) throw new UsageError(`--point-timeout expects a positive number of seconds up to ${MAX_POINT_TIMEOUT}, got '${v}'`);
   return n;
 }
 

@@ -51,7 +51,7 @@ import { paramRegistry } from '../morph/config.ts';
 import { lockResults, readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
 import { crashedPoint, timedOutPoint } from './run-point.ts';
 import type { SweepTask } from './sweep-worker.ts';
-import { parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
+import { MAX_POINT_TIMEOUT, parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
 export { lockResults, readResults, readResultsFiles, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
 export { parseSweepSpec, readSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
@@ -204,8 +204,7 @@ class PointLimit {
 
 export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOptions = {}): Promise<PointRecord[]> {
   const t = opts.pointTimeout;
-  // setTimeout takes at most 2^31-1 ms.
-  if (t !== undefined && !(t > 0 && t * 1000 < 2 ** 31)) throw new UsageError(`pointTimeout must be a positive number of seconds (below 2^31 ms), got ${t}`);
+  if (t !== undefined && !(t > 0 && t <= MAX_POINT_TIMEOUT)) throw new UsageError(`pointTimeout must be a positive number of seconds up to ${MAX_POINT_TIMEOUT}, got ${t}`);
   const release = opts.outFile ? lockResults(opts.outFile) : undefined;
   try {
     return await runPointsInto(points, opts);
