@@ -19,6 +19,10 @@ export const POINT_SCHEMA = 'morphsim.point/1';
  * per-point wall-clock limit (`pointTimeout`) and its worker was stopped. */
 export type FailureKind = 'exit' | 'limit' | 'error' | 'internal' | 'crash' | 'timeout';
 
+/** A worker that crashed says nothing about its point (the host may be to blame): resume and
+ * merge treat the point as not run yet. Every other failure is a result of the point. */
+export const isCrash = (r: PointRecord): boolean => r.error?.kind === 'crash';
+
 export interface PointWorkload {
   /** Label in reports and CSV. */
   readonly name: string;

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { fsReason, readInput, writeFileAtomic } from '../core/fsutil.ts';
 import { VERSION } from '../core/version.ts';
-import { parseResults, type PointRecord } from './results.ts';
+import { isCrash, parseResults, type PointRecord } from './results.ts';
 import { selectShard, shardFileName, shardIndexOfFile, shardOfPosition, type Shard } from './shard.ts';
 import { shardArgv, shellQuote } from './slurm.ts';
 import { absoluteElfPaths, readSweepSpec, type SweepSpec } from './sweep-spec.ts';
@@ -165,11 +165,8 @@ export async function runShard(
   return { points: mine, records, outFile };
 }
 
-/**
- * A worker that crashed says nothing about its point (the host may be to blame): like
- * `--resume`, the merge counts the point as missing, and a re-run runs it again.
- */
-const isCrash = (r: PointRecord): boolean => r.error?.kind === 'crash';
+// A crashed point (results.ts `isCrash`): like `--resume`, the merge counts it as missing,
+// and a re-run runs it again.
 
 /** A planned point without a usable result. */
 export interface PointIssue {

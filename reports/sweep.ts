@@ -48,7 +48,7 @@ import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
 import { VERSION } from '../core/version.ts';
 import { paramRegistry } from '../morph/config.ts';
-import { lockResults, readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
+import { isCrash, lockResults, readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
 import { crashedPoint, timedOutPoint } from './run-point.ts';
 import type { SweepTask } from './sweep-worker.ts';
 import { MAX_POINT_TIMEOUT, parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
@@ -221,11 +221,10 @@ async function runPointsInto(points: readonly SweepPoint[], opts: RunPointsOptio
   const resume = opts.resume === true || opts.retryFailed === true;
   if (resume && opts.outFile) {
     const prior = existsSync(opts.outFile) ? readResults(opts.outFile).records : [];
-    // A crash says nothing about the point (a worker may die of the host's trouble): run it
-    // again, and drop its old line so the file keeps one line per point. Other failures are
-    // results of the point (a timeout too: the same limit would stop it again), run again
-    // only when asked.
-    const rerun = (r: PointRecord): boolean => r.error?.kind === 'crash' || (opts.retryFailed === true && r.status === 'failed');
+    // A crashed point runs again; other failures are results of the point (a timeout too: the
+    // same limit would stop it again), run again only when asked. A re-run point's old line is
+    // dropped so the file keeps one line per point.
+    const rerun = (r: PointRecord): boolean => isCrash(r) || (opts.retryFailed === true && r.status === 'failed');
     if (prior.some(rerun)) writeFileAtomic(opts.outFile, prior.filter((r) => !rerun(r)).map((r) => JSON.stringify(r) + '\n').join(''));
     for (const r of prior) if (wanted.has(r.key) && !byKey.has(r.key) && !rerun(r)) byKey.set(r.key, r);
   }
