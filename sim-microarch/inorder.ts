@@ -42,12 +42,12 @@ import { assertNever, invariant } from '../core/assert.ts';
 import type { Config } from '../core/params.ts';
 import { counter, defineStats, formula, ratio, StatRegistry } from '../core/stats.ts';
 import type { AluOp } from '../core/alu.ts';
-import { decode } from '../isa-guest/decode.ts';
+import { decode, type Decoded } from '../isa-guest/decode.ts';
 import type { GuestEnv } from '../isa-guest/env.ts';
 import type { Hart } from '../isa-guest/hart.ts';
 import { PAGE_BITS, PAGE_SIZE } from '../isa-guest/memory.ts';
 import { writesRd, type Sem } from '../isa-guest/isa.ts';
-import { Interpreter, type StopReason } from '../isa-guest/interp.ts';
+import { Interpreter, NOTE_STEP, type RetireObserver, type StopReason } from '../isa-guest/interp.ts';
 import { MemoryHierarchy } from './cache.ts';
 import { Cyc, type CycleAccount } from './cycles.ts';
 import { inorderParams } from './params.ts';
@@ -76,16 +76,6 @@ const ALU_UNIT = {
 /** Who produced a register's pending value, to attribute hazard stalls. */
 const Producer = { none: 0, load: 1, mul: 2 } as const;
 
-/**
- * The timing-relevant fields of one instruction word, packed in an int32 so the per-pc
- * cache is a typed array (no objects, no boxing on the hot path):
- *   bits 0-3 kind + 1 (0 = not decoded yet, ILLEGAL = does not decode), 4-8 rd, 9-13 rs1,
- *   14-18 rs2, 20-31 the 12-bit signed immediate of a load or store.
- * Register fields the format lacks are 0 in Decoded, and rd is packed as 0 when nothing is
- * written: x0 never has a pending result, so the hazard check needs no per-kind lists.
- */
-const ILLEGAL = 15;
-
 function kindOf(s: Sem): Kind {
   switch (s.kind) {
     case 'alu': return ALU_UNIT[s.op];
@@ -102,13 +92,25 @@ function kindOf(s: Sem): Kind {
   }
 }
 
-function packTiming(raw: number): number {
-  const d = decode(raw >>> 0);
-  if (d === undefined) return ILLEGAL;
+/**
+ * The timing-relevant fields of one instruction word, packed in an int32 (the interpreter's
+ * per-word note, and the reference engine's per-pc cache: typed arrays, no objects):
+ *   bit 0 NOTE_STEP (system instructions: the fast engine leaves them to step()),
+ *   bits 1-4 kind + 1 (ILLEGAL = does not decode), 5-9 rd, 10-14 rs1, 15-19 rs2,
+ *   20-31 the 12-bit signed immediate of a load or store.
+ * Register fields the format lacks are 0 in Decoded, and rd is packed as 0 when nothing is
+ * written: x0 never has a pending result, so the hazard check needs no per-kind lists.
+ */
+const ILLEGAL = 15;
+const kindOfNote = (note: number): number => ((note >>> 1) & 15) - 1;
+
+function packDecoded(d: Decoded | undefined): number {
+  if (d === undefined) return ILLEGAL << 1;
   const sem = d.spec.sem;
   const kind = kindOf(sem);
   const imm = kind === Kind.load || kind === Kind.store ? d.imm & 0xfff : 0;
-  return (kind + 1) | (writesRd(sem) ? d.rd : 0) << 4 | d.rs1 << 9 | d.rs2 << 14 | imm << 20;
+  const step = kind === Kind.system ? NOTE_STEP : 0;
+  return step | (kind + 1) << 1 | (writesRd(sem) ? d.rd : 0) << 5 | d.rs1 << 10 | d.rs2 << 15 | imm << 20;
 }
 
 /** Cached timings of one guest page, with the word each was computed from: a word that no
@@ -141,13 +143,17 @@ export interface InorderOptions {
   /** A cache hierarchy to use (e.g. one a machine already built from the same config);
    * default: a new one from the `cache.*` parameters. */
   readonly caches?: MemoryHierarchy;
-  /** Spike-style commit log of the interpreter, one line per retired instruction. */
+  /** Spike-style commit log of the interpreter, one line per retired instruction (it
+   * needs the reference engine's one-step-at-a-time drive, which is then used). */
   readonly commitLog?: (line: string) => void;
 }
 
-export class InorderCore {
+export class InorderCore implements RetireObserver {
   readonly interp: Interpreter;
   readonly caches: MemoryHierarchy;
+  /** How the interpreter is driven: `reference` times one interp.step() at a time (the
+   * oracle); `fast` lets the interpreter's own loop report each retire to this core. */
+  readonly engine: 'reference' | 'fast';
 
   instret = 0;
   branches = 0;
@@ -191,9 +197,12 @@ export class InorderCore {
     this.mulLatency = p.mulLatency;
     this.divLatency = p.divLatency;
     this.systemCost = p.systemCost;
+    this.engine = opts.commitLog ? 'reference' : p.engine;
     this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
-    this.interp = new Interpreter(hart, env, { cyclesPerInsn: 0, commitLog: opts.commitLog });
+    this.interp = new Interpreter(hart, env, {
+      cyclesPerInsn: 0, commitLog: opts.commitLog, observer: this.engine === 'fast' ? this : undefined,
+    });
   }
 
   /**
@@ -202,11 +211,32 @@ export class InorderCore {
    * so a trap loop cannot hang.
    */
   run(maxInsns: number): StopReason {
+    return this.engine === 'fast' ? this.runFast(maxInsns) : this.runReference(maxInsns);
+  }
+
+  private runReference(maxInsns: number): StopReason {
     for (let n = 0; n < maxInsns; n++) {
       const r = this.step();
       if (r === 'exit' || r === 'wfi-stall') return r;
     }
     return 'limit';
+  }
+
+  /** The interpreter's loop times ordinary instructions through retired()/trapped(); what it
+   * hands back (system instructions, interrupts, exits, wfi) goes through step(). */
+  private runFast(maxInsns: number): StopReason {
+    const interp = this.interp;
+    let n = 0;
+    while (n < maxInsns) {
+      const r = interp.runObserved(maxInsns - n);
+      n += interp.lastCount;
+      if (r === 'limit') break;
+      const s = this.step();
+      n++;
+      if (s === 'exit' || s === 'wfi-stall') return s;
+    }
+    // A store that ends the run (HTIF tohost) as the last step: step() would say 'exit'.
+    return this.env.exitCode !== undefined ? 'exit' : 'limit';
   }
 
   /** One interpreter step (an instruction, or a trap/interrupt entry), timed. Returns the
@@ -217,10 +247,8 @@ export class InorderCore {
     const clock = this.env.clock;
     const pc = hart.pc;
     const info = this.timingAt(pc);
-    const kind = (info & 15) - 1;
-    // The effective address from the operands as they are before the instruction runs (it may
-    // overwrite rs1).
-    const ea = kind === Kind.load || kind === Kind.store ? (hart.x[(info >>> 9) & 31]! + (info >> 20)) | 0 : 0;
+    // The base register as it is before the instruction runs (it may overwrite rs1).
+    const rs1Value = hart.x[(info >>> 10) & 31]!;
     const traps0 = interp.trapsTaken;
     const irqs0 = interp.interruptsTaken;
     const instret0 = hart.instret;
@@ -228,43 +256,61 @@ export class InorderCore {
 
     const r = interp.step();
 
-    const acct = this.account;
     // With cyclesPerInsn 0 the interpreter moves the clock only to skip time in wfi.
     const idle = clock.cycles - clock0;
-    if (idle !== 0) acct.add(Cyc.idle, idle);
+    if (idle !== 0) this.charge(Cyc.idle, idle);
     let spent = idle;
 
     if (interp.interruptsTaken !== irqs0) {
       // Taken at the boundary before pc (nothing executed): flush and refill at the handler.
       this.traps++;
-      acct.add(Cyc.system, this.systemCost);
+      this.charge(Cyc.system, this.systemCost);
       spent += this.systemCost;
       this.pipe += this.systemCost;
     } else if (interp.trapsTaken !== traps0) {
-      // The instruction at pc faulted: it was fetched (unless the fetch itself faulted) and
-      // held a slot, then the pipeline drained to enter the handler.
-      this.traps++;
-      let icache = 0;
-      if (info !== 0) {
-        icache = this.caches.fetch(pc);
-        if (icache !== 0) acct.add(Cyc.stallIcache, icache);
-      }
-      acct.add(Cyc.system, 1 + this.systemCost);
-      spent += icache + 1 + this.systemCost;
-      this.pipe += 1 + this.systemCost;
+      spent += this.trapped(pc);
     } else if (hart.instret !== instret0) {
-      invariant(info !== 0 && kind <= Kind.system, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
-      spent += this.retire(kind as Kind, (info >>> 4) & 31, (info >>> 9) & 31, (info >>> 14) & 31, pc, ea);
+      invariant(info !== 0 && kindOfNote(info) <= Kind.system, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
+      spent += this.retired(info, pc, hart.pc, rs1Value);
     }
     // Otherwise the step only found the guest exiting: no time passes.
-    this.cycles += spent;
     clock.cycles = clock0 + spent;
     return r;
   }
 
-  /** Charge a retired instruction; returns its cycles. */
-  private retire(kind: Kind, rd: number, rs1: number, rs2: number, pc: number, ea: number): number {
+  /** For the interpreter (RetireObserver): the packed timing of a word it decodes. */
+  annotate(d: Decoded | undefined): number {
+    return packDecoded(d);
+  }
+
+  /** The instruction at pc faulted: it was fetched (unless the fetch itself faulted, i.e. pc
+   * is not RAM) and held a slot, then the pipeline drained to enter the handler. Returns its
+   * cycles. (RetireObserver; also the reference engine's trap timing.) */
+  trapped(pc: number): number {
+    this.traps++;
+    let icache = 0;
+    if (this.env.memory.isRam(pc)) {
+      icache = this.caches.fetch(pc);
+      if (icache !== 0) this.account.add(Cyc.stallIcache, icache);
+    }
+    this.account.add(Cyc.system, 1 + this.systemCost);
+    this.pipe += 1 + this.systemCost;
+    const spent = icache + 1 + this.systemCost;
+    this.cycles += spent;
+    return spent;
+  }
+
+  /**
+   * Charge a retired instruction (packed timing `info`, at `pc`, followed by `nextPc`;
+   * `rs1Value` is its base register before it ran). Returns its cycles. (RetireObserver;
+   * also the reference engine's retire timing.)
+   */
+  retired(info: number, pc: number, nextPc: number, rs1Value: number): number {
     const acct = this.account;
+    const kind = kindOfNote(info) as Kind;
+    const rd = (info >>> 5) & 31;
+    const rs1 = (info >>> 10) & 31;
+    const rs2 = (info >>> 15) & 31;
     this.instret++;
 
     const icache = this.caches.fetch(pc);
@@ -300,18 +346,22 @@ export class InorderCore {
         this.setResult(rd, pipeAfter, Producer.none);
         break;
       }
-      case Kind.load:
+      case Kind.load: {
         this.loads++;
+        const ea = (rs1Value + (info >> 20)) | 0;
         dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, false) : this.memLatency;
         this.setResult(rd, ex + 1 + this.loadUse, Producer.load);
         break;
-      case Kind.store:
+      }
+      case Kind.store: {
         this.stores++;
+        const ea = (rs1Value + (info >> 20)) | 0;
         dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, true) : this.memLatency;
         break;
+      }
       case Kind.branch:
         this.branches++;
-        if ((this.hart.pc | 0) !== ((pc + 4) | 0)) {
+        if ((nextPc | 0) !== ((pc + 4) | 0)) {
           this.taken++;
           stall += this.branchPenalty;
           this.branchStalls += this.branchPenalty;
@@ -338,7 +388,14 @@ export class InorderCore {
     if (stall !== 0) acct.add(Cyc.stallPipeline, stall);
     if (dcache !== 0) acct.add(Cyc.stallDcache, dcache);
     if (system !== 0) acct.add(Cyc.system, system);
-    return icache + 1 + stall + dcache + system;
+    const spent = icache + 1 + stall + dcache + system;
+    this.cycles += spent;
+    return spent;
+  }
+
+  private charge(cat: number, n: number): void {
+    this.account.add(cat, n);
+    this.cycles += n;
   }
 
   private setResult(rd: number, ready: number, producer: number): void {
@@ -366,7 +423,7 @@ export class InorderCore {
     const i = (pc & (PAGE_SIZE - 1)) >>> 2;
     let info = page.info[i]!;
     if (info === 0 || page.raw[i] !== raw) {
-      info = packTiming(raw);
+      info = packDecoded(decode(raw >>> 0));
       page.info[i] = info;
       page.raw[i] = raw;
     }
