@@ -293,20 +293,25 @@ export class Interpreter {
       for (;;) {
         let pc = h.pc;
         let pageNo = -1;
-        let page = NO_PAGE;
+        let fns = NO_FNS;
+        let notes = NO_PAGE.notes;
+        let rs1s = NO_PAGE.rs1;
         try {
           for (;;) {
-            if (clock.cycles >= this.checkAt) {
-              h.pc = pc;
-              return 'step';
-            }
             if (n >= maxInsns) {
               h.pc = pc;
               return 'limit';
             }
+            if (clock.cycles >= this.checkAt) {
+              h.pc = pc;
+              return 'step';
+            }
             if (pc >>> PAGE_BITS !== pageNo) {
               if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
-              page = this.pageAt(pc);
+              const page = this.pageAt(pc);
+              fns = page.fns;
+              notes = page.notes;
+              rs1s = page.rs1;
               if (this.pmpChecked) {
                 this.checkFetch(pc);
                 pageNo = -1;
@@ -315,13 +320,13 @@ export class Interpreter {
               }
             }
             const i = (pc & PAGE_OFFSET_MASK) >>> 2;
-            const f = page.fns[i] ?? this.compileAt(pc);
-            const note = page.notes[i]!;
+            const f = fns[i] ?? this.compileAt(pc);
+            const note = notes[i]!;
             if ((note & NOTE_STEP) !== 0) {
               h.pc = pc;
               return 'step';
             }
-            const a = x[page.rs1[i]!]!;
+            const a = x[rs1s[i]!]!;
             const next = f() === 0 ? (pc + 4) >>> 0 : h.pc;
             h.instret++;
             n++;

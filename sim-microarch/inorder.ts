@@ -230,7 +230,7 @@ export class InorderCore implements RetireObserver {
     while (n < maxInsns) {
       const r = interp.runObserved(maxInsns - n);
       n += interp.lastCount;
-      if (r === 'limit') break;
+      if (r === 'limit' || n >= maxInsns) break;
       const s = this.step();
       n++;
       if (s === 'exit' || s === 'wfi-stall') return s;
