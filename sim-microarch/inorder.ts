@@ -35,8 +35,8 @@
  * why the core keeps its own `pipe` time next to the clock.
  *
  * Simulated time stays consistent: after every step env.clock.cycles has advanced by
- * exactly the cycles charged to the account, so the CLINT timer, mcycle and the guest's
- * clock_gettime see the baseline core's time.
+ * exactly the cycles charged (the account receives them when run() or step() returns), so
+ * the CLINT timer, mcycle and the guest's clock_gettime see the baseline core's time.
  */
 import { assertNever, invariant } from '../core/assert.ts';
 import type { Config } from '../core/params.ts';
@@ -49,7 +49,7 @@ import { PAGE_BITS, PAGE_SIZE } from '../isa-guest/memory.ts';
 import { writesRd, type Sem } from '../isa-guest/isa.ts';
 import { Interpreter, NOTE_STEP, type RetireObserver, type StopReason } from '../isa-guest/interp.ts';
 import { MemoryHierarchy } from './cache.ts';
-import { Cyc, type CycleAccount } from './cycles.ts';
+import { CYCLE_CATEGORIES, Cyc, type CycleAccount } from './cycles.ts';
 import { inorderParams } from './params.ts';
 
 /** What the pipeline cares about in an instruction (small ints: compared on the hot path). */
@@ -166,7 +166,8 @@ export class InorderCore implements RetireObserver {
   divStalls = 0;
   branchStalls = 0;
   traps = 0;
-  /** Cycles charged by this core (equals the account's growth since construction). */
+  /** Cycles charged by this core (equals the account's growth since construction, whenever
+   * run() or step() has returned). */
   cycles = 0;
 
   private readonly branchPenalty: number;
@@ -180,6 +181,11 @@ export class InorderCore implements RetireObserver {
   private lastPage: TimingPage | undefined = undefined;
   /** Pipeline-advancing cycles so far (excludes cache freezes, idle). */
   private pipe = 0;
+  /** Cycles charged but not yet in the account, by category; flush() moves them when run()
+   * or step() returns. A retire charges `execute` by counting in `instret` alone, and the
+   * stalls only when there are any, so the common instruction does no accounting at all. */
+  private readonly pending = new Float64Array(CYCLE_CATEGORIES.length);
+  private instretFlushed = 0;
   /** Per register: the pipe cycle from which an instruction in EX may read its value. */
   private readonly readyAt = new Float64Array(32);
   private readonly producer = new Uint8Array(32);
@@ -211,12 +217,28 @@ export class InorderCore implements RetireObserver {
    * so a trap loop cannot hang.
    */
   run(maxInsns: number): StopReason {
-    return this.engine === 'fast' ? this.runFast(maxInsns) : this.runReference(maxInsns);
+    const r = this.engine === 'fast' ? this.runFast(maxInsns) : this.runReference(maxInsns);
+    this.flush();
+    return r;
+  }
+
+  /** Move the pending cycles into the account and `cycles`. */
+  private flush(): void {
+    const p = this.pending;
+    p[Cyc.execute] += this.instret - this.instretFlushed;
+    this.instretFlushed = this.instret;
+    for (let c = 0; c < p.length; c++) {
+      const n = p[c]!;
+      if (n === 0) continue;
+      this.account.add(c, n);
+      this.cycles += n;
+      p[c] = 0;
+    }
   }
 
   private runReference(maxInsns: number): StopReason {
     for (let n = 0; n < maxInsns; n++) {
-      const r = this.step();
+      const r = this.stepUnflushed();
       if (r === 'exit' || r === 'wfi-stall') return r;
     }
     return 'limit';
@@ -231,7 +253,7 @@ export class InorderCore implements RetireObserver {
       const r = interp.runObserved(maxInsns - n);
       n += interp.lastCount;
       if (r === 'limit' || n >= maxInsns) break;
-      const s = this.step();
+      const s = this.stepUnflushed();
       n++;
       if (s === 'exit' || s === 'wfi-stall') return s;
     }
@@ -242,6 +264,12 @@ export class InorderCore implements RetireObserver {
   /** One interpreter step (an instruction, or a trap/interrupt entry), timed. Returns the
    * interpreter's reason. */
   step(): StopReason {
+    const r = this.stepUnflushed();
+    this.flush();
+    return r;
+  }
+
+  private stepUnflushed(): StopReason {
     const hart = this.hart;
     const interp = this.interp;
     const clock = this.env.clock;
@@ -258,13 +286,13 @@ export class InorderCore implements RetireObserver {
 
     // With cyclesPerInsn 0 the interpreter moves the clock only to skip time in wfi.
     const idle = clock.cycles - clock0;
-    if (idle !== 0) this.charge(Cyc.idle, idle);
+    if (idle !== 0) this.pending[Cyc.idle] += idle;
     let spent = idle;
 
     if (interp.interruptsTaken !== irqs0) {
       // Taken at the boundary before pc (nothing executed): flush and refill at the handler.
       this.traps++;
-      this.charge(Cyc.system, this.systemCost);
+      this.pending[Cyc.system] += this.systemCost;
       spent += this.systemCost;
       this.pipe += this.systemCost;
     } else if (interp.trapsTaken !== traps0) {
@@ -291,13 +319,11 @@ export class InorderCore implements RetireObserver {
     let icache = 0;
     if (this.env.memory.isRam(pc)) {
       icache = this.caches.fetch(pc);
-      if (icache !== 0) this.account.add(Cyc.stallIcache, icache);
+      if (icache !== 0) this.pending[Cyc.stallIcache] += icache;
     }
-    this.account.add(Cyc.system, 1 + this.systemCost);
+    this.pending[Cyc.system] += 1 + this.systemCost;
     this.pipe += 1 + this.systemCost;
-    const spent = icache + 1 + this.systemCost;
-    this.cycles += spent;
-    return spent;
+    return icache + 1 + this.systemCost;
   }
 
   /**
@@ -306,7 +332,7 @@ export class InorderCore implements RetireObserver {
    * also the reference engine's retire timing.)
    */
   retired(info: number, pc: number, nextPc: number, rs1Value: number): number {
-    const acct = this.account;
+    const pending = this.pending;
     const kind = kindOfNote(info) as Kind;
     const rd = (info >>> 5) & 31;
     const rs1 = (info >>> 10) & 31;
@@ -314,7 +340,7 @@ export class InorderCore implements RetireObserver {
     this.instret++;
 
     const icache = this.caches.fetch(pc);
-    if (icache !== 0) acct.add(Cyc.stallIcache, icache);
+    if (icache !== 0) pending[Cyc.stallIcache] += icache;
 
     // Operand hazard: wait for the later of the two sources.
     let stall = 0;
@@ -384,18 +410,10 @@ export class InorderCore implements RetireObserver {
         assertNever(kind, 'timing kind');
     }
     this.pipe = pipeAfter;
-    acct.add(Cyc.execute, 1);
-    if (stall !== 0) acct.add(Cyc.stallPipeline, stall);
-    if (dcache !== 0) acct.add(Cyc.stallDcache, dcache);
-    if (system !== 0) acct.add(Cyc.system, system);
-    const spent = icache + 1 + stall + dcache + system;
-    this.cycles += spent;
-    return spent;
-  }
-
-  private charge(cat: number, n: number): void {
-    this.account.add(cat, n);
-    this.cycles += n;
+    if (stall !== 0) pending[Cyc.stallPipeline] += stall;
+    if (dcache !== 0) pending[Cyc.stallDcache] += dcache;
+    if (system !== 0) pending[Cyc.system] += system;
+    return icache + 1 + stall + dcache + system;
   }
 
   private setResult(rd: number, ready: number, producer: number): void {
