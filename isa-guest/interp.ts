@@ -248,15 +248,9 @@ export class Interpreter {
             return 'limit';
           }
           if (pc >>> PAGE_BITS !== pageNo) {
-            if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
-            fns = this.pageAt(pc).fns;
+            fns = this.enterPage(pc).fns;
             // While PMP may deny, every fetch comes this way to be checked.
-            if (this.pmpChecked) {
-              this.checkFetch(pc);
-              pageNo = -1;
-            } else {
-              pageNo = pc >>> PAGE_BITS;
-            }
+            pageNo = this.pmpChecked ? -1 : pc >>> PAGE_BITS;
           }
           const i = (pc & PAGE_OFFSET_MASK) >>> 2;
           const f = fns[i] ?? this.compileAt(pc);
@@ -307,17 +301,11 @@ export class Interpreter {
               return 'step';
             }
             if (pc >>> PAGE_BITS !== pageNo) {
-              if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
-              const page = this.pageAt(pc);
+              const page = this.enterPage(pc);
               fns = page.fns;
               notes = page.notes;
               rs1s = page.rs1;
-              if (this.pmpChecked) {
-                this.checkFetch(pc);
-                pageNo = -1;
-              } else {
-                pageNo = pc >>> PAGE_BITS;
-              }
+              pageNo = this.pmpChecked ? -1 : pc >>> PAGE_BITS;
             }
             const i = (pc & PAGE_OFFSET_MASK) >>> 2;
             const f = fns[i] ?? this.compileAt(pc);
@@ -481,6 +469,15 @@ export class Interpreter {
     this.trapsTaken++;
     this.env.clock.cycles += this.cpi;
     this.checkAt = 0;
+  }
+
+  /** The decoded page the run loops fetch pc from, after the checks of a fetch: alignment
+   * and, while PMP may deny, PMP (the loops then come here for every fetch). */
+  private enterPage(pc: number): CodePage {
+    if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
+    const page = this.pageAt(pc);
+    if (this.pmpChecked) this.checkFetch(pc);
+    return page;
   }
 
   /** The decoded page holding pc; faults when pc is not in RAM (any more). */
