@@ -343,9 +343,10 @@ export class InorderCore implements RetireObserver {
     if (icache !== 0) pending[Cyc.stallIcache] += icache;
 
     // Operand hazard: wait for the later of the two sources.
+    const readyAt = this.readyAt;
     let stall = 0;
-    const r1 = this.readyAt[rs1]!;
-    const r2 = this.readyAt[rs2]!;
+    const r1 = readyAt[rs1]!;
+    const r2 = readyAt[rs2]!;
     const wait = (r1 >= r2 ? r1 : r2) - this.pipe;
     if (wait > 0) {
       stall = wait;
@@ -356,27 +357,31 @@ export class InorderCore implements RetireObserver {
     let pipeAfter = ex + 1;
     let dcache = 0;
     let system = 0;
+    // When rd's value can be read, and who produces it (rd is 0 when nothing is written).
+    let ready = ex + 1;
+    let producer: number = Producer.none;
 
     switch (kind) {
       case Kind.alu:
-        this.setResult(rd, ex + 1, Producer.none);
         break;
       case Kind.mul:
-        this.setResult(rd, ex + this.mulLatency, Producer.mul);
+        ready = ex + this.mulLatency;
+        producer = Producer.mul;
         break;
       case Kind.div: {
         const hold = this.divLatency - 1;
         stall += hold;
         this.divStalls += hold;
         pipeAfter += hold;
-        this.setResult(rd, pipeAfter, Producer.none);
+        ready = pipeAfter;
         break;
       }
       case Kind.load: {
         this.loads++;
         const ea = (rs1Value + (info >> 20)) | 0;
         dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, false) : this.memLatency;
-        this.setResult(rd, ex + 1 + this.loadUse, Producer.load);
+        ready = ex + 1 + this.loadUse;
+        producer = Producer.load;
         break;
       }
       case Kind.store: {
@@ -399,27 +404,25 @@ export class InorderCore implements RetireObserver {
         stall += this.branchPenalty;
         this.branchStalls += this.branchPenalty;
         pipeAfter += this.branchPenalty;
-        this.setResult(rd, ex + 1, Producer.none);
         break;
       case Kind.system:
         system = this.systemCost;
         pipeAfter += system;
-        this.setResult(rd, pipeAfter, Producer.none);
+        ready = pipeAfter;
         break;
       default:
         assertNever(kind, 'timing kind');
+    }
+    // x0 never has a pending result.
+    if (rd !== 0) {
+      readyAt[rd] = ready;
+      this.producer[rd] = producer;
     }
     this.pipe = pipeAfter;
     if (stall !== 0) pending[Cyc.stallPipeline] += stall;
     if (dcache !== 0) pending[Cyc.stallDcache] += dcache;
     if (system !== 0) pending[Cyc.system] += system;
     return icache + 1 + stall + dcache + system;
-  }
-
-  private setResult(rd: number, ready: number, producer: number): void {
-    if (rd === 0) return;
-    this.readyAt[rd] = ready;
-    this.producer[rd] = producer;
   }
 
   /** Packed timing of the word at pc; 0 when pc cannot be fetched. */
