@@ -11,8 +11,8 @@
  * To ship another entry point (e.g. a worker thread), add it to ENTRIES: it becomes
  * dist/<name>.mjs, and freshBundle('<name>') tells whether it may be used.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 import { DIST, MANIFEST, ROOT, stamp } from './dist.mjs';
@@ -20,6 +20,9 @@ import { DIST, MANIFEST, ROOT, stamp } from './dist.mjs';
 /** Output name → source entry point, relative to the repository root. */
 export const ENTRIES = {
   cli: 'cli/main.ts',
+  // Sweeps start their worker threads from sweep-worker.mjs next to the code that runs them
+  // (reports/sweep.ts): in dist/, this bundle; in the source tree, a bootstrap that loads tsx.
+  'sweep-worker': 'reports/sweep-worker.ts',
 };
 
 function writeWhole(path, data) {
@@ -61,6 +64,9 @@ export function buildAll({ outdir = DIST, root = ROOT } = {}) {
   for (const f of result.outputFiles) writeWhole(f.path, f.contents);
   const manifest = { schema: 1, entries: Object.keys(ENTRIES), inputs };
   writeWhole(outdir === DIST ? MANIFEST : join(outdir, 'build.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  // Shared chunks are named by content hash: drop those earlier builds left.
+  const written = new Set(result.outputFiles.map((f) => basename(f.path)));
+  for (const f of readdirSync(outdir)) if (/^chunk-.*\.mjs(\.map)?$/.test(f) && !written.has(f)) rmSync(join(outdir, f), { force: true });
   return manifest;
 }
 
