@@ -32,9 +32,9 @@
  *       lock (`<file>.lock`) a sweep holds while it writes a results file.
  *
  * Worker threads load `sweep-worker.mjs` next to this file: in the source tree a bootstrap
- * that registers tsx and imports `sweep-worker.ts`; a bundled build should emit the bundled
- * worker (entry `reports/sweep-worker.ts`) under that same name next to the bundle, and
- * without one the bundle's workers fall back to the source tree's bootstrap.
+ * that loads the precompiled task `dist/sweep-worker.mjs` when it is fresh and otherwise
+ * registers tsx and imports `sweep-worker.ts`; in dist/ (scripts/build.mjs) that bundled task
+ * itself. A bundle without it falls back to the source tree's bootstrap.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
