@@ -44,3 +44,13 @@ export { translateRegion } from './morph/translate.ts';
 export { schedule } from './morph/optimizer/schedule.ts';
 export { IR_OPS, printRegion, type IrInst, type IrRegion } from './morph/optimizer/ir.ts';
 export { translationStats } from './morph/translation-stats.ts';
+
+// The optimizer: IR text, verifier, interpreter, passes, pipelines and peephole rules.
+export { parseRegion, parseInst, IrParseError } from './morph/optimizer/parse.ts';
+export { verifyRegion, formatIrProblems, type IrProblem } from './morph/optimizer/verify.ts';
+export { interpretRegion, type IrMemoryView, type IrOutcome } from './morph/optimizer/ir-interp.ts';
+export { PassRegistry, DEFAULT_PASSES, DEFAULT_PIPELINES, type Pass, type PipelineDecl } from './morph/optimizer/passes.ts';
+export { optimizeRegion, runPipeline, PassVerifyError, type OptimizeOptions } from './morph/optimizer/pipeline.ts';
+export { RuleSet, applyRules, type Rule } from './morph/optimizer/rules.ts';
+export { DEFAULT_RULES, peepholePassWith } from './morph/optimizer/passes/peephole.ts';
+export { printInst, TEMP_BASE, type Loc } from './morph/optimizer/ir.ts';
