@@ -29,6 +29,8 @@ import type { ExecResult, Executor } from '../sim-microarch/executor.ts';
 import type { HostState } from '../sim-microarch/host-state.ts';
 import { liftRegion } from './lift.ts';
 import type { IrRegion } from './optimizer/ir.ts';
+import { PassRegistry } from './optimizer/passes.ts';
+import { optimizeRegion } from './optimizer/pipeline.ts';
 import { PolicyRegistry, REASONS, type RetranslationPolicy, type TranslationReport } from './optimizer/policy.ts';
 import { translateTrace } from './optimizer/tier2.ts';
 import { formTrace, type Trace, type TraceSource } from './optimizer/trace.ts';
@@ -44,9 +46,10 @@ export interface RuntimeOptions {
   readonly policies?: PolicyRegistry;
   /** The policy to use (default 'default'). */
   readonly policy?: string;
-  /** IR pass pipeline run on every trace before scheduling (tier 2). `verify` asks it to
-   * check the IR after every pass (set under --verify lockstep). */
-  readonly optimizeRegion?: (region: IrRegion, verify: boolean) => IrRegion;
+  /** Where tier 2 looks up IR passes and pipelines (default: the built-in ones). */
+  readonly passes?: PassRegistry;
+  /** The pipeline run on every trace before scheduling: a name or pass names (default `O2`). */
+  readonly pipeline?: string | readonly string[];
 }
 
 /** Executions of a tier-2 translation between two consultations of the policy. */
@@ -81,7 +84,8 @@ export class Runtime {
   /** run.mode=optimize: tier 2 on, exits profiled exactly. */
   private readonly optimize: boolean;
   private readonly policy: RetranslationPolicy;
-  private readonly optimizeRegion: RuntimeOptions['optimizeRegion'];
+  private readonly passes: PassRegistry;
+  private readonly pipeline: string | readonly string[];
   /** Check the IR after every pass (lockstep verification sets it). */
   verifyPasses = false;
   /** Latest tier-1 translation id per block entry pc (its exits are the branch profile). */
@@ -130,7 +134,9 @@ export class Runtime {
     this.tier = tierParams.read(cfg);
     this.optimize = runParams.read(cfg).mode === 'optimize';
     this.policy = (opts.policies ?? PolicyRegistry.withBuiltins()).get(opts.policy ?? 'default');
-    this.optimizeRegion = opts.optimizeRegion;
+    this.passes = opts.passes ?? PassRegistry.withDefaults();
+    this.pipeline = opts.pipeline ?? 'O2';
+    this.passes.resolve(this.pipeline); // an unknown pass or pipeline fails here, not mid-run
     this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes);
     env.memory.addCodeWriteListener((addr, size) => this.codeWritten(addr, size));
   }
@@ -438,8 +444,8 @@ export class Runtime {
     if (trace && before && previous.speculation.memory === speculation.memory && previous.speculation.control === speculation.control &&
       sameTrace(trace, before)) return undefined;
     const tag = this.tcache.newId();
-    const opt = this.optimizeRegion;
-    const tr = trace && translateTrace(trace, m, speculation, tag, opt && ((r) => opt(r, this.verifyPasses)));
+    const optimize = (r: IrRegion): IrRegion => optimizeRegion(r, { pipeline: this.pipeline, registry: this.passes, verify: this.verifyPasses });
+    const tr = trace && translateTrace(trace, m, speculation, tag, optimize);
     if (!trace || !tr) {
       this.settled.add(pc);
       this.c.tier2Declined++;
