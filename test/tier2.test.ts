@@ -84,7 +84,7 @@ function runHost(r: IrRegion, spec: SpecFlags, mode: RenameMode, x: readonly num
 
 describe('trace scheduler against the IR interpreter (random superblocks)', () => {
   const variants: [SpecFlags, RenameMode][] = [
-    [{ memory: true, control: true }, 'auto'], [{ memory: true, control: true }, 'all'],
+    [{ memory: true, control: true }, 'auto'], [{ memory: true, control: true }, 'all'], [{ memory: true, control: true }, 'refine'],
     [{ memory: false, control: true }, 'auto'], [{ memory: true, control: false }, 'none'], [{ memory: false, control: false }, 'none'],
   ];
   it('leaves by the same exit with the same registers and memory, or rolls back on an alias fault', () => {

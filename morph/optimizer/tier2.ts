@@ -20,7 +20,7 @@ export interface Tier2Code {
   readonly scheduled: ScheduledTrace;
 }
 
-const MODES: readonly RenameMode[] = ['auto', 'none', 'all'];
+const MODES: readonly RenameMode[] = ['none', 'auto', 'refine', 'all'];
 
 /**
  * Generate host code for `trace`. `optimize` rewrites the IR first (the pass pipeline);
@@ -29,7 +29,7 @@ const MODES: readonly RenameMode[] = ['auto', 'none', 'all'];
 export function translateTrace(trace: Trace, m: MachineDesc, spec: SpecFlags, tag: number, optimize?: (r: IrRegion) => IrRegion): Tier2Code | undefined {
   const region = optimize ? optimize(trace.region) : trace.region;
   let best: ScheduledTrace | undefined;
-  for (const mode of spec.control ? MODES : MODES.slice(1, 2)) {
+  for (const mode of spec.control ? MODES : MODES.slice(0, 1)) {
     const s = scheduleTrace(region, m, spec, mode);
     if (s && (!best || s.molecules.length < best.molecules.length)) best = s;
   }

@@ -45,7 +45,7 @@ export interface SpecFlags {
 }
 
 /** Which materialized guest values are computed into temporaries and copied (see 1. above). */
-export type RenameMode = 'auto' | 'none' | 'all';
+export type RenameMode = 'auto' | 'refine' | 'none' | 'all';
 
 export interface ScheduledTrace {
   readonly molecules: H.Molecule[];
@@ -225,16 +225,27 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
     for (const v of materialized) v.home = rename(v) ? 'temp' : 'direct';
   };
   const renamable = (v: Value): boolean => control && prevExit(nodes[v.def]!.seq) !== undefined;
-  if (mode === 'none') decide(() => false);
-  else if (mode === 'all') decide(renamable);
-  else {
+  let graph: Node[] = [];
+  let cycleOf = new Map<number, number>();
+  const attempt = (rename: (v: Value) => boolean): void => {
+    decide(rename);
+    graph = buildGraph();
+    cycleOf = listSchedule(graph, m);
+  };
+  const before = (v: Value, at: ReadonlyMap<number, number>): boolean => at.get(v.def)! <= at.get(prevExit(nodes[v.def]!.seq)!.id)!;
+  if (mode === 'none') attempt(() => false);
+  else if (mode === 'all') attempt(renamable);
+  else if (mode === 'auto') {
     // Rename only what could issue no later than the side exit before it.
     decide(renamable);
-    const g = buildGraph();
-    const asap = earliestCycles(g);
-    decide((v) => renamable(v) && asap.get(v.def)! <= asap.get(prevExit(nodes[v.def]!.seq)!.id)!);
+    const asap = earliestCycles(buildGraph());
+    attempt((v) => renamable(v) && before(v, asap));
+  } else {
+    // Rename only what the schedule with everything renamed did place above its side exit.
+    attempt(renamable);
+    const hoisted = new Set(materialized.filter((v) => v.home === 'temp' && before(v, cycleOf)));
+    attempt((v) => hoisted.has(v));
   }
-  const graph = buildGraph();
 
   /** Add mov nodes for renamed values (fresh graph each time), then every dependence edge. */
   function buildGraph(): Node[] {
@@ -311,46 +322,7 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
     }
   }
 
-  // ---- 4. list scheduling ----
   const byId = new Map<number, Node>(graph.map((n) => [n.id, n]));
-  const height = new Map<number, number>();
-  for (let i = graph.length - 1; i >= 0; i--) {
-    const n = graph[i]!;
-    let h = n.lat;
-    for (const s of n.succs) h = Math.max(h, s.lat + height.get(s.n)!);
-    height.set(n.id, h);
-  }
-  const cycleOf = new Map<number, number>();
-  const earliest = new Map<number, number>();
-  const npred = new Map<number, number>(graph.map((n) => [n.id, n.preds.length]));
-  let ready = graph.filter((n) => n.preds.length === 0);
-  const usage: Record<UnitClass, number>[] = [];
-  const total: number[] = [];
-  const fits = (c: number, u: UnitClass): boolean => (total[c] ?? 0) < m.width && (usage[c]?.[u] ?? 0) < m.slots[u];
-  let placed = 0;
-  for (let cycle = 0; placed < graph.length; cycle++) {
-    if (cycle > 100000) throw new Error('tier-2 scheduler made no progress');
-    for (;;) {
-      let best: Node | undefined;
-      for (const n of ready) {
-        if ((earliest.get(n.id) ?? 0) > cycle || !fits(cycle, n.unit)) continue;
-        if (!best || height.get(n.id)! > height.get(best.id)! || (height.get(n.id) === height.get(best.id) && n.seq < best.seq)) best = n;
-      }
-      if (!best) break;
-      const b = best;
-      ready = ready.filter((n) => n !== b);
-      cycleOf.set(b.id, cycle);
-      (usage[cycle] ??= { alu: 0, mem: 0, mul: 0, br: 0 })[b.unit]++;
-      total[cycle] = (total[cycle] ?? 0) + 1;
-      placed++;
-      for (const s of b.succs) {
-        earliest.set(s.n, Math.max(earliest.get(s.n) ?? 0, cycle + s.lat));
-        const left = npred.get(s.n)! - 1;
-        npred.set(s.n, left);
-        if (left === 0) ready.push(byId.get(s.n)!);
-      }
-    }
-  }
 
   // ---- speculation actually used ----
   const ldp = new Set<number>();
@@ -429,4 +401,49 @@ function earliestCycles(g: readonly Node[]): Map<number, number> {
     at.set(n.id, c);
   }
   return at;
+}
+
+/** List scheduling (see 4. in the header): the issue cycle of every node. */
+function listSchedule(graph: readonly Node[], m: MachineDesc): Map<number, number> {
+  const byId = new Map<number, Node>(graph.map((n) => [n.id, n]));
+  const height = new Map<number, number>();
+  for (let i = graph.length - 1; i >= 0; i--) {
+    const n = graph[i]!;
+    let h = n.lat;
+    for (const s of n.succs) h = Math.max(h, s.lat + height.get(s.n)!);
+    height.set(n.id, h);
+  }
+  const cycleOf = new Map<number, number>();
+  const earliest = new Map<number, number>();
+  const npred = new Map<number, number>(graph.map((n) => [n.id, n.preds.length]));
+  let ready = graph.filter((n) => n.preds.length === 0);
+  const usage: Record<UnitClass, number>[] = [];
+  const total: number[] = [];
+  const fits = (c: number, u: UnitClass): boolean => (total[c] ?? 0) < m.width && (usage[c]?.[u] ?? 0) < m.slots[u];
+  let placed = 0;
+  for (let cycle = 0; placed < graph.length; cycle++) {
+    if (cycle > 100000) throw new Error('tier-2 scheduler made no progress');
+    for (;;) {
+      let best: Node | undefined;
+      for (const n of ready) {
+        if ((earliest.get(n.id) ?? 0) > cycle || !fits(cycle, n.unit)) continue;
+        if (!best || height.get(n.id)! > height.get(best.id)! || (height.get(n.id) === height.get(best.id) && n.seq < best.seq)) best = n;
+      }
+      if (!best) break;
+      const b = best;
+      ready = ready.filter((n) => n !== b);
+      cycleOf.set(b.id, cycle);
+      (usage[cycle] ??= { alu: 0, mem: 0, mul: 0, br: 0 })[b.unit]++;
+      total[cycle] = (total[cycle] ?? 0) + 1;
+      placed++;
+      for (const s of b.succs) {
+        earliest.set(s.n, Math.max(earliest.get(s.n) ?? 0, cycle + s.lat));
+        const left = npred.get(s.n)! - 1;
+        npred.set(s.n, left);
+        if (left === 0) ready.push(byId.get(s.n)!);
+      }
+    }
+  }
+
+  return cycleOf;
 }
