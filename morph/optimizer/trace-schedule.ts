@@ -104,9 +104,9 @@ function atomOpOf(i: IrInst | null): AtomOp {
     case 'cmp': return `cmp.${i.cond}`;
     case 'load': return `ld.${LOAD_W[i.size][i.signed ? 1 : 0]}`;
     case 'store': return `st.${STORE_W[i.size]}`;
-    case 'exit': return 'exit';
+    case 'exit': return i.call !== undefined ? 'exit.call' : 'exit';
     case 'exitIf': return 'exit.if';
-    case 'exitInd': return 'exit.ind';
+    case 'exitInd': return i.call !== undefined ? 'exit.icall' : i.ret ? 'exit.ret' : 'exit.ind';
     default: return assertNever(i, 'IR instruction');
   }
 }
@@ -382,9 +382,11 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
         guestPcOf.set(a, i.pc);
         return a;
       }
-      case 'exit': return H.exit(i.target, i.retired);
+      case 'exit': return i.call !== undefined ? H.exitCall(i.target, i.call, i.retired) : H.exit(i.target, i.retired);
       case 'exitIf': return H.exitIf(src(g, 0), i.target, i.retired);
-      case 'exitInd': return H.exitInd(src(g, 0), i.retired);
+      case 'exitInd':
+        return i.call !== undefined ? H.exitIndCall(src(g, 0), i.call, i.retired)
+          : i.ret ? H.exitRet(src(g, 0), i.retired) : H.exitInd(src(g, 0), i.retired);
       default: return assertNever(i, 'IR instruction');
     }
   };

@@ -4,8 +4,9 @@
  * are exits. At each conditional branch the trace follows the direction the profile says
  * is biased (at least `bias` of the samples); the other direction becomes a guarded side
  * exit that commits the full guest state, so the off-trace path starts exactly where the
- * interpreter or another translation expects it. Unconditional jumps (`jal`) are followed;
- * an indirect jump (`jalr`), an unbiased or unprofiled branch, a block that was never hot
+ * interpreter or another translation expects it. Unconditional jumps (`jal` x0) are followed;
+ * a call or return (they keep the return-address stack balanced), an indirect jump
+ * (`jalr`), an unbiased or unprofiled branch, a block that was never hot
  * enough to be translated, or the length limits end the trace.
  *
  * A trace that comes back to its own head is a loop trace: it may take up to `unroll`
@@ -63,7 +64,8 @@ const INVERSE = { eq: 'ne', ne: 'eq', lt: 'ge', ge: 'lt', ltu: 'geu', geu: 'ltu'
 type Tail =
   | { readonly kind: 'branch'; readonly taken: number; readonly fall: number }
   | { readonly kind: 'jump'; readonly target: number }
-  | { readonly kind: 'indirect' };
+  /** An indirect jump, a call or a return: the trace ends with it. */
+  | { readonly kind: 'leave' };
 
 function tailOf(r: IrRegion): Tail {
   const n = r.insts.length;
@@ -73,8 +75,9 @@ function tailOf(r: IrRegion): Tail {
   if (last.op === 'exit' && prev?.op === 'exitIf' && cmp?.op === 'cmp' && cmp.dst === prev.cond) {
     return { kind: 'branch', taken: prev.target, fall: last.target };
   }
-  if (last.op === 'exit') return { kind: 'jump', target: last.target };
-  return { kind: 'indirect' };
+  // A call ends the trace: following it would leave the return-address stack unbalanced.
+  if (last.op === 'exit' && last.call === undefined) return { kind: 'jump', target: last.target };
+  return { kind: 'leave' };
 }
 
 const storesIn = (r: IrRegion): number => r.insts.reduce((s, i) => s + (i.op === 'store' ? 1 : 0), 0);
