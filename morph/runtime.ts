@@ -113,9 +113,17 @@ export class Runtime {
    * reached there (the hart's own fields are updated only when the run ends). */
   onChain: ((info: StepInfo, instret: number, pc: number) => void) | undefined;
   private readonly chainHook = (from: HostCode, retired: number, target: number): void => {
-    if (this.optimize) this.profile.countExit(from.tag, target);
-    this.onChain?.({ translation: this.byTag.get(from.tag) }, this.hart.instret + retired, target);
+    const t = this.byTag.get(from.tag);
+    if (this.optimize) {
+      this.profile.countExit(from.tag, target);
+      // Translations entered only through chains never reach the dispatcher: note the ones
+      // due for tier 2 or for the policy, and deal with them when the run ends.
+      if (t && this.dueForRetier(t)) this.due.push(t);
+    }
+    this.onChain?.({ translation: t }, this.hart.instret + retired, target);
   };
+  /** Translations seen due for retier() during the current run. */
+  private readonly due: Translation[] = [];
   /** Called whenever the interpreter is about to run guest code (the lockstep reference
    * aligns its clock there, so device reads and clock_gettime agree). */
   onInterpret: (() => void) | undefined;
@@ -226,6 +234,16 @@ export class Runtime {
 
   /** Account a finished run and recover from a fault. Returns the last translation that ran. */
   private finish(res: ExecResult): Translation | undefined {
+    const t = this.finishRun(res);
+    if (this.optimize) {
+      if (t && this.dueForRetier(t)) this.due.push(t);
+      for (const d of this.due) this.retier(d);
+      this.due.length = 0;
+    }
+    return t;
+  }
+
+  private finishRun(res: ExecResult): Translation | undefined {
     const hart = this.hart;
     const t = this.byTag.get(res.code.tag);
     this.c.translationsExecuted++;
@@ -366,6 +384,12 @@ export class Runtime {
     if (!h) this.histories.set(pc, (h = []));
     h.push({ version: h.length + 1, tier, reason, cycle: this.account.total() });
     return h.slice();
+  }
+
+  /** Would retier() look at `t` now (cheap: called at every chained transfer)? */
+  private dueForRetier(t: Translation): boolean {
+    return t.valid && (t.tier === 1 ? t.code.execCount >= this.tier.hotThreshold && !this.settled.has(t.entryPc)
+      : t.code.execCount >= (this.nextPolicyCheck.get(t.id) ?? 0));
   }
 
   /**
