@@ -30,9 +30,9 @@ export const tierParams = defineParams('tier', {
   tcacheBytes: int(4 << 20, 'bytes', 4096, 1 << 30, 'translation cache capacity in bytes of host code; full ⇒ flush', 'Crusoe reserves several MiB of memory for CMS'),
   tcacheBase: int(0x40000000, 'address', 0, 0xfffff000, 'host address of the translation cache (only its I-cache footprint matters)'),
   // ---- tier 2 (run.mode=optimize): trace formation ----
-  traceMaxInsns: int(96, 'insns', 1, 4096, 'longest tier-2 trace in guest instructions (unrolled loop copies included)'),
+  traceMaxInsns: int(128, 'insns', 1, 4096, 'longest tier-2 trace in guest instructions (unrolled loop copies included)'),
   traceMaxBlocks: int(12, 'blocks', 1, 256, 'most basic blocks strung into one tier-2 trace'),
-  loopUnroll: int(3, 'copies', 1, 64, 'copies of the loop body in a trace that returns to its own head (1: no unrolling)'),
+  loopUnroll: int(4, 'copies', 1, 64, 'copies of the loop body in a trace that returns to its own head (1: no unrolling)'),
   traceBias: float(0.7, 'ratio', 0.5, 1, 'a trace follows a conditional branch only when one direction has at least this share of its profiled executions'),
   traceMinSamples: int(16, 'executions', 1, 1000000000, 'profiled executions of a branch before its bias is trusted (fewer: the trace ends at it)'),
   // ---- tier 2: speculation ----

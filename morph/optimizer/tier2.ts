@@ -20,7 +20,7 @@ export interface Tier2Code {
   readonly scheduled: ScheduledTrace;
 }
 
-const MODES: readonly RenameMode[] = ['none', 'auto', 'refine', 'all'];
+const MODES: readonly RenameMode[] = ['none', 'loads', 'feeds', 'exits', 'critical', 'auto', 'refine', 'all'];
 
 /**
  * Generate host code for `trace`. `optimize` rewrites the IR first (the pass pipeline);
@@ -29,9 +29,11 @@ const MODES: readonly RenameMode[] = ['none', 'auto', 'refine', 'all'];
 export function translateTrace(trace: Trace, m: MachineDesc, spec: SpecFlags, tag: number, optimize?: (r: IrRegion) => IrRegion): Tier2Code | undefined {
   const region = optimize ? optimize(trace.region) : trace.region;
   let best: ScheduledTrace | undefined;
-  for (const mode of spec.control ? MODES : MODES.slice(0, 1)) {
-    const s = scheduleTrace(region, m, spec, mode);
-    if (s && (!best || s.molecules.length < best.molecules.length)) best = s;
+  for (const fold of [false, true]) {
+    for (const mode of spec.control ? MODES : MODES.slice(0, 1)) {
+      const s = scheduleTrace(region, m, spec, mode, fold);
+      if (s && (!best || s.molecules.length < best.molecules.length)) best = s;
+    }
   }
   if (!best) return undefined;
   const code = hostCode(best.molecules, 0, tag);

@@ -45,7 +45,7 @@ export interface SpecFlags {
 }
 
 /** Which materialized guest values are computed into temporaries and copied (see 1. above). */
-export type RenameMode = 'auto' | 'refine' | 'none' | 'all';
+export type RenameMode = 'none' | 'loads' | 'feeds' | 'exits' | 'critical' | 'auto' | 'refine' | 'all';
 
 export interface ScheduledTrace {
   readonly molecules: H.Molecule[];
@@ -70,6 +70,8 @@ interface Node {
   readonly dst: number;
   /** Guest register written by a mov node. */
   readonly movTo: number;
+  /** Immediate / memory offset (the IR's, or rebased onto a root value by address folding). */
+  readonly imm: number;
   readonly unit: UnitClass;
   readonly lat: number;
   readonly preds: { n: number; lat: number }[];
@@ -117,7 +119,7 @@ const isExit = (i: IrInst | null): boolean => i !== null && (i.op === 'exit' || 
  * Schedule a trace for machine `m`; undefined when it does not fit the machine (more
  * temporaries live at once than the host has, or more stores than the store buffer).
  */
-export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags, mode: RenameMode): ScheduledTrace | undefined {
+export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags, mode: RenameMode, fold = true): ScheduledTrace | undefined {
   const insts = region.insts;
   if (insts.filter((i) => i.op === 'store').length > m.storeBufferEntries) return undefined;
   const control = spec.control;
@@ -143,9 +145,31 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
   };
   const mkNode = (seq: number, inst: IrInst | null, srcs: number[], dst: number, movTo: number): Node => {
     const s = ATOMS[atomOpOf(inst)];
-    const n: Node = { id: nodes.length, seq, inst, srcs, dst, movTo, unit: s.unit, lat: m.latency[s.latency], preds: [], succs: [], live: true };
+    const imm = inst && (inst.op === 'alui' || inst.op === 'li' || inst.op === 'load' || inst.op === 'store') ? inst.imm : 0;
+    const n: Node = { id: nodes.length, seq, inst, srcs, dst, movTo, imm, unit: s.unit, lat: m.latency[s.latency], preds: [], succs: [], live: true };
     nodes.push(n);
     return n;
+  };
+
+  /**
+   * The value to read for root `r` at the current point: itself while its location still
+   * holds it; an entry value whose register was overwritten, from a copy taken at entry (one
+   * mov per trace, not per iteration); undefined otherwise (no folding).
+   */
+  const entryCopy = new Map<number, number>();
+  const readableRoot = (r: number): number | undefined => {
+    const v = values[r]!;
+    if (v.guest < 0 || valueAt(v.guest) === r) return r;
+    if (v.def >= 0) return undefined;
+    let c = entryCopy.get(r);
+    if (c === undefined) {
+      const n = mkNode(-1, null, [r], -1, -1);
+      c = newValue(n.id, -1);
+      (n as { dst: number }).dst = c;
+      values[r]!.readers.push(n.id);
+      entryCopy.set(r, c);
+    }
+    return c;
   };
 
   // ---- 1. values, liveness of guest state at exits, dead code ----
@@ -154,6 +178,16 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
     const srcs = uses(inst).map(valueAt);
     const d = def(inst);
     const n = mkNode(2 * k, inst, srcs, -1, -1);
+    if (fold && (inst.op === 'alui' && inst.alu === 'add' || inst.op === 'load' || inst.op === 'store')) {
+      // Rebase onto the root of an add-immediate chain: x+1, x+2, x+3 instead of ((x+1)+1)+1.
+      const at = srcs.length - 1;
+      const b = values[srcs[at]!]!;
+      const root = b.root >= 0 && b.root !== srcs[at] ? readableRoot(b.root) : undefined;
+      if (root !== undefined) {
+        srcs[at] = root;
+        (n as { imm: number }).imm = (n.imm + b.off) | 0;
+      }
+    }
     for (const s of srcs) values[s]!.readers.push(n.id);
     if (d !== undefined) {
       const v = newValue(n.id, isTemp(d) ? -1 : d);
@@ -161,7 +195,7 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
       cur.set(d, v);
       // Symbolic address of the value.
       const val = values[v]!;
-      if (inst.op === 'alui' && inst.alu === 'add') { const a = values[srcs[0]!]!; val.root = a.root; val.off = (a.off + inst.imm) | 0; }
+      if (inst.op === 'alui' && inst.alu === 'add') { const a = values[srcs[0]!]!; val.root = a.root; val.off = (a.off + n.imm) | 0; }
       else if (inst.op === 'li') { val.root = -2; val.off = inst.imm | 0; }
     }
     if (isExit(inst)) {
@@ -171,10 +205,9 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
     }
   });
   if (exits.length === 0 || nodes[nodes.length - 1] !== exits[exits.length - 1]) throw new Error('trace does not end with an exit');
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const n = nodes[i]!;
-    const i0 = n.inst!;
-    const effects = i0.op === 'load' || i0.op === 'store' || isExit(i0);
+  for (const n of [...nodes].sort((a, b) => b.seq - a.seq)) {
+    const i0 = n.inst;
+    const effects = i0 !== null && (i0.op === 'load' || i0.op === 'store' || isExit(i0));
     const v = n.dst >= 0 ? values[n.dst]! : undefined;
     n.live = effects || (v !== undefined && (v.needed || v.readers.some((r) => nodes[r]!.live)));
   }
@@ -198,7 +231,7 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
     const ba = values[a.srcs[a.srcs.length - 1]!]!;
     const bb = values[b.srcs[b.srcs.length - 1]!]!;
     if (ba.root !== bb.root) return 'may';
-    const diff = ((bb.off + ib.imm) - (ba.off + ia.imm)) | 0;
+    const diff = ((bb.off + b.imm) - (ba.off + a.imm)) | 0;
     return diff > -ib.size && diff < ia.size ? 'overlap' : 'disjoint';
   };
   const passes = new Map<number, Node[]>(); // protected load id → stores it may pass
@@ -225,6 +258,17 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
     for (const v of materialized) v.home = rename(v) ? 'temp' : 'direct';
   };
   const renamable = (v: Value): boolean => control && prevExit(nodes[v.def]!.seq) !== undefined;
+  // Guest values the condition of the next side exit depends on (through its own segment).
+  const feedsExit = new Set<Value>();
+  for (const e of exits) {
+    const work = [...e.srcs];
+    while (work.length > 0) {
+      const v = values[work.pop()!]!;
+      if (v.def < 0 || feedsExit.has(v) || prevExit(nodes[v.def]!.seq) !== prevExit(e.seq)) continue;
+      feedsExit.add(v);
+      work.push(...nodes[v.def]!.srcs);
+    }
+  }
   let graph: Node[] = [];
   let cycleOf = new Map<number, number>();
   const attempt = (rename: (v: Value) => boolean): void => {
@@ -233,8 +277,13 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
     cycleOf = listSchedule(graph, m);
   };
   const before = (v: Value, at: ReadonlyMap<number, number>): boolean => at.get(v.def)! <= at.get(prevExit(nodes[v.def]!.seq)!.id)!;
+  const isLoad = (n: number): boolean => nodes[n]!.inst?.op === 'load';
   if (mode === 'none') attempt(() => false);
   else if (mode === 'all') attempt(renamable);
+  else if (mode === 'loads') attempt((v) => renamable(v) && isLoad(v.def)); // the scarce memory slot and its latency
+  else if (mode === 'feeds') attempt((v) => renamable(v) && (isLoad(v.def) || v.readers.some(isLoad))); // and load addresses
+  else if (mode === 'exits') attempt((v) => renamable(v) && feedsExit.has(v)); // what decides the next side exit
+  else if (mode === 'critical') attempt((v) => renamable(v) && (isLoad(v.def) || v.readers.some(isLoad) || feedsExit.has(v)));
   else if (mode === 'auto') {
     // Rename only what could issue no later than the side exit before it.
     decide(renamable);
@@ -257,7 +306,7 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
       if (v.home !== 'temp') { v.mov = -1; continue; }
       const d = nodes[v.def]!;
       const s = ATOMS.mov;
-      const mv: Node = { id: nextId++, seq: d.seq + 1, inst: null, srcs: [values.indexOf(v)], dst: -1, movTo: v.guest, unit: s.unit, lat: m.latency[s.latency], preds: [], succs: [], live: true };
+      const mv: Node = { id: nextId++, seq: d.seq + 1, inst: null, srcs: [values.indexOf(v)], dst: -1, movTo: v.guest, imm: 0, unit: s.unit, lat: m.latency[s.latency], preds: [], succs: [], live: true };
       v.mov = mv.id;
       movs.push(mv);
       byId.set(mv.id, mv);
@@ -366,19 +415,19 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
   const dst = (g: Node): number => values[g.dst]!.phys;
   const emit = (g: Node): H.Atom => {
     const i = g.inst;
-    if (!i) return H.mov(g.movTo, src(g, 0));
+    if (!i) return H.mov(g.dst >= 0 ? dst(g) : g.movTo, src(g, 0));
     switch (i.op) {
       case 'alu': return H.alu(i.alu, dst(g), src(g, 0), src(g, 1));
-      case 'alui': return H.aluImm(i.alu, dst(g), src(g, 0), i.imm);
+      case 'alui': return H.aluImm(i.alu, dst(g), src(g, 0), g.imm);
       case 'li': return H.li(dst(g), i.imm);
       case 'cmp': return H.cmp(i.cond, dst(g), src(g, 0), src(g, 1));
       case 'load': {
-        const a = H.load(ldp.has(g.id) ? 'ldp' : 'ld', LOAD_W[i.size][i.signed ? 1 : 0], dst(g), src(g, 0), i.imm);
+        const a = H.load(ldp.has(g.id) ? 'ldp' : 'ld', LOAD_W[i.size][i.signed ? 1 : 0], dst(g), src(g, 0), g.imm);
         guestPcOf.set(a, i.pc);
         return a;
       }
       case 'store': {
-        const a = H.store(stc.has(g.id) ? 'stc' : 'st', STORE_W[i.size], src(g, 0), src(g, 1), i.imm);
+        const a = H.store(stc.has(g.id) ? 'stc' : 'st', STORE_W[i.size], src(g, 0), src(g, 1), g.imm);
         guestPcOf.set(a, i.pc);
         return a;
       }
