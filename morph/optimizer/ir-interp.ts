@@ -22,6 +22,8 @@ export type IrOutcome =
     /** Guest pc the region leaves to. */
     readonly target: number;
     readonly retired: number;
+    /** The return-address stack hint of the exit: a call's return address, or a return. */
+    readonly link: { readonly call: number } | 'ret' | undefined;
     /** x0..x31 at the exit. */
     readonly regs: readonly number[];
     /** Bytes stored, by address, in address order. */
@@ -41,8 +43,8 @@ export function interpretRegion(r: IrRegion, x: ArrayLike<number>, mem: IrMemory
   const atStores: number[][] = [];
   const guestRegs = (): number[] => Array.from(v.subarray(0, TEMP_BASE));
   const byte = (a: number): number | undefined => pending.get(a) ?? mem.readByte(a);
-  const leave = (target: number, retired: number): IrOutcome => ({
-    kind: 'exit', target: target >>> 0, retired, regs: guestRegs(),
+  const leave = (target: number, retired: number, link?: { call: number } | 'ret'): IrOutcome => ({
+    kind: 'exit', target: target >>> 0, retired, link, regs: guestRegs(),
     stores: [...pending].sort((p, q) => p[0] - q[0]), atStores,
   });
   for (let k = 0; k < r.insts.length; k++) {
@@ -73,9 +75,9 @@ export function interpretRegion(r: IrRegion, x: ArrayLike<number>, mem: IrMemory
         for (let b = 0; b < i.size; b++) pending.set((addr + b) >>> 0, (v[i.src]! >>> (8 * b)) & 0xff);
         break;
       }
-      case 'exit': return leave(i.target, i.retired);
+      case 'exit': return leave(i.target, i.retired, i.call === undefined ? undefined : { call: i.call });
       case 'exitIf': if (v[i.cond] !== 0) return leave(i.target, i.retired); break;
-      case 'exitInd': return leave(v[i.target]!, i.retired);
+      case 'exitInd': return leave(v[i.target]!, i.retired, i.call !== undefined ? { call: i.call } : i.ret ? 'ret' : undefined);
       default: assertNever(i, 'IR instruction');
     }
     v[0] = 0;

@@ -6,7 +6,7 @@
  * ignored. Errors say which line is wrong and why.
  */
 import { ALU, BRANCH, type AluOp, type BranchCond } from '../../core/alu.ts';
-import { TEMP_BASE, type IrInst, type IrRegion, type Loc } from './ir.ts';
+import { TEMP_BASE, type IrInst, type IrOpName, type IrRegion, type Loc } from './ir.ts';
 
 export class IrParseError extends Error {}
 
@@ -50,61 +50,96 @@ function parseMem(s: string): { imm: number; base: Loc } {
 
 const isLocText = (s: string): boolean => /^[xt]\d+$/.test(s);
 
-/** Parse one instruction in `printInst`'s form (the `; pc` comment is required on memory ops). */
+/** Exits may end in `call 0x<return address>` (a call pushing it on the return-address stack). */
+function callSuffix(args: readonly string[]): { args: readonly string[]; call: number | undefined } {
+  const n = args.length;
+  return n >= 2 && args[n - 2] === 'call' ? { args: args.slice(0, -2), call: parseAddr(args[n - 1]!) } : { args, call: undefined };
+}
+
+/** An instruction's text split into its parts: `dst = op args` or `op args ; pc`. */
+interface Syntax {
+  readonly dst: Loc | undefined;
+  readonly op: string;
+  readonly args: readonly string[];
+  /** The `; pc` comment (required on memory ops). */
+  pc(): number;
+  /** Check the operand count (`got`, by default all of them) and that a destination is present or absent. */
+  want(n: number, hasDst: boolean, got?: number): void;
+}
+
+/**
+ * One reader per IR op, each returning undefined when the text is not its syntax. Keyed by
+ * op name with `satisfies`, so a new IR op does not compile until the parser reads it.
+ */
+const READERS = {
+  li: (s) => (s.op === 'li' ? (s.want(1, true), { op: 'li', dst: s.dst!, imm: parseInt32(s.args[0]!) }) : undefined),
+  alu: (s) => (isAlu(s.op) && s.args.length === 2 && isLocText(s.args[1]!)
+    ? (s.want(2, true), { op: 'alu', alu: s.op, dst: s.dst!, a: parseLoc(s.args[0]!), b: parseLoc(s.args[1]!) }) : undefined),
+  alui: (s) => (isAlu(s.op) ? (s.want(2, true), { op: 'alui', alu: s.op, dst: s.dst!, a: parseLoc(s.args[0]!), imm: parseInt32(s.args[1]!) }) : undefined),
+  cmp: (s) => {
+    if (!s.op.startsWith('cmp.')) return undefined;
+    const cond = s.op.slice(4);
+    if (!isCond(cond)) throw new IrParseError(`unknown comparison '${s.op}'`);
+    s.want(2, true);
+    return { op: 'cmp', cond, dst: s.dst!, a: parseLoc(s.args[0]!), b: parseLoc(s.args[1]!) };
+  },
+  load: (s) => {
+    const m = /^load([124])([su])$/.exec(s.op);
+    if (!m) return undefined;
+    s.want(1, true);
+    return { op: 'load', size: Number(m[1]) as 1 | 2 | 4, signed: m[2] === 's', dst: s.dst!, ...parseMem(s.args[0]!), pc: s.pc() };
+  },
+  store: (s) => {
+    const m = /^store([124])$/.exec(s.op);
+    if (!m) return undefined;
+    s.want(2, false);
+    return { op: 'store', size: Number(m[1]) as 1 | 2 | 4, src: parseLoc(s.args[0]!), ...parseMem(s.args[1]!), pc: s.pc() };
+  },
+  exit: (s) => {
+    if (s.op !== 'exit') return undefined;
+    const { args, call } = callSuffix(s.args);
+    s.want(2, false, args.length);
+    const base = { op: 'exit', target: parseAddr(args[0]!), retired: parseRetired(args[1]!) } as const;
+    return call === undefined ? base : { ...base, call };
+  },
+  exitIf: (s) => (s.op === 'exit.if'
+    ? (s.want(3, false), { op: 'exitIf', cond: parseLoc(s.args[0]!), target: parseAddr(s.args[1]!), retired: parseRetired(s.args[2]!) }) : undefined),
+  exitInd: (s) => {
+    if (s.op !== 'exit.ind') return undefined;
+    const ret = s.args[s.args.length - 1] === 'ret';
+    const { args, call } = callSuffix(ret ? s.args.slice(0, -1) : s.args);
+    s.want(2, false, args.length);
+    const base = { op: 'exitInd', target: parseLoc(args[0]!), retired: parseRetired(args[1]!) } as const;
+    return { ...base, ...(call === undefined ? {} : { call }), ...(ret ? { ret } : {}) };
+  },
+} as const satisfies { [K in IrOpName]: (s: Syntax) => Extract<IrInst, { op: K }> | undefined };
+
+/** Parse one instruction in `printInst`'s form. */
 export function parseInst(text: string): IrInst {
-  const [body = '', comment] = text.split(';').map((s) => s.trim());
-  const pcOf = (): number => {
-    if (comment === undefined || comment === '') throw new IrParseError('a load or store needs its guest pc as a comment: `; 0x...`');
-    return parseAddr(comment);
-  };
+  const [body = '', comment] = text.split(';').map((x) => x.trim());
   const eq = /^([xt]\d+)\s*=\s*(\S+)\s*(.*)$/.exec(body);
-  if (eq) {
-    const dst = parseLoc(eq[1]!);
-    const op = eq[2]!;
-    const args = eq[3]!.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const want = (n: number): void => {
-      if (args.length !== n) throw new IrParseError(`'${op}' takes ${n} operand(s), got ${args.length}`);
-    };
-    if (op === 'li') {
-      want(1);
-      return { op: 'li', dst, imm: parseInt32(args[0]!) };
-    }
-    if (op.startsWith('cmp.')) {
-      const cond = op.slice(4);
-      if (!isCond(cond)) throw new IrParseError(`unknown comparison '${op}'`);
-      want(2);
-      return { op: 'cmp', cond, dst, a: parseLoc(args[0]!), b: parseLoc(args[1]!) };
-    }
-    const ld = /^load([124])([su])$/.exec(op);
-    if (ld) {
-      want(1);
-      return { op: 'load', size: Number(ld[1]) as 1 | 2 | 4, signed: ld[2] === 's', dst, ...parseMem(args[0]!), pc: pcOf() };
-    }
-    if (isAlu(op)) {
-      want(2);
-      const a = parseLoc(args[0]!);
-      return isLocText(args[1]!)
-        ? { op: 'alu', alu: op, dst, a, b: parseLoc(args[1]!) }
-        : { op: 'alui', alu: op, dst, a, imm: parseInt32(args[1]!) };
-    }
-    throw new IrParseError(`unknown operation '${op}'`);
-  }
-  const words = body.split(/[\s,]+/).filter((s) => s !== '');
-  const [op, ...args] = words;
-  const want = (n: number): void => {
-    if (args.length !== n) throw new IrParseError(`'${op}' takes ${n} operand(s), got ${args.length}`);
+  const words = eq ? [] : body.split(/\s+/);
+  const op = eq ? eq[2]! : words[0] ?? '';
+  const rest = eq ? eq[3]! : words.slice(1).join(' ');
+  const args = rest.split(eq ? ',' : /[\s,]+/).map((x) => x.trim()).filter((x) => x !== '');
+  const s: Syntax = {
+    dst: eq ? parseLoc(eq[1]!) : undefined,
+    op,
+    args,
+    pc: () => {
+      if (comment === undefined || comment === '') throw new IrParseError('a load or store needs its guest pc as a comment: `; 0x...`');
+      return parseAddr(comment);
+    },
+    want: (n, hasDst, got = args.length) => {
+      if (hasDst !== (eq !== null)) throw new IrParseError(hasDst ? `'${op}' needs a destination: 'd = ${op} ...'` : `'${op}' has no destination`);
+      if (got !== n) throw new IrParseError(`'${op}' takes ${n} operand(s), got ${got}`);
+    },
   };
-  const st = /^store([124])$/.exec(op ?? '');
-  if (st) {
-    want(2);
-    return { op: 'store', size: Number(st[1]) as 1 | 2 | 4, src: parseLoc(args[0]!), ...parseMem(args[1]!), pc: pcOf() };
+  for (const read of Object.values(READERS) as ((s: Syntax) => IrInst | undefined)[]) {
+    const i = read(s);
+    if (i) return i;
   }
-  switch (op) {
-    case 'exit': want(2); return { op: 'exit', target: parseAddr(args[0]!), retired: parseRetired(args[1]!) };
-    case 'exit.if': want(3); return { op: 'exitIf', cond: parseLoc(args[0]!), target: parseAddr(args[1]!), retired: parseRetired(args[2]!) };
-    case 'exit.ind': want(2); return { op: 'exitInd', target: parseLoc(args[0]!), retired: parseRetired(args[1]!) };
-    default: throw new IrParseError(`cannot parse instruction '${text.trim()}'`);
-  }
+  throw new IrParseError(`unknown operation '${op}'`);
 }
 
 /** Parse a region in `printRegion`'s form. */

@@ -40,8 +40,8 @@ export const DEFAULT_PIPELINES: readonly PipelineDecl[] = [
   { name: 'O1', description: 'cheap cleanups: constants, copies, dead code', passes: ['const-fold', 'copy-prop', 'dce'] },
   {
     name: 'O2',
-    description: 'everything: constants, rules, copies, addressing, common subexpressions, dead code (twice over, as one pass exposes work for the next)',
-    passes: ['const-fold', 'peephole', 'copy-prop', 'fold-address', 'cse', 'const-fold', 'peephole', 'copy-prop', 'dce'],
+    description: 'everything: constants, rules, copies, addressing, common subexpressions, dead code (some twice over: CSE and copy propagation expose work for the rules and constants)',
+    passes: ['const-fold', 'peephole', 'copy-prop', 'fold-address', 'cse', 'copy-prop', 'peephole', 'const-fold', 'copy-prop', 'dce'],
   },
 ];
 

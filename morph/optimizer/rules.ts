@@ -15,7 +15,7 @@
  * and the ones a rule's author must keep — are in passes/README.md.
  */
 import { def, hasEffects, printInst, uses, type IrInst, type IrRegion, type Loc } from './ir.ts';
-import { parseInst } from './parse.ts';
+import { parseInst, parseLoc } from './parse.ts';
 
 export interface Rule {
   /** Kebab-case, unique in its set. */
@@ -36,9 +36,14 @@ interface Compiled {
 const TOKEN = /\[\d+\]|\$\w+|#\w+|@\w+|[xt]\d+\b|-?0x[0-9a-f]+|-?\d+|[a-z][\w.]*|[=,()]/gi;
 
 function tokens(text: string): string[] {
-  const body = text.split(';')[0]!;
-  const out = body.match(TOKEN) ?? [];
-  if (out.join('').replace(/\s/g, '') !== body.replace(/\s/g, '')) throw new Error(`cannot tokenize pattern '${text}'`);
+  const semi = text.indexOf(';');
+  return (semi < 0 ? text : text.slice(0, semi)).match(TOKEN) ?? [];
+}
+
+/** Tokens of a rule's pattern, which must consist of nothing else. */
+function patternTokens(rule: Rule, text: string): string[] {
+  const out = tokens(text);
+  if (out.join('') !== text.replace(/\s/g, '')) throw new Error(`rule '${rule.name}': cannot read pattern '${text}'`);
   return out;
 }
 
@@ -48,12 +53,12 @@ const opToken = (pat: readonly string[]): string => (pat[1] === '=' ? pat[2]! : 
 
 /** The first pattern's destination must be a location variable bound by a later one. */
 function compile(rule: Rule): Compiled {
-  const pats = (typeof rule.from === 'string' ? [rule.from] : rule.from).map(tokens);
+  const pats = (typeof rule.from === 'string' ? [rule.from] : rule.from).map((p) => patternTokens(rule, p));
   if (pats.length === 0) throw new Error(`rule '${rule.name}': no pattern`);
   for (const p of pats.slice(0, -1)) {
     if (p[1] !== '=' || !p[0]!.startsWith('$')) throw new Error(`rule '${rule.name}': an inner pattern must define a $location`);
   }
-  tokens(rule.to);
+  patternTokens(rule, rule.to);
   return { rule, pats };
 }
 
@@ -102,18 +107,17 @@ export class RuleSet {
   }
 
   /** The first rule that rewrites `i` (its operand definitions given by `defOf`), and the result. */
-  rewrite(i: IrInst, defOf: (l: Loc) => IrInst | undefined): { rule: Rule; inst: IrInst } | undefined {
-    const text = tokens(printInst(i));
-    const cands = [...(this.byOp.get(opToken(text)) ?? []), ...this.anyOp];
-    for (const c of cands) {
+  rewrite(i: IrInst, defOf: (l: Loc) => IrInst | undefined, textOf = (x: IrInst): readonly string[] => tokens(printInst(x))): { rule: Rule; inst: IrInst } | undefined {
+    const text = textOf(i);
+    for (const c of (this.byOp.get(opToken(text)) ?? []).concat(this.anyOp)) {
       const b: Binding = new Map();
       if (!matchTokens(c.pats[c.pats.length - 1]!, text, b)) continue;
       let ok = true;
       for (let k = c.pats.length - 2; k >= 0 && ok; k--) {
         const pat = c.pats[k]!;
         const loc = b.get(pat[0]!);
-        const d = loc === undefined ? undefined : defOf(parseLocTok(loc));
-        ok = d !== undefined && matchTokens(pat, tokens(printInst(d)), b);
+        const d = loc === undefined ? undefined : defOf(parseLoc(loc));
+        ok = d !== undefined && matchTokens(pat, textOf(d), b);
       }
       if (!ok) continue;
       const imms: Record<string, number> = {};
@@ -126,8 +130,6 @@ export class RuleSet {
     return undefined;
   }
 }
-
-const parseLocTok = (t: string): Loc => (t[0] === 'x' ? Number(t.slice(1)) : 32 + Number(t.slice(1)));
 
 function instantiate(rule: Rule, b: Binding, orig: IrInst): IrInst {
   const text = tokens(rule.to).map((t) => {
@@ -152,11 +154,18 @@ function instantiate(rule: Rule, b: Binding, orig: IrInst): IrInst {
 export function applyRules(r: IrRegion, rules: RuleSet, fired?: (rule: Rule) => void): IrRegion {
   /** Current pure definition of each location whose operands still hold. */
   const defs = new Map<Loc, IrInst>();
+  // Definitions are matched again and again: tokenize each instruction once.
+  const seen = new WeakMap<IrInst, readonly string[]>();
+  const textOf = (x: IrInst): readonly string[] => {
+    let t = seen.get(x);
+    if (!t) seen.set(x, (t = tokens(printInst(x))));
+    return t;
+  };
   const out: IrInst[] = [];
   for (const orig of r.insts) {
     let i = orig;
     for (let round = 0; round < 8; round++) {
-      const hit = rules.rewrite(i, (l) => defs.get(l));
+      const hit = rules.rewrite(i, (l) => defs.get(l), textOf);
       if (!hit) break;
       fired?.(hit.rule);
       i = hit.inst;

@@ -77,9 +77,12 @@ export function verifyRegion(r: IrRegion): IrProblem[] {
         break;
       case 'exit': case 'exitIf':
         if (!isGuestPc(i.target)) bad(k, `bad exit target ${i.target}`);
+        if (i.op === 'exit' && i.call !== undefined && !isGuestPc(i.call)) bad(k, `bad return address ${i.call}`);
         checkExit(k, i.retired);
         break;
       case 'exitInd':
+        if (i.call !== undefined && !isGuestPc(i.call)) bad(k, `bad return address ${i.call}`);
+        if (i.call !== undefined && i.ret) bad(k, 'both a call and a return');
         checkExit(k, i.retired);
         break;
       default:

@@ -6,8 +6,10 @@
  * becomes an immediate (a constant first operand too, when the operation commutes); a
  * constant zero operand becomes x0; a constant base folds into a load/store offset; a side
  * exit whose condition is known either disappears (never taken) or becomes the region's
- * final exit (always taken, and the unreachable rest is dropped); an indirect exit to a
- * known, aligned address becomes a direct exit, which the runtime can chain.
+ * final exit (always taken, and the unreachable rest is dropped), and past a side exit not
+ * taken its condition is known to be zero; an indirect exit to a
+ * known, aligned address becomes a direct exit, which the runtime can chain (a call stays a
+ * call; a return stays indirect, so the return-address stack still pops).
  */
 import { assertNever } from '../../../core/assert.ts';
 import { ALU, BRANCH } from '../../../core/alu.ts';
@@ -64,11 +66,17 @@ export function constFold(r: IrRegion): IrRegion {
           out.push({ op: 'exit', target: i.target, retired: i.retired });
           return { ...r, insts: out };
         }
-        break;
+        // Past a side exit not taken, its condition is known to be zero.
+        out.push(i);
+        known.set(i.cond, 0);
+        continue;
       }
       case 'exitInd': {
         const t = val(i.target);
-        if (t !== undefined && (t & 3) === 0) i = { op: 'exit', target: t >>> 0, retired: i.retired };
+        // A return stays indirect: its pop keeps the return-address stack balanced.
+        if (t !== undefined && (t & 3) === 0 && !i.ret) {
+          i = i.call !== undefined ? { op: 'exit', target: t >>> 0, retired: i.retired, call: i.call } : { op: 'exit', target: t >>> 0, retired: i.retired };
+        }
         break;
       }
       default: assertNever(i, 'IR instruction');

@@ -6,7 +6,9 @@
  * and DCE then clean up). A load is reused only if no store in between may overlap it:
  * a store is known not to overlap only when it has the same base location and a disjoint
  * byte range. Reusing an earlier load cannot drop a fault: the earlier access to the same
- * bytes already succeeded. Side exits not taken change nothing, so values live across them.
+ * bytes already succeeded. A word load of what a word store wrote reads the stored register
+ * (store-to-load forwarding; the store did not fault, so neither would the load).
+ * Side exits not taken change nothing, so values live across them.
  */
 import { assertNever } from '../../../core/assert.ts';
 import { ALU_COMMUTES, copy, def, uses, type IrInst, type IrRegion, type Loc } from '../ir.ts';
@@ -25,6 +27,9 @@ function mayOverlap(imm1: number, s1: number, imm2: number, s2: number): boolean
   return ((imm2 - imm1) >>> 0) < s1 || ((imm1 - imm2) >>> 0) < s2;
 }
 
+/** A word load is the same whether marked signed or not. */
+const loadKey = (size: number, signed: boolean, base: Loc, imm: number): string => `load ${size} ${size < 4 && signed} ${base} ${imm}`;
+
 function keyOf(i: IrInst): string | undefined {
   switch (i.op) {
     case 'alu': {
@@ -34,7 +39,7 @@ function keyOf(i: IrInst): string | undefined {
     case 'alui': return `alui ${i.alu} ${i.a} ${i.imm}`;
     case 'li': return `li ${i.imm}`;
     case 'cmp': return `cmp ${i.cond} ${i.a} ${i.b}`;
-    case 'load': return `load ${i.size} ${i.signed} ${i.base} ${i.imm}`;
+    case 'load': return loadKey(i.size, i.signed, i.base, i.imm);
     case 'store': case 'exit': case 'exitIf': case 'exitInd': return undefined;
     default: return assertNever(i, 'IR instruction');
   }
@@ -56,6 +61,8 @@ export function cse(r: IrRegion): IrRegion {
       for (const [k, v] of avail) {
         if (v.mem && (v.mem.base !== i.base || mayOverlap(v.mem.imm, v.mem.size, i.imm, i.size))) avail.delete(k);
       }
+      // A word load of the bytes a word store just wrote reads the stored register.
+      if (i.size === 4) avail.set(loadKey(4, false, i.base, i.imm), { holder: i.src, operands: [i.base], mem: { base: i.base, imm: i.imm, size: 4 } });
     }
     if (d !== undefined) {
       for (const [k, v] of avail) if (v.holder === d || v.operands.includes(d)) avail.delete(k);
