@@ -32,6 +32,8 @@ export const tierParams = defineParams('tier', {
   // ---- tier 2 (run.mode=optimize): trace formation ----
   traceMaxInsns: int(128, 'insns', 1, 4096, 'longest tier-2 trace in guest instructions (unrolled loop copies included)'),
   traceMaxBlocks: int(12, 'blocks', 1, 256, 'most basic blocks strung into one tier-2 trace'),
+  traceMinBlocks: int(2, 'blocks', 1, 256, 'fewest blocks a trace needs to be made (a loop trace always qualifies); a shorter one stays at tier 1',
+    'rescheduling a single block rarely repays cms.optimizeCost'),
   loopUnroll: int(4, 'copies', 1, 64, 'copies of the loop body in a trace that returns to its own head (1: no unrolling)'),
   traceBias: float(0.7, 'ratio', 0.5, 1, 'a trace follows a conditional branch only when one direction has at least this share of its profiled executions'),
   traceMinSamples: int(16, 'executions', 1, 1000000000, 'profiled executions of a branch before its bias is trusted (fewer: the trace ends at it)'),

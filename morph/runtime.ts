@@ -474,6 +474,11 @@ export class Runtime {
     const before = previous && this.traces.get(previous.id);
     if (trace && before && previous.speculation.memory === speculation.memory && previous.speculation.control === speculation.control &&
       sameTrace(trace, before)) return undefined;
+    if (trace && !trace.loop && trace.blocks.length < this.tier.traceMinBlocks) {
+      this.settled.add(pc);
+      this.c.tier2Declined++;
+      return undefined;
+    }
     const tag = this.tcache.newId();
     const optimize = (r: IrRegion): IrRegion => optimizeRegion(r, { pipeline: this.pipeline, registry: this.passes, verify: this.verifyPasses });
     const tr = trace && translateTrace(trace, m, speculation, tag, optimize);

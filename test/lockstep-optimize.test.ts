@@ -13,7 +13,7 @@ import { golden, image, WORKLOADS } from './helpers/workloads.ts';
 
 export const AGGRESSIVE = {
   'run.mode': 'optimize', 'tier.threshold': 1, 'tier.hotThreshold': 8, 'tier.traceMinSamples': 1, 'tier.traceBias': 0.5,
-  'tier.loopUnroll': 4, 'tier.traceMaxInsns': 256, 'tier.traceMaxBlocks': 32, 'tier.speculateMemory': true, 'tier.speculateControl': true,
+  'tier.loopUnroll': 4, 'tier.traceMinBlocks': 1, 'tier.traceMaxInsns': 256, 'tier.traceMaxBlocks': 32, 'tier.speculateMemory': true, 'tier.speculateControl': true,
   'tier.aliasFaultLimit': 1, 'tier.rollbackLimit': 1, 'tier.sideExitMinExecs': 16, 'tier.sideExitRatio': 0.1,
 } as const;
 
