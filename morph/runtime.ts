@@ -98,6 +98,8 @@ export class Runtime {
   private readonly histories = new Map<number, HistoryEntry[]>();
   /** Entry pcs where tier 2 gave up (no trace, no fit, or out of versions). */
   private readonly settled = new Set<number>();
+  /** Per tier-1 translation id: executions at which it is promoted, when not hotThreshold. */
+  private readonly promoteAt = new Map<number, number>();
   /** Per tier-2 translation id: execution count at which to consult the policy next. */
   private readonly nextPolicyCheck = new Map<number, number>();
   readonly c = {
@@ -388,7 +390,7 @@ export class Runtime {
 
   /** Would retier() look at `t` now (cheap: called at every chained transfer)? */
   private dueForRetier(t: Translation): boolean {
-    return t.valid && (t.tier === 1 ? t.code.execCount >= this.tier.hotThreshold && !this.settled.has(t.entryPc)
+    return t.valid && (t.tier === 1 ? t.code.execCount >= (this.promoteAt.get(t.id) ?? this.tier.hotThreshold) && !this.settled.has(t.entryPc)
       : t.code.execCount >= (this.nextPolicyCheck.get(t.id) ?? 0));
   }
 
@@ -400,7 +402,12 @@ export class Runtime {
   private retier(t: Translation): Translation {
     if (!t.valid || this.settled.has(t.entryPc)) return t;
     if (t.tier === 1) {
-      if (t.code.execCount < this.tier.hotThreshold) return t;
+      if (t.code.execCount < (this.promoteAt.get(t.id) ?? this.tier.hotThreshold)) return t;
+      if (this.insideTrace(t.entryPc)) {
+        // Mostly run inside a trace already: promote only if it stays hot on its own.
+        this.promoteAt.set(t.id, t.code.execCount + this.tier.hotThreshold);
+        return t;
+      }
       return this.makeTrace(t.entryPc, { memory: this.tier.speculateMemory, control: this.tier.speculateControl }, 'hot') ?? t;
     }
     if (t.code.execCount < (this.nextPolicyCheck.get(t.id) ?? 0)) return t;
@@ -426,6 +433,14 @@ export class Runtime {
       default: this.c.retranslateOther++;
     }
     return u;
+  }
+
+  /** Is `pc` an interior block of a live trace? */
+  private insideTrace(pc: number): boolean {
+    for (const [id, trace] of this.traces) {
+      if (this.byTag.get(id)?.valid && trace.blocks.indexOf(pc) > 0) return true;
+    }
+    return false;
   }
 
   /** What the policy sees of a live translation. */
