@@ -403,7 +403,7 @@ export class Runtime {
     if (!t.valid || this.settled.has(t.entryPc)) return t;
     if (t.tier === 1) {
       if (t.code.execCount < (this.promoteAt.get(t.id) ?? this.tier.hotThreshold)) return t;
-      if (this.insideTrace(t.entryPc)) {
+      if (!this.promoteAt.has(t.id) && this.insideTrace(t.entryPc)) {
         // Mostly run inside a trace already: promote only if it stays hot on its own.
         this.promoteAt.set(t.id, t.code.execCount + this.tier.hotThreshold);
         return t;
