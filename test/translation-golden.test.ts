@@ -39,15 +39,15 @@ function report(name: string): string {
   return out.join('\n') + '\n';
 }
 
+/** Compare with test/golden/<file>, or write it when blessing (or when it is new). */
+function expectGolden(file: string, text: string): void {
+  const path = join(ROOT, 'test/golden', file);
+  if (process.env['MORPHSIM_BLESS'] === '1' || !existsSync(path)) writeFileSync(path, text);
+  expect(text).toBe(readFileSync(path, 'utf8'));
+}
+
 describe('golden translations of hot loops', () => {
-  for (const name of HOT) {
-    it(name, () => {
-      const text = report(name);
-      const file = join(ROOT, 'test/golden', `${name}.translations.txt`);
-      if (process.env['MORPHSIM_BLESS'] === '1' || !existsSync(file)) writeFileSync(file, text);
-      expect(text).toBe(readFileSync(file, 'utf8'));
-    });
-  }
+  for (const name of HOT) it(name, () => expectGolden(`${name}.translations.txt`, report(name)));
 });
 
 /** The compute workloads (as in bench/ipc.ts), and the instructions run to find their hot trace. */
@@ -81,12 +81,5 @@ function tier2Report(name: string): string {
 }
 
 describe('golden tier-2 traces of the compute workloads', () => {
-  for (const name of COMPUTE) {
-    it(name, () => {
-      const text = tier2Report(name);
-      const file = join(ROOT, 'test/golden', `${name}.tier2.txt`);
-      if (process.env['MORPHSIM_BLESS'] === '1' || !existsSync(file)) writeFileSync(file, text);
-      expect(text).toBe(readFileSync(file, 'utf8'));
-    });
-  }
+  for (const name of COMPUTE) it(name, () => expectGolden(`${name}.tier2.txt`, tier2Report(name)));
 });
