@@ -24,7 +24,8 @@ export const cmsParams = defineParams('cms', {
 export const tierParams = defineParams('tier', {
   threshold: int(50, 'executions', 1, 1000000000, 'executions of a block before it is translated (tier 0 → tier 1); 1 translates on first execution',
     'Crusoe translates a region after some tens of interpreted executions'),
-  hotThreshold: int(2000, 'executions', 1, 1000000000, 'executions of a tier-1 translation before it is re-translated as an optimized trace (tier 2)'),
+  hotThreshold: int(3000, 'executions', 1, 1000000000, 'executions of a tier-1 translation before it is re-translated as an optimized trace (tier 2)',
+    'a trace costs cms.optimizeCost per guest instruction; measured with bench/ipc.ts: 3000 balances translated-code IPC (more traces) against optimization cost (2000 lost cycles on recursion and strings, 5000 lost IPC)'),
   maxRegionInsns: int(64, 'insns', 1, 4096, 'longest guest region (basic block) translated at tier 1'),
   maxChain: int(64, 'translations', 1, 1000000, 'translations run back to back through chained exits before control returns to the dispatcher'),
   tcacheBytes: int(4 << 20, 'bytes', 4096, 1 << 30, 'translation cache capacity in bytes of host code; full ⇒ flush', 'Crusoe reserves several MiB of memory for CMS'),
@@ -43,7 +44,7 @@ export const tierParams = defineParams('tier', {
   // ---- tier 2: adaptive retranslation (thresholds read by the retranslation policy) ----
   aliasFaultLimit: int(3, 'faults', 1, 1000000000, 'alias faults of one tier-2 translation before it is re-made without memory speculation'),
   rollbackLimit: int(8, 'rollbacks', 1, 1000000000, 'other rollbacks (access, misaligned, overflow) of one tier-2 translation before it is re-made without control speculation'),
-  sideExitRatio: float(0.3, 'ratio', 0, 1, 'share of a trace\'s executions leaving through one side exit after which it is re-formed along the path that became hot'),
+  sideExitRatio: float(0.5, 'ratio', 0, 1, 'share of a trace\'s executions leaving through one side exit after which it is re-formed along the path that became hot'),
   sideExitMinExecs: int(2000, 'executions', 1, 1000000000, 'executions of a tier-2 translation before its side-exit frequencies are judged'),
   maxVersions: int(4, 'versions', 1, 1000, 'most tier-2 versions made for one guest entry point (bounds retranslation)'),
 });
