@@ -222,7 +222,6 @@ export function scheduleTrace(region: IrRegion, m: MachineDesc, spec: SpecFlags,
   const nextExit = (seq: number): Node => exits.find((x) => x.seq > seq) ?? exits[exits.length - 1]!;
 
   // ---- 3. memory: protected-load candidates and the stores each may pass (chosen once, before scheduling) ----
-  /** Protected-load candidates and the stores each may pass (chosen once, before scheduling). */
   const memOps = nodes.filter((n) => n.live && (n.inst?.op === 'load' || n.inst?.op === 'store'));
   type Rel = 'disjoint' | 'overlap' | 'may';
   const rel = (a: Node, b: Node): Rel => {
