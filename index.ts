@@ -46,6 +46,19 @@ export { schedule } from './morph/optimizer/schedule.ts';
 export { IR_OPS, printRegion, type IrInst, type IrRegion } from './morph/optimizer/ir.ts';
 export { translationStats } from './morph/translation-stats.ts';
 
+// Sweeps and reports.
+export { sweep, expandSpec, runPoints, pointKey, readResults, readResultsFiles, ResultsWriter, parseSweepSpec, readSweepSpec, POINT_SCHEMA, type SweepPoint, type SweepProgress, type PointRecord, type SweepSpec } from './reports/sweep.ts';
+export { runPoint } from './reports/run-point.ts';
+export { sweepReportHtml } from './reports/sweep-report.ts';
+export { runReportData, runReportHtml } from './reports/run-report.ts';
+export { runWithTimeline } from './reports/timeline.ts';
+export { resultsCsv } from './reports/csv.ts';
+// Sweeps beyond one machine: shards, their merge, Slurm job arrays (docs/slurm.md).
+export { preparePlan, runShard, mergeShards, readPlan, type SweepPlan, type PlannedPoint, type MergeReport } from './reports/sharded-sweep.ts';
+export { parseShard, selectShard, type Shard } from './reports/shard.ts';
+export { submitSlurmSweep, type SlurmSweepOptions } from './reports/slurm-sweep.ts';
+export { sbatchScript, slurmUnreachable, queuedTasks, taskOutcomes } from './reports/slurm.ts';
+
 // The optimizer: IR text, verifier, interpreter, passes, pipelines and peephole rules.
 export { parseRegion, parseInst, IrParseError } from './morph/optimizer/parse.ts';
 export { verifyRegion, formatIrProblems, type IrProblem } from './morph/optimizer/verify.ts';

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Entry point of the `morphsim` command: runs the TypeScript CLI through tsx's loader, so a
-// fresh checkout works right after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Entry point of the `morphsim` command. It runs the precompiled bundle dist/cli.mjs when that
+// is fresh — built by `npm run build` (`npm ci` runs it as `prepare`) from the sources exactly
+// as they are now (scripts/dist.mjs) — and otherwise the TypeScript sources through tsx's
+// loader, so a developer's edit takes effect at once and a checkout with no build still works.
+// MORPHSIM_FROM_SOURCE=1 forces the sources.
+import { pathToFileURL } from 'node:url';
+import { freshBundle } from '../scripts/dist.mjs';
 
 // `morphsim disasm x.elf | head`: a reader that goes away ends us quietly, as SIGPIPE ends a
 // C tool (exit 128+13), instead of an unhandled EPIPE with a stack trace.
@@ -9,6 +13,16 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => { if (e.code === 'EPIPE') process.exit(141); throw e; });
 }
 
-register();
-const { main } = await import(new URL('../cli/main.ts', import.meta.url).href);
+const bundle = freshBundle('cli');
+let entry;
+if (bundle !== undefined) {
+  // Stack traces (MORPHSIM_DEBUG=1) then name the TypeScript sources.
+  if (process.env.MORPHSIM_DEBUG === '1') process.setSourceMapsEnabled(true);
+  entry = pathToFileURL(bundle).href;
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../cli/main.ts', import.meta.url).href;
+}
+const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));

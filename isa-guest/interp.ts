@@ -46,6 +46,26 @@ export interface InterpOptions {
    * takeInterruptIfPending() and never moves time itself.
    */
   interrupts?: 'auto' | 'external';
+  /** A timing model that runObserved() reports each retired instruction to. */
+  observer?: RetireObserver;
+}
+
+/** Bit of an observer's note: runObserved() leaves this instruction to the caller's step(). */
+export const NOTE_STEP = 1;
+
+/**
+ * A timing model driven by runObserved() (the baseline in-order core): it annotates each
+ * instruction word once, when the interpreter decodes it, and is told of every retire.
+ * Notes live beside the decoded closures, so a store that drops a closure drops its note.
+ */
+export interface RetireObserver {
+  /** The note for a word (`d` undefined: it does not decode). */
+  annotate(d: Decoded | undefined): number;
+  /** The instruction at `pc` retired and the next is at `nextPc`; `rs1Value` is its x[rs1]
+   * from before it ran (the base of a load or store). Returns the cycles it took. */
+  retired(note: number, pc: number, nextPc: number, rs1Value: number): number;
+  /** The instruction at `pc` raised an exception, already taken. Returns the cycles it took. */
+  trapped(pc: number): number;
 }
 
 /**
@@ -62,12 +82,20 @@ type Exec = () => number;
 const INSNS_PER_PAGE = PAGE_SIZE / 4;
 const PAGE_OFFSET_MASK = PAGE_SIZE - 1;
 
-/** Pre-decoded closures of one guest page, and which of them end a basic block. */
+/** Pre-decoded closures of one guest page, which of them end a basic block, and (with an
+ * observer) each word's note and rs1. */
 class CodePage {
   readonly fns: (Exec | undefined)[] = new Array<Exec | undefined>(INSNS_PER_PAGE).fill(undefined);
   readonly ends = new Uint8Array(INSNS_PER_PAGE);
+  readonly notes: Int32Array;
+  readonly rs1: Uint8Array;
+  constructor(observed: boolean) {
+    this.notes = new Int32Array(observed ? INSNS_PER_PAGE : 0);
+    this.rs1 = new Uint8Array(observed ? INSNS_PER_PAGE : 0);
+  }
 }
 const NO_FNS: (Exec | undefined)[] = [];
+const NO_PAGE = new CodePage(false);
 
 /*
  * One closure shape per ALU operation and branch condition: each calls its ALU/BRANCH
@@ -159,6 +187,7 @@ export class Interpreter {
   private readonly cpi: number;
   private readonly log: ((line: string) => void) | undefined;
   private readonly autoInterrupts: boolean;
+  private readonly observer: RetireObserver | undefined;
 
   constructor(
     readonly hart: Hart,
@@ -168,6 +197,7 @@ export class Interpreter {
     this.cpi = opts.cyclesPerInsn;
     this.log = opts.commitLog;
     this.autoInterrupts = (opts.interrupts ?? 'auto') === 'auto';
+    this.observer = opts.observer;
     this.pages = this.plainPages;
     // A store into a decoded page drops the closure of the word it wrote.
     env.memory.addCodeWriteListener((addr) => {
@@ -218,15 +248,9 @@ export class Interpreter {
             return 'limit';
           }
           if (pc >>> PAGE_BITS !== pageNo) {
-            if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
-            fns = this.pageAt(pc).fns;
+            fns = this.enterPage(pc).fns;
             // While PMP may deny, every fetch comes this way to be checked.
-            if (this.pmpChecked) {
-              this.checkFetch(pc);
-              pageNo = -1;
-            } else {
-              pageNo = pc >>> PAGE_BITS;
-            }
+            pageNo = this.pmpChecked ? -1 : pc >>> PAGE_BITS;
           }
           const i = (pc & PAGE_OFFSET_MASK) >>> 2;
           const f = fns[i] ?? this.compileAt(pc);
@@ -241,6 +265,72 @@ export class Interpreter {
         this.takeTrap(e);
         n++;
       }
+    }
+  }
+
+  /**
+   * run() for the observer given at construction: each retired instruction is reported to
+   * it, and the clock advances by the cycles it returns (cyclesPerInsn is not used). Returns
+   * 'step', with `lastCount` steps done, before anything the caller must time step by step
+   * with step(): an instruction noted NOTE_STEP, or a between-instructions check (exit,
+   * interrupt, wfi, PMP mode). Exceptions are taken here and reported with trapped().
+   */
+  runObserved(maxInsns: number): 'limit' | 'step' {
+    const obs = this.observer;
+    if (obs === undefined) throw new Error('runObserved: the interpreter was built without an observer');
+    this.choosePmpMode();
+    const h = this.hart;
+    const x = h.x;
+    const clock = this.env.clock;
+    let n = 0;
+    try {
+      for (;;) {
+        let pc = h.pc;
+        let pageNo = -1;
+        let fns = NO_FNS;
+        let notes = NO_PAGE.notes;
+        let rs1s = NO_PAGE.rs1;
+        try {
+          for (;;) {
+            if (n >= maxInsns) {
+              h.pc = pc;
+              return 'limit';
+            }
+            if (clock.cycles >= this.checkAt) {
+              h.pc = pc;
+              return 'step';
+            }
+            if (pc >>> PAGE_BITS !== pageNo) {
+              const page = this.enterPage(pc);
+              fns = page.fns;
+              notes = page.notes;
+              rs1s = page.rs1;
+              pageNo = this.pmpChecked ? -1 : pc >>> PAGE_BITS;
+            }
+            const i = (pc & PAGE_OFFSET_MASK) >>> 2;
+            const f = fns[i] ?? this.compileAt(pc);
+            const note = notes[i]!;
+            if ((note & NOTE_STEP) !== 0) {
+              h.pc = pc;
+              return 'step';
+            }
+            const a = x[rs1s[i]!]!;
+            const next = f() === 0 ? (pc + 4) >>> 0 : h.pc;
+            h.instret++;
+            n++;
+            clock.cycles += obs.retired(note, pc, next, a);
+            pc = next;
+          }
+        } catch (e) {
+          if (!(e instanceof GuestTrap)) throw e;
+          h.pc = pc;
+          this.takeTrap(e);
+          n++;
+          clock.cycles += obs.trapped(pc);
+        }
+      }
+    } finally {
+      this.lastCount = n;
     }
   }
 
@@ -381,6 +471,15 @@ export class Interpreter {
     this.checkAt = 0;
   }
 
+  /** The decoded page the run loops fetch pc from, after the checks of a fetch: alignment
+   * and, while PMP may deny, PMP (the loops then come here for every fetch). */
+  private enterPage(pc: number): CodePage {
+    if (pc & 3) throw new GuestTrap(Cause.instructionAddressMisaligned, pc);
+    const page = this.pageAt(pc);
+    if (this.pmpChecked) this.checkFetch(pc);
+    return page;
+  }
+
   /** The decoded page holding pc; faults when pc is not in RAM (any more). */
   private pageAt(pc: number): CodePage {
     const mem = this.env.memory;
@@ -388,7 +487,7 @@ export class Interpreter {
     const no = pc >>> PAGE_BITS;
     let p = this.pages.get(no);
     if (!p) {
-      p = new CodePage();
+      p = new CodePage(this.observer !== undefined);
       this.pages.set(no, p);
       mem.watch(pc);
     }
@@ -403,6 +502,10 @@ export class Interpreter {
     const f = this.pmpChecked ? this.compileChecked(d, raw >>> 0, pc >>> 0) : this.compile(d, raw >>> 0, pc >>> 0);
     page.fns[i] = f;
     page.ends[i] = d && semEndsBlock(d.spec.sem) ? 1 : 0;
+    if (this.observer) {
+      page.notes[i] = this.observer.annotate(d);
+      page.rs1[i] = d ? d.rs1 : 0;
+    }
     return f;
   }
 

@@ -35,21 +35,21 @@
  * why the core keeps its own `pipe` time next to the clock.
  *
  * Simulated time stays consistent: after every step env.clock.cycles has advanced by
- * exactly the cycles charged to the account, so the CLINT timer, mcycle and the guest's
- * clock_gettime see the baseline core's time.
+ * exactly the cycles charged (the account receives them when run() or step() returns), so
+ * the CLINT timer, mcycle and the guest's clock_gettime see the baseline core's time.
  */
 import { assertNever, invariant } from '../core/assert.ts';
 import type { Config } from '../core/params.ts';
 import { counter, defineStats, formula, ratio, StatRegistry } from '../core/stats.ts';
 import type { AluOp } from '../core/alu.ts';
-import { decode } from '../isa-guest/decode.ts';
+import { decode, type Decoded } from '../isa-guest/decode.ts';
 import type { GuestEnv } from '../isa-guest/env.ts';
 import type { Hart } from '../isa-guest/hart.ts';
 import { PAGE_BITS, PAGE_SIZE } from '../isa-guest/memory.ts';
 import { writesRd, type Sem } from '../isa-guest/isa.ts';
-import { Interpreter, type StopReason } from '../isa-guest/interp.ts';
+import { Interpreter, NOTE_STEP, type RetireObserver, type StopReason } from '../isa-guest/interp.ts';
 import { MemoryHierarchy } from './cache.ts';
-import { Cyc, type CycleAccount } from './cycles.ts';
+import { CYCLE_CATEGORIES, Cyc, type CycleAccount } from './cycles.ts';
 import { inorderParams } from './params.ts';
 
 /** What the pipeline cares about in an instruction (small ints: compared on the hot path). */
@@ -76,16 +76,6 @@ const ALU_UNIT = {
 /** Who produced a register's pending value, to attribute hazard stalls. */
 const Producer = { none: 0, load: 1, mul: 2 } as const;
 
-/**
- * The timing-relevant fields of one instruction word, packed in an int32 so the per-pc
- * cache is a typed array (no objects, no boxing on the hot path):
- *   bits 0-3 kind + 1 (0 = not decoded yet, ILLEGAL = does not decode), 4-8 rd, 9-13 rs1,
- *   14-18 rs2, 20-31 the 12-bit signed immediate of a load or store.
- * Register fields the format lacks are 0 in Decoded, and rd is packed as 0 when nothing is
- * written: x0 never has a pending result, so the hazard check needs no per-kind lists.
- */
-const ILLEGAL = 15;
-
 function kindOf(s: Sem): Kind {
   switch (s.kind) {
     case 'alu': return ALU_UNIT[s.op];
@@ -102,13 +92,25 @@ function kindOf(s: Sem): Kind {
   }
 }
 
-function packTiming(raw: number): number {
-  const d = decode(raw >>> 0);
-  if (d === undefined) return ILLEGAL;
+/**
+ * The timing-relevant fields of one instruction word, packed in an int32 (the interpreter's
+ * per-word note, and the reference engine's per-pc cache: typed arrays, no objects):
+ *   bit 0 NOTE_STEP (system instructions: the fast engine leaves them to step()),
+ *   bits 1-4 kind + 1 (ILLEGAL = does not decode), 5-9 rd, 10-14 rs1, 15-19 rs2,
+ *   20-31 the 12-bit signed immediate of a load or store.
+ * Register fields the format lacks are 0 in Decoded, and rd is packed as 0 when nothing is
+ * written: x0 never has a pending result, so the hazard check needs no per-kind lists.
+ */
+const ILLEGAL = 15;
+const kindOfNote = (note: number): number => ((note >>> 1) & 15) - 1;
+
+function packDecoded(d: Decoded | undefined): number {
+  if (d === undefined) return ILLEGAL << 1;
   const sem = d.spec.sem;
   const kind = kindOf(sem);
   const imm = kind === Kind.load || kind === Kind.store ? d.imm & 0xfff : 0;
-  return (kind + 1) | (writesRd(sem) ? d.rd : 0) << 4 | d.rs1 << 9 | d.rs2 << 14 | imm << 20;
+  const step = kind === Kind.system ? NOTE_STEP : 0;
+  return step | (kind + 1) << 1 | (writesRd(sem) ? d.rd : 0) << 5 | d.rs1 << 10 | d.rs2 << 15 | imm << 20;
 }
 
 /** Cached timings of one guest page, with the word each was computed from: a word that no
@@ -141,13 +143,17 @@ export interface InorderOptions {
   /** A cache hierarchy to use (e.g. one a machine already built from the same config);
    * default: a new one from the `cache.*` parameters. */
   readonly caches?: MemoryHierarchy;
-  /** Spike-style commit log of the interpreter, one line per retired instruction. */
+  /** Spike-style commit log of the interpreter, one line per retired instruction (it
+   * needs the reference engine's one-step-at-a-time drive, which is then used). */
   readonly commitLog?: (line: string) => void;
 }
 
-export class InorderCore {
+export class InorderCore implements RetireObserver {
   readonly interp: Interpreter;
   readonly caches: MemoryHierarchy;
+  /** How the interpreter is driven: `reference` times one interp.step() at a time (the
+   * oracle); `fast` lets the interpreter's own loop report each retire to this core. */
+  readonly engine: 'reference' | 'fast';
 
   instret = 0;
   branches = 0;
@@ -160,7 +166,8 @@ export class InorderCore {
   divStalls = 0;
   branchStalls = 0;
   traps = 0;
-  /** Cycles charged by this core (equals the account's growth since construction). */
+  /** Cycles charged by this core (equals the account's growth since construction, whenever
+   * run() or step() has returned). */
   cycles = 0;
 
   private readonly branchPenalty: number;
@@ -174,6 +181,11 @@ export class InorderCore {
   private lastPage: TimingPage | undefined = undefined;
   /** Pipeline-advancing cycles so far (excludes cache freezes, idle). */
   private pipe = 0;
+  /** Cycles charged but not yet in the account, by category; flush() moves them when run()
+   * or step() returns. A retire charges `execute` by counting in `instret` alone, and the
+   * stalls only when there are any, so the common instruction does no accounting at all. */
+  private readonly pending = new Float64Array(CYCLE_CATEGORIES.length);
+  private instretFlushed = 0;
   /** Per register: the pipe cycle from which an instruction in EX may read its value. */
   private readonly readyAt = new Float64Array(32);
   private readonly producer = new Uint8Array(32);
@@ -191,9 +203,12 @@ export class InorderCore {
     this.mulLatency = p.mulLatency;
     this.divLatency = p.divLatency;
     this.systemCost = p.systemCost;
+    this.engine = opts.commitLog ? 'reference' : p.engine;
     this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
-    this.interp = new Interpreter(hart, env, { cyclesPerInsn: 0, commitLog: opts.commitLog });
+    this.interp = new Interpreter(hart, env, {
+      cyclesPerInsn: 0, commitLog: opts.commitLog, observer: this.engine === 'fast' ? this : undefined,
+    });
   }
 
   /**
@@ -202,25 +217,66 @@ export class InorderCore {
    * so a trap loop cannot hang.
    */
   run(maxInsns: number): StopReason {
+    const r = this.engine === 'fast' ? this.runFast(maxInsns) : this.runReference(maxInsns);
+    this.flush();
+    return r;
+  }
+
+  /** Move the pending cycles into the account and `cycles`. */
+  private flush(): void {
+    const p = this.pending;
+    p[Cyc.execute] += this.instret - this.instretFlushed;
+    this.instretFlushed = this.instret;
+    for (let c = 0; c < p.length; c++) {
+      const n = p[c]!;
+      if (n === 0) continue;
+      this.account.add(c, n);
+      this.cycles += n;
+      p[c] = 0;
+    }
+  }
+
+  private runReference(maxInsns: number): StopReason {
     for (let n = 0; n < maxInsns; n++) {
-      const r = this.step();
+      const r = this.stepUnflushed();
       if (r === 'exit' || r === 'wfi-stall') return r;
     }
     return 'limit';
   }
 
+  /** The interpreter's loop times ordinary instructions through retired()/trapped(); what it
+   * hands back (system instructions, interrupts, exits, wfi) goes through step(). */
+  private runFast(maxInsns: number): StopReason {
+    const interp = this.interp;
+    let n = 0;
+    while (n < maxInsns) {
+      const r = interp.runObserved(maxInsns - n);
+      n += interp.lastCount;
+      if (r === 'limit' || n >= maxInsns) break;
+      const s = this.stepUnflushed();
+      n++;
+      if (s === 'exit' || s === 'wfi-stall') return s;
+    }
+    // A store that ends the run (HTIF tohost) as the last step: step() would say 'exit'.
+    return this.env.exitCode !== undefined ? 'exit' : 'limit';
+  }
+
   /** One interpreter step (an instruction, or a trap/interrupt entry), timed. Returns the
    * interpreter's reason. */
   step(): StopReason {
+    const r = this.stepUnflushed();
+    this.flush();
+    return r;
+  }
+
+  private stepUnflushed(): StopReason {
     const hart = this.hart;
     const interp = this.interp;
     const clock = this.env.clock;
     const pc = hart.pc;
     const info = this.timingAt(pc);
-    const kind = (info & 15) - 1;
-    // The effective address from the operands as they are before the instruction runs (it may
-    // overwrite rs1).
-    const ea = kind === Kind.load || kind === Kind.store ? (hart.x[(info >>> 9) & 31]! + (info >> 20)) | 0 : 0;
+    // The base register as it is before the instruction runs (it may overwrite rs1).
+    const rs1Value = hart.x[(info >>> 10) & 31]!;
     const traps0 = interp.trapsTaken;
     const irqs0 = interp.interruptsTaken;
     const instret0 = hart.instret;
@@ -228,52 +284,69 @@ export class InorderCore {
 
     const r = interp.step();
 
-    const acct = this.account;
     // With cyclesPerInsn 0 the interpreter moves the clock only to skip time in wfi.
     const idle = clock.cycles - clock0;
-    if (idle !== 0) acct.add(Cyc.idle, idle);
+    if (idle !== 0) this.pending[Cyc.idle] += idle;
     let spent = idle;
 
     if (interp.interruptsTaken !== irqs0) {
       // Taken at the boundary before pc (nothing executed): flush and refill at the handler.
       this.traps++;
-      acct.add(Cyc.system, this.systemCost);
+      this.pending[Cyc.system] += this.systemCost;
       spent += this.systemCost;
       this.pipe += this.systemCost;
     } else if (interp.trapsTaken !== traps0) {
-      // The instruction at pc faulted: it was fetched (unless the fetch itself faulted) and
-      // held a slot, then the pipeline drained to enter the handler.
-      this.traps++;
-      let icache = 0;
-      if (info !== 0) {
-        icache = this.caches.fetch(pc);
-        if (icache !== 0) acct.add(Cyc.stallIcache, icache);
-      }
-      acct.add(Cyc.system, 1 + this.systemCost);
-      spent += icache + 1 + this.systemCost;
-      this.pipe += 1 + this.systemCost;
+      spent += this.trapped(pc);
     } else if (hart.instret !== instret0) {
-      invariant(info !== 0 && kind <= Kind.system, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
-      spent += this.retire(kind as Kind, (info >>> 4) & 31, (info >>> 9) & 31, (info >>> 14) & 31, pc, ea);
+      invariant(info !== 0 && kindOfNote(info) <= Kind.system, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
+      spent += this.retired(info, pc, hart.pc, rs1Value);
     }
     // Otherwise the step only found the guest exiting: no time passes.
-    this.cycles += spent;
     clock.cycles = clock0 + spent;
     return r;
   }
 
-  /** Charge a retired instruction; returns its cycles. */
-  private retire(kind: Kind, rd: number, rs1: number, rs2: number, pc: number, ea: number): number {
-    const acct = this.account;
+  /** For the interpreter (RetireObserver): the packed timing of a word it decodes. */
+  annotate(d: Decoded | undefined): number {
+    return packDecoded(d);
+  }
+
+  /** The instruction at pc faulted: it was fetched (unless the fetch itself faulted, i.e. pc
+   * is not RAM) and held a slot, then the pipeline drained to enter the handler. Returns its
+   * cycles. (RetireObserver; also the reference engine's trap timing.) */
+  trapped(pc: number): number {
+    this.traps++;
+    let icache = 0;
+    if (this.env.memory.isRam(pc)) {
+      icache = this.caches.fetch(pc);
+      if (icache !== 0) this.pending[Cyc.stallIcache] += icache;
+    }
+    this.pending[Cyc.system] += 1 + this.systemCost;
+    this.pipe += 1 + this.systemCost;
+    return icache + 1 + this.systemCost;
+  }
+
+  /**
+   * Charge a retired instruction (packed timing `info`, at `pc`, followed by `nextPc`;
+   * `rs1Value` is its base register before it ran). Returns its cycles. (RetireObserver;
+   * also the reference engine's retire timing.)
+   */
+  retired(info: number, pc: number, nextPc: number, rs1Value: number): number {
+    const pending = this.pending;
+    const kind = kindOfNote(info) as Kind;
+    const rd = (info >>> 5) & 31;
+    const rs1 = (info >>> 10) & 31;
+    const rs2 = (info >>> 15) & 31;
     this.instret++;
 
     const icache = this.caches.fetch(pc);
-    if (icache !== 0) acct.add(Cyc.stallIcache, icache);
+    if (icache !== 0) pending[Cyc.stallIcache] += icache;
 
     // Operand hazard: wait for the later of the two sources.
+    const readyAt = this.readyAt;
     let stall = 0;
-    const r1 = this.readyAt[rs1]!;
-    const r2 = this.readyAt[rs2]!;
+    const r1 = readyAt[rs1]!;
+    const r2 = readyAt[rs2]!;
     const wait = (r1 >= r2 ? r1 : r2) - this.pipe;
     if (wait > 0) {
       stall = wait;
@@ -284,34 +357,42 @@ export class InorderCore {
     let pipeAfter = ex + 1;
     let dcache = 0;
     let system = 0;
+    // When rd's value can be read, and who produces it (rd is 0 when nothing is written).
+    let ready = ex + 1;
+    let producer: number = Producer.none;
 
     switch (kind) {
       case Kind.alu:
-        this.setResult(rd, ex + 1, Producer.none);
         break;
       case Kind.mul:
-        this.setResult(rd, ex + this.mulLatency, Producer.mul);
+        ready = ex + this.mulLatency;
+        producer = Producer.mul;
         break;
       case Kind.div: {
         const hold = this.divLatency - 1;
         stall += hold;
         this.divStalls += hold;
         pipeAfter += hold;
-        this.setResult(rd, pipeAfter, Producer.none);
+        ready = pipeAfter;
         break;
       }
-      case Kind.load:
+      case Kind.load: {
         this.loads++;
+        const ea = (rs1Value + (info >> 20)) | 0;
         dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, false) : this.memLatency;
-        this.setResult(rd, ex + 1 + this.loadUse, Producer.load);
+        ready = ex + 1 + this.loadUse;
+        producer = Producer.load;
         break;
-      case Kind.store:
+      }
+      case Kind.store: {
         this.stores++;
+        const ea = (rs1Value + (info >> 20)) | 0;
         dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, true) : this.memLatency;
         break;
+      }
       case Kind.branch:
         this.branches++;
-        if ((this.hart.pc | 0) !== ((pc + 4) | 0)) {
+        if ((nextPc | 0) !== ((pc + 4) | 0)) {
           this.taken++;
           stall += this.branchPenalty;
           this.branchStalls += this.branchPenalty;
@@ -323,28 +404,25 @@ export class InorderCore {
         stall += this.branchPenalty;
         this.branchStalls += this.branchPenalty;
         pipeAfter += this.branchPenalty;
-        this.setResult(rd, ex + 1, Producer.none);
         break;
       case Kind.system:
         system = this.systemCost;
         pipeAfter += system;
-        this.setResult(rd, pipeAfter, Producer.none);
+        ready = pipeAfter;
         break;
       default:
         assertNever(kind, 'timing kind');
     }
+    // x0 never has a pending result.
+    if (rd !== 0) {
+      readyAt[rd] = ready;
+      this.producer[rd] = producer;
+    }
     this.pipe = pipeAfter;
-    acct.add(Cyc.execute, 1);
-    if (stall !== 0) acct.add(Cyc.stallPipeline, stall);
-    if (dcache !== 0) acct.add(Cyc.stallDcache, dcache);
-    if (system !== 0) acct.add(Cyc.system, system);
+    if (stall !== 0) pending[Cyc.stallPipeline] += stall;
+    if (dcache !== 0) pending[Cyc.stallDcache] += dcache;
+    if (system !== 0) pending[Cyc.system] += system;
     return icache + 1 + stall + dcache + system;
-  }
-
-  private setResult(rd: number, ready: number, producer: number): void {
-    if (rd === 0) return;
-    this.readyAt[rd] = ready;
-    this.producer[rd] = producer;
   }
 
   /** Packed timing of the word at pc; 0 when pc cannot be fetched. */
@@ -366,7 +444,7 @@ export class InorderCore {
     const i = (pc & (PAGE_SIZE - 1)) >>> 2;
     let info = page.info[i]!;
     if (info === 0 || page.raw[i] !== raw) {
-      info = packTiming(raw);
+      info = packDecoded(decode(raw >>> 0));
       page.info[i] = info;
       page.raw[i] = raw;
     }

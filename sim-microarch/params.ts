@@ -6,7 +6,7 @@
  * 64 KiB L1 I and D, 256-512 KiB L2; Klaiber, "The Technology Behind Crusoe Processors",
  * 2000) and a classic 5-stage pipeline (Hennessy & Patterson) for the baseline core.
  */
-import { defineParams, int, type Config } from '../core/params.ts';
+import { defineParams, int, oneOf, type Config } from '../core/params.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 
 export const vliwParams = defineParams('vliw', {
@@ -56,6 +56,7 @@ export const inorderParams = defineParams('inorder', {
   mulLatency: int(3, 'cycles', 1, 32, 'multiply result latency (dependent instructions stall for the rest)'),
   divLatency: int(18, 'cycles', 1, 128, 'divide/remainder latency (unpipelined; stalls the pipeline)'),
   systemCost: int(4, 'cycles', 0, 256, 'extra cycles for CSR access, ecall/ebreak/mret and fence.i (pipeline drain)'),
+  engine: oneOf<'reference' | 'fast'>('fast', ['reference', 'fast'], 'how the core drives the interpreter: fast (its own loop reports each retire) or reference (one timed step at a time); same cycles', 'fast is 2-4x quicker; reference is the oracle it is tested against'),
 });
 
 /**

@@ -3,8 +3,8 @@
 // Each case also runs input and output through the IR interpreter on random states, so a
 // blessed expectation that changes behaviour still fails. Bless new expectations with:
 //   MORPHSIM_BLESS=1 npx vitest run test/optimizer-passes.test.ts
-// Also here: the parser (inverse of the printer), the verifier's checks, and the pass
-// runner naming the pass that broke the IR.
+// Also here: the parser (inverse of the printer), the verifier's checks, the pass runner
+// naming the pass that broke the IR, and tier-1 translation's pipeline option.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -16,7 +16,12 @@ import { PassRegistry, type Pass } from '../morph/optimizer/passes.ts';
 import { PassVerifyError, runPipeline } from '../morph/optimizer/pipeline.ts';
 import { verifyRegion } from '../morph/optimizer/verify.ts';
 import { arbMemory, arbRegion, arbRegs, memoryView } from './helpers/ir-random.ts';
-import { ROOT } from './helpers/workloads.ts';
+import { paramRegistry } from '../morph/config.ts';
+import { liftRegion } from '../morph/lift.ts';
+import { GuestMachine } from '../morph/machine.ts';
+import { translateRegion } from '../morph/translate.ts';
+import { machineDescFromConfig } from '../sim-microarch/params.ts';
+import { image, ROOT, WORKLOADS } from './helpers/workloads.ts';
 
 const DIR = join(ROOT, 'test/golden/passes');
 const BLESS = process.env['MORPHSIM_BLESS'] === '1';
@@ -157,5 +162,26 @@ describe('pass runner', () => {
     const before = printRegion(region);
     runPipeline(region, 'O2', { verify: true });
     expect(printRegion(region)).toBe(before);
+  });
+});
+
+describe('tier-1 translation with a pipeline', () => {
+  it('translates the lifted IR as is by default, and the optimized IR when given a pipeline', () => {
+    const w = WORKLOADS.find((x) => x.name === 'bytecode')!;
+    const machine = new GuestMachine(image(`workloads/bin/${w.name}.elf`), { config: paramRegistry.resolve({ 'run.mode': 'interp' }), args: w.args, stdout: () => {}, warn: () => {} });
+    const m = machineDescFromConfig(paramRegistry.resolve({}));
+    const memory = machine.program.env.memory;
+    let changed = 0;
+    for (let n = 0; n < 3000 && machine.interp.runBlock(64) !== 'exit'; n++) {
+      const pc = machine.hart.pc >>> 0;
+      const lifted = liftRegion(memory, pc, 64, m.numRegs - m.numShadowed);
+      const plain = translateRegion(memory, pc, m, 0, { maxInsns: 64 });
+      const o2 = translateRegion(memory, pc, m, 0, { maxInsns: 64, pipeline: 'O2', passes: registry, verify: true });
+      if (!lifted) continue;
+      expect(printRegion(plain!.region)).toBe(printRegion(lifted));
+      expect(printRegion(o2!.region)).toBe(printRegion(runPipeline(lifted, 'O2', { registry })));
+      if (printRegion(o2!.region) !== printRegion(lifted)) changed++;
+    }
+    expect(changed).toBeGreaterThan(0);
   });
 });

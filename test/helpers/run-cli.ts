@@ -2,14 +2,16 @@
  * Running the `morphsim` CLI from tests, and the workload manifest with its golden outputs.
  *
  * `runCli` calls `main(argv)` in this process and captures what it writes to stdout and
- * stderr: starting `node bin/morphsim.mjs` costs about a second of tsx start-up on a loaded
- * machine, so only the few end-to-end checks use `spawnCli`, which runs the real entry point
- * and sees exit codes as a shell does.
+ * stderr; the end-to-end checks use `spawnCli`, which runs the real entry point and sees exit
+ * codes as a shell does. It runs the shipped CLI — the bundle dist/cli.mjs, rebuilt first if
+ * the sources changed since `npm run build` — as `npm ci` leaves it.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.ts';
+import { buildAll } from '../../scripts/build.mjs';
+import { freshBundle } from '../../scripts/dist.mjs';
 import { golden, WORKLOADS } from './workloads.ts';
 
 /** The repository root (this file is test/helpers/run-cli.ts). */
@@ -62,8 +64,17 @@ export async function runCli(argv: readonly string[]): Promise<CliResult> {
   return { code, stdout, stderr };
 }
 
-/** Runs `node bin/morphsim.mjs <argv>` as a child process, as a shell would. */
+/** Builds dist/ unless it is fresh; returns the bundle bin/morphsim.mjs will run. */
+export function ensureBuilt(): string {
+  if (freshBundle('cli') === undefined) buildAll();
+  const bundle = freshBundle('cli');
+  if (bundle === undefined) throw new Error('dist/cli.mjs is not fresh right after a build (are sources being edited?)');
+  return bundle;
+}
+
+/** Runs `node bin/morphsim.mjs <argv>` (the built CLI) as a child process, as a shell would. */
 export function spawnCli(argv: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+  ensureBuilt();
   const r = spawnSync(process.execPath, [repoPath('bin/morphsim.mjs'), ...argv], {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
