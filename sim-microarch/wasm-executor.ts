@@ -100,8 +100,10 @@ export class WasmExecutor implements Executor {
   private running = false;
   /** The cycle count when the current run started. */
   private now0 = 0;
-  /** Exit cycles of this run decided in JS (predictor costs vary). */
+  /** Exit cycles of this run decided in JS (predictor costs vary), and all exit cycles of
+   * the run whose translations' figures are up to date. */
   private jsExitCycles = 0;
+  private runExitCycles = 0;
   private readonly pendingRelease: Compiled[] = [];
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
@@ -395,6 +397,7 @@ export class WasmExecutor implements Executor {
     i32[s4 + (S.touchN >> 2)] = 0;
     this.now0 = this.account.total();
     this.jsExitCycles = 0;
+    this.runExitCycles = 0;
     f64[s8 + (S.now >> 3)] = this.now0;
     f64[s8 + (S.irq >> 3)] = limits.interruptAtCycle;
     f64[s8 + (S.retired >> 3)] = 0;
@@ -428,7 +431,12 @@ export class WasmExecutor implements Executor {
           throw new Error(`fast executor: bad run status ${r}`);
         }
         if (next && started < maxChain) {
-          limits.onChain?.(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
+          if (limits.onChain) {
+            // The hook may read the translations' figures (tier-2 promotion): as the
+            // reference has them at this transfer.
+            this.syncCodes();
+            limits.onChain(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
+          }
           const nc = this.ready(next);
           this.refreshViews();
           if (!nc) {
@@ -509,7 +517,6 @@ export class WasmExecutor implements Executor {
   private sync(committedInFault = 0): void {
     const st = this.state;
     const L = this.L;
-    const i32 = this.i32;
     const f64 = this.f64;
     // As after the reference's runs: shadows equal the (committed) working registers.
     const regs = st.regs;
@@ -517,9 +524,30 @@ export class WasmExecutor implements Executor {
     for (let r = 0; r < shadow.length; r++) shadow[r] = regs[r]!;
     st.sbCount = 0;
     st.alCount = 0;
+    this.syncCodes();
+    const exitCycles = this.runExitCycles;
+    this.runExitCycles = 0;
+    const s8 = L.s >> 3;
+    const acct = this.account;
+    const stallI = f64[s8 + (S.cycStallI >> 3)]!;
+    const stallD = f64[s8 + (S.cycStallD >> 3)]!;
+    acct.add(Cyc.execute, f64[s8 + (S.now >> 3)]! - this.now0 - stallI - stallD - exitCycles + committedInFault);
+    acct.add(Cyc.stallIcache, stallI);
+    acct.add(Cyc.stallDcache, stallD);
+    acct.add(Cyc.exit, exitCycles);
+    syncCacheCounters(f64, L.l1i, this.hierarchy.l1i);
+    syncCacheCounters(f64, L.l1d, this.hierarchy.l1d);
+    syncCacheCounters(f64, L.l2, this.hierarchy.l2);
+  }
+
+  /** Bring the executions and cycles of the translations run since the last call up to date
+   * on their HostCode (what the runtime's policies read), and their exit cycles into the run's. */
+  private syncCodes(): void {
+    const L = this.L;
+    const i32 = this.i32;
+    const f64 = this.f64;
     const costs = this.exitCosts;
-    let exitCycles = this.jsExitCycles;
-    this.jsExitCycles = 0;
+    let exitCycles = 0;
     const tb = i32[(L.s + S.touchBase) >> 2]! >> 2;
     const n = i32[(L.s + S.touchN) >> 2]!;
     for (let k = 0; k < n; k++) {
@@ -544,17 +572,9 @@ export class WasmExecutor implements Executor {
       f64[(rec + R.cycles) >> 3] = 0;
       i32[(rec + R.touched) >> 2] = 0;
     }
-    const s8 = L.s >> 3;
-    const acct = this.account;
-    const stallI = f64[s8 + (S.cycStallI >> 3)]!;
-    const stallD = f64[s8 + (S.cycStallD >> 3)]!;
-    acct.add(Cyc.execute, f64[s8 + (S.now >> 3)]! - this.now0 - stallI - stallD - exitCycles + committedInFault);
-    acct.add(Cyc.stallIcache, stallI);
-    acct.add(Cyc.stallDcache, stallD);
-    acct.add(Cyc.exit, exitCycles);
-    syncCacheCounters(f64, L.l1i, this.hierarchy.l1i);
-    syncCacheCounters(f64, L.l1d, this.hierarchy.l1d);
-    syncCacheCounters(f64, L.l2, this.hierarchy.l2);
+    i32[(L.s + S.touchN) >> 2] = 0;
+    this.runExitCycles += exitCycles + this.jsExitCycles;
+    this.jsExitCycles = 0;
   }
 
   /** Runs of `c` that ended at an exit so far (identifies its current run). */
