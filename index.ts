@@ -5,7 +5,10 @@
  *
  *   import { GuestMachine, paramRegistry, parseElf } from 'morphsim';
  *   const m = new GuestMachine(parseElf(bytes, 'prog.elf'), { config: paramRegistry.resolve({ 'vliw.width': 8 }) });
- *   const r = m.run();  // { exitCode, instret, cycles, breakdown, stats }
+ *   const r = m.run();
+ *
+ * For the fast (wasm) executor, `await loadFastExecutor()` once first, then set
+ * `'run.executor': 'fast'`.  // { exitCode, instret, cycles, breakdown, stats }
  */
 // Configuration and statistics, declared once.
 export { paramRegistry } from './morph/config.ts';
@@ -29,6 +32,8 @@ export { loadProgram } from './isa-guest/program.ts';
 export * as host from './isa-host-vliw/index.ts';
 export { machineDescFromConfig } from './sim-microarch/params.ts';
 export { ReferenceExecutor, type Executor, type ExecResult } from './sim-microarch/executor.ts';
+export { WasmExecutor } from './sim-microarch/wasm-executor.ts';
+export { loadFastExecutor } from './sim-microarch/wasm-binaryen.ts';
 export { HostState } from './sim-microarch/host-state.ts';
 export { IndirectPredictor, PREDICTION_OFF } from './sim-microarch/indirect.ts';
 export { MemoryHierarchy, Cache } from './sim-microarch/cache.ts';

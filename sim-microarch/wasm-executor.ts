@@ -6,8 +6,10 @@
  * Each translation becomes a function in the shared table (its index is the translation's
  * cid); the runtime module's driver follows chained exits inside wasm. JS is involved only
  * at the edges: the first traversal of an exit (to resolve its link), exits to the
- * dispatcher, faults, device accesses, stores to watched pages. Guest registers are copied
- * into the linear memory for a run and back after it (64 words).
+ * dispatcher and those the indirect-branch predictor decides, faults, device accesses,
+ * stores to watched pages, and the runtime's chain hook when it has one. The host registers
+ * already live in the linear memory (HostState). Cold translations run in the embedded
+ * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
  * Memory stays bounded: when the translation cache drops a translation (eviction, flush,
  * self-modifying code) `release` clears its table entry (the compiled instance is then

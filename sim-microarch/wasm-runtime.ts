@@ -17,11 +17,11 @@ import type { Binaryen } from './wasm-binaryen.ts';
 
 /** Scalar slots (byte offsets from Layout.s). f64 slots first, then i32 ones. */
 export const S = {
-  now: 0, irq: 8, retired: 16, cycStallI: 32, cycStallD: 40, cycExit: 48, sbForwards: 56,
+  now: 0, irq: 8, retired: 16, cycStallI: 32, cycStallD: 40,
   pendStallI: 64, pendStallD: 72, runStall: 80,
   sbCount: 96, alCount: 100, stop: 104, exitCid: 108, exitIdx: 112, exitTarget: 116, faultSite: 120,
   faultAddr: 124, faultCause: 128, started: 132, chainTo: 136, touchBase: 140, touchN: 144,
-  ioStatus: 148, ioStall: 152, sbPeak: 156, pageIn: 160,
+  ioStatus: 148, ioStall: 152, sbPeak: 156,
 } as const;
 const SCALAR_BYTES = 168;
 
@@ -213,7 +213,7 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
     ])),
     m.unreachable(),
   ]));
-  for (const f of ['ifetch', 'dcache', 'drain', 'run', 'l1d']) m.addFunctionExport(f, f);
+  for (const f of ['ifetch', 'dcache', 'drain', 'run']) m.addFunctionExport(f, f);
   if (!m.validate()) throw new Error('fast executor: runtime module failed validation');
   const bytes = m.emitBinary();
   m.dispose();
