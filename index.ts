@@ -5,10 +5,10 @@
  *
  *   import { GuestMachine, paramRegistry, parseElf } from 'morphsim';
  *   const m = new GuestMachine(parseElf(bytes, 'prog.elf'), { config: paramRegistry.resolve({ 'vliw.width': 8 }) });
- *   const r = m.run();
+ *   const r = m.run();  // { exitCode, instret, cycles, breakdown, stats }
  *
- * For the fast (wasm) executor, `await loadFastExecutor()` once first, then set
- * `'run.executor': 'fast'`.  // { exitCode, instret, cycles, breakdown, stats }
+ * For the fast (wasm) executor, `await loadFastExecutor()` once first (it loads binaryen),
+ * then set `'run.executor': 'fast'`.
  */
 // Configuration and statistics, declared once.
 export { paramRegistry } from './morph/config.ts';
