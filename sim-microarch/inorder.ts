@@ -189,6 +189,19 @@ export class InorderCore implements RetireObserver {
   /** Per register: the pipe cycle from which an instruction in EX may read its value. */
   private readonly readyAt = new Float64Array(32);
   private readonly producer = new Uint8Array(32);
+  /**
+   * The L1I/L1D line of this core's last access to each (-1: none since run() began), and
+   * the hits to it not passed to the cache since flush(). Re-touching the most recently used
+   * line changes no replacement decision (it is already the newest in its set), so only its
+   * hit counter needs the news.
+   */
+  private lastILine = -1;
+  private lastDLine = -1;
+  private lastDDirty = false;
+  private iHitsSkipped = 0;
+  private dHitsSkipped = 0;
+  private readonly iLineBits: number;
+  private readonly dLineBits: number;
 
   constructor(
     readonly hart: Hart,
@@ -206,6 +219,10 @@ export class InorderCore implements RetireObserver {
     this.engine = opts.commitLog ? 'reference' : p.engine;
     this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
+    this.iLineBits = Math.log2(this.caches.l1i.lineBytes);
+    this.dLineBits = Math.log2(this.caches.l1d.lineBytes);
+    // dataAccess() relies on a line lying within one page (RAM is mapped by page).
+    invariant(this.caches.l1d.lineBytes <= PAGE_SIZE, 'an L1D line larger than a page');
     this.interp = new Interpreter(hart, env, {
       cyclesPerInsn: 0, commitLog: opts.commitLog, observer: this.engine === 'fast' ? this : undefined,
     });
@@ -224,6 +241,13 @@ export class InorderCore implements RetireObserver {
 
   /** Move the pending cycles into the account and `cycles`. */
   private flush(): void {
+    this.caches.l1i.hits += this.iHitsSkipped;
+    this.caches.l1d.hits += this.dHitsSkipped;
+    this.iHitsSkipped = 0;
+    this.dHitsSkipped = 0;
+    // Others may use the caches before the next run.
+    this.lastILine = -1;
+    this.lastDLine = -1;
     const p = this.pending;
     p[Cyc.execute] += this.instret - this.instretFlushed;
     this.instretFlushed = this.instret;
@@ -317,10 +341,7 @@ export class InorderCore implements RetireObserver {
   trapped(pc: number): number {
     this.traps++;
     let icache = 0;
-    if (this.env.memory.isRam(pc)) {
-      icache = this.caches.fetch(pc);
-      if (icache !== 0) this.pending[Cyc.stallIcache] += icache;
-    }
+    if (this.env.memory.isRam(pc)) icache = this.fetch(pc);
     this.pending[Cyc.system] += 1 + this.systemCost;
     this.pipe += 1 + this.systemCost;
     return icache + 1 + this.systemCost;
@@ -329,89 +350,61 @@ export class InorderCore implements RetireObserver {
   /**
    * Charge a retired instruction (packed timing `info`, at `pc`, followed by `nextPc`;
    * `rs1Value` is its base register before it ran). Returns its cycles. (RetireObserver;
-   * also the reference engine's retire timing.)
+   * also the reference engine's retire timing.) Kept small so V8 inlines it into the
+   * interpreter's loop: the rare cases (hazard stalls, div, system) are calls out.
    */
   retired(info: number, pc: number, nextPc: number, rs1Value: number): number {
-    const pending = this.pending;
-    const kind = kindOfNote(info) as Kind;
-    const rd = (info >>> 5) & 31;
-    const rs1 = (info >>> 10) & 31;
-    const rs2 = (info >>> 15) & 31;
     this.instret++;
-
-    const icache = this.caches.fetch(pc);
-    if (icache !== 0) pending[Cyc.stallIcache] += icache;
+    let cycles = 1;
+    // Sequential fetch stays in one I-cache line: count those hits without the lookup.
+    if (pc >>> this.iLineBits === this.lastILine) this.iHitsSkipped++;
+    else cycles += this.fetch(pc);
 
     // Operand hazard: wait for the later of the two sources.
     const readyAt = this.readyAt;
-    let stall = 0;
-    const r1 = readyAt[rs1]!;
-    const r2 = readyAt[rs2]!;
-    const wait = (r1 >= r2 ? r1 : r2) - this.pipe;
-    if (wait > 0) {
-      stall = wait;
-      if (this.producer[r1 >= r2 ? rs1 : rs2] === Producer.load) this.loadUseStalls += wait;
-      else this.mulStalls += wait;
+    let ex = this.pipe; // the cycle this instruction is in EX
+    const rs1 = (info >>> 10) & 31;
+    const rs2 = (info >>> 15) & 31;
+    if (readyAt[rs1]! > ex || readyAt[rs2]! > ex) {
+      const wait = this.hazard(rs1, rs2, ex);
+      cycles += wait;
+      ex += wait;
     }
-    const ex = this.pipe + stall; // the cycle this instruction is in EX
-    let pipeAfter = ex + 1;
-    let dcache = 0;
-    let system = 0;
+    const rd = (info >>> 5) & 31;
+    const kind = kindOfNote(info) as Kind;
     // When rd's value can be read, and who produces it (rd is 0 when nothing is written).
     let ready = ex + 1;
     let producer: number = Producer.none;
-
-    switch (kind) {
-      case Kind.alu:
-        break;
-      case Kind.mul:
-        ready = ex + this.mulLatency;
-        producer = Producer.mul;
-        break;
-      case Kind.div: {
-        const hold = this.divLatency - 1;
-        stall += hold;
-        this.divStalls += hold;
-        pipeAfter += hold;
-        ready = pipeAfter;
-        break;
-      }
-      case Kind.load: {
-        this.loads++;
-        const ea = (rs1Value + (info >> 20)) | 0;
-        dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, false) : this.memLatency;
-        ready = ex + 1 + this.loadUse;
-        producer = Producer.load;
-        break;
-      }
-      case Kind.store: {
-        this.stores++;
-        const ea = (rs1Value + (info >> 20)) | 0;
-        dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, true) : this.memLatency;
-        break;
-      }
-      case Kind.branch:
-        this.branches++;
-        if ((nextPc | 0) !== ((pc + 4) | 0)) {
-          this.taken++;
-          stall += this.branchPenalty;
-          this.branchStalls += this.branchPenalty;
-          pipeAfter += this.branchPenalty;
-        }
-        break;
-      case Kind.jump:
-        this.jumps++;
-        stall += this.branchPenalty;
-        this.branchStalls += this.branchPenalty;
+    let pipeAfter = ex + 1;
+    if (kind === Kind.alu) {
+      // nothing beyond the slot
+    } else if (kind === Kind.load) {
+      this.loads++;
+      cycles += this.dataAccess((rs1Value + (info >> 20)) | 0, false);
+      ready = ex + 1 + this.loadUse;
+      producer = Producer.load;
+    } else if (kind === Kind.store) {
+      this.stores++;
+      cycles += this.dataAccess((rs1Value + (info >> 20)) | 0, true);
+    } else if (kind === Kind.branch) {
+      this.branches++;
+      if ((nextPc | 0) !== ((pc + 4) | 0)) {
+        this.taken++;
+        cycles += this.redirect();
         pipeAfter += this.branchPenalty;
-        break;
-      case Kind.system:
-        system = this.systemCost;
-        pipeAfter += system;
-        ready = pipeAfter;
-        break;
-      default:
-        assertNever(kind, 'timing kind');
+      }
+    } else if (kind === Kind.jump) {
+      this.jumps++;
+      cycles += this.redirect();
+      pipeAfter += this.branchPenalty;
+    } else if (kind === Kind.mul) {
+      ready = ex + this.mulLatency;
+      producer = Producer.mul;
+    } else {
+      const extra = this.longOp(kind);
+      cycles += extra;
+      pipeAfter += extra;
+      ready = pipeAfter;
     }
     // x0 never has a pending result.
     if (rd !== 0) {
@@ -419,10 +412,69 @@ export class InorderCore implements RetireObserver {
       this.producer[rd] = producer;
     }
     this.pipe = pipeAfter;
-    if (stall !== 0) pending[Cyc.stallPipeline] += stall;
-    if (dcache !== 0) pending[Cyc.stallDcache] += dcache;
-    if (system !== 0) pending[Cyc.system] += system;
-    return icache + 1 + stall + dcache + system;
+    return cycles;
+  }
+
+  /** The stall of an instruction in EX from `ex` on whose sources are not ready yet. */
+  private hazard(rs1: number, rs2: number, ex: number): number {
+    const r1 = this.readyAt[rs1]!;
+    const r2 = this.readyAt[rs2]!;
+    const wait = (r1 >= r2 ? r1 : r2) - ex;
+    if (this.producer[r1 >= r2 ? rs1 : rs2] === Producer.load) this.loadUseStalls += wait;
+    else this.mulStalls += wait;
+    this.pending[Cyc.stallPipeline] += wait;
+    return wait;
+  }
+
+  /** The bubble after a taken branch or a jump. */
+  private redirect(): number {
+    this.branchStalls += this.branchPenalty;
+    this.pending[Cyc.stallPipeline] += this.branchPenalty;
+    return this.branchPenalty;
+  }
+
+  /** Cycles beyond its slot that a div (held EX) or a system instruction (drain) takes. */
+  private longOp(kind: Kind): number {
+    if (kind === Kind.div) {
+      const hold = this.divLatency - 1;
+      this.divStalls += hold;
+      this.pending[Cyc.stallPipeline] += hold;
+      return hold;
+    }
+    invariant(kind === Kind.system, 'timing kind');
+    this.pending[Cyc.system] += this.systemCost;
+    return this.systemCost;
+  }
+
+  /** I-cache stall of fetching at pc (charged). */
+  private fetch(pc: number): number {
+    const stall = this.caches.fetch(pc);
+    this.lastILine = pc >>> this.iLineBits;
+    if (stall !== 0) this.pending[Cyc.stallIcache] += stall;
+    return stall;
+  }
+
+  /**
+   * D-cache stall of a load or store at `ea` (charged); device MMIO is uncached and pays one
+   * bus round trip. Repeated accesses to the line of the last one are hits counted without
+   * the lookup (a line lies within one page, so it is still RAM); a write marks it dirty.
+   */
+  private dataAccess(ea: number, write: boolean): number {
+    const line = ea >>> this.dLineBits;
+    if (line === this.lastDLine && (!write || this.lastDDirty)) {
+      this.dHitsSkipped++;
+      return 0;
+    }
+    let stall: number;
+    if (this.env.memory.isRam(ea)) {
+      stall = this.caches.data(ea, write);
+      this.lastDLine = line;
+      this.lastDDirty = write; // a read leaves it unknown: the next write then looks it up
+    } else {
+      stall = this.memLatency;
+    }
+    if (stall !== 0) this.pending[Cyc.stallDcache] += stall;
+    return stall;
   }
 
   /** Packed timing of the word at pc; 0 when pc cannot be fetched. */
