@@ -371,44 +371,56 @@ export class InorderCore implements RetireObserver {
       ex += wait;
     }
     const rd = (info >>> 5) & 31;
+    if (kindOfNote(info) === Kind.alu) {
+      // x0 never has a pending result.
+      if (rd !== 0) {
+        readyAt[rd] = ex + 1;
+        this.producer[rd] = Producer.none;
+      }
+      this.pipe = ex + 1;
+      return cycles;
+    }
+    return cycles + this.effect(info, pc, nextPc, rs1Value, ex, rd);
+  }
+
+  /** retired() of all but ALU instructions, in EX at `ex`: sets the pipe and rd's readiness,
+   * returns the cycles beyond the slot. */
+  private effect(info: number, pc: number, nextPc: number, rs1Value: number, ex: number, rd: number): number {
     const kind = kindOfNote(info) as Kind;
+    let cycles = 0;
     // When rd's value can be read, and who produces it (rd is 0 when nothing is written).
     let ready = ex + 1;
     let producer: number = Producer.none;
     let pipeAfter = ex + 1;
-    if (kind === Kind.alu) {
-      // nothing beyond the slot
-    } else if (kind === Kind.load) {
+    if (kind === Kind.load) {
       this.loads++;
-      cycles += this.dataAccess((rs1Value + (info >> 20)) | 0, false);
+      cycles = this.dataAccess((rs1Value + (info >> 20)) | 0, false);
       ready = ex + 1 + this.loadUse;
       producer = Producer.load;
     } else if (kind === Kind.store) {
       this.stores++;
-      cycles += this.dataAccess((rs1Value + (info >> 20)) | 0, true);
+      cycles = this.dataAccess((rs1Value + (info >> 20)) | 0, true);
     } else if (kind === Kind.branch) {
       this.branches++;
       if ((nextPc | 0) !== ((pc + 4) | 0)) {
         this.taken++;
-        cycles += this.redirect();
-        pipeAfter += this.branchPenalty;
+        cycles = this.redirect();
+        pipeAfter += cycles;
       }
     } else if (kind === Kind.jump) {
       this.jumps++;
-      cycles += this.redirect();
-      pipeAfter += this.branchPenalty;
+      cycles = this.redirect();
+      pipeAfter += cycles;
     } else if (kind === Kind.mul) {
       ready = ex + this.mulLatency;
       producer = Producer.mul;
     } else {
-      const extra = this.longOp(kind);
-      cycles += extra;
-      pipeAfter += extra;
+      cycles = this.longOp(kind);
+      pipeAfter += cycles;
       ready = pipeAfter;
     }
-    // x0 never has a pending result.
     if (rd !== 0) {
-      readyAt[rd] = ready;
+      this.readyAt[rd] = ready;
       this.producer[rd] = producer;
     }
     this.pipe = pipeAfter;
