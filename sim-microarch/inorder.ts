@@ -190,14 +190,17 @@ export class InorderCore implements RetireObserver {
   private readonly readyAt = new Float64Array(32);
   private readonly producer = new Uint8Array(32);
   /**
-   * The L1I/L1D line of this core's last access to each (-1: none since run() began), and
-   * the hits to it not passed to the cache since flush(). Re-touching the most recently used
-   * line changes no replacement decision (it is already the newest in its set), so only its
-   * hit counter needs the news.
+   * Per set of the L1I and L1D: the line this core accessed last in it (-1: none since the
+   * last flush(), after which others may use the caches), and the hits to such lines not yet
+   * passed to the cache. LRU compares ways only within a set, and that line is already the
+   * newest of its set, so touching it again changes no replacement decision: only the hit
+   * counter needs the news (and a write the dirty bit: `dDirty` says it is known set).
    */
-  private lastILine = -1;
-  private lastDLine = -1;
-  private lastDDirty = false;
+  private readonly iMru: Int32Array;
+  private readonly dMru: Int32Array;
+  private readonly dDirty: Uint8Array;
+  private readonly iSetMask: number;
+  private readonly dSetMask: number;
   private iHitsSkipped = 0;
   private dHitsSkipped = 0;
   private readonly iLineBits: number;
@@ -219,8 +222,14 @@ export class InorderCore implements RetireObserver {
     this.engine = opts.commitLog ? 'reference' : p.engine;
     this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
-    this.iLineBits = Math.log2(this.caches.l1i.lineBytes);
-    this.dLineBits = Math.log2(this.caches.l1d.lineBytes);
+    const { l1i, l1d } = this.caches;
+    this.iLineBits = Math.log2(l1i.lineBytes);
+    this.dLineBits = Math.log2(l1d.lineBytes);
+    this.iSetMask = l1i.sets - 1;
+    this.dSetMask = l1d.sets - 1;
+    this.iMru = new Int32Array(l1i.sets).fill(-1);
+    this.dMru = new Int32Array(l1d.sets).fill(-1);
+    this.dDirty = new Uint8Array(l1d.sets);
     // dataAccess() relies on a line lying within one page (RAM is mapped by page).
     invariant(this.caches.l1d.lineBytes <= PAGE_SIZE, 'an L1D line larger than a page');
     this.interp = new Interpreter(hart, env, {
@@ -246,8 +255,8 @@ export class InorderCore implements RetireObserver {
     this.iHitsSkipped = 0;
     this.dHitsSkipped = 0;
     // Others may use the caches before the next run.
-    this.lastILine = -1;
-    this.lastDLine = -1;
+    this.iMru.fill(-1);
+    this.dMru.fill(-1);
     const p = this.pending;
     p[Cyc.execute] += this.instret - this.instretFlushed;
     this.instretFlushed = this.instret;
@@ -356,8 +365,10 @@ export class InorderCore implements RetireObserver {
   retired(info: number, pc: number, nextPc: number, rs1Value: number): number {
     this.instret++;
     let cycles = 1;
-    // Sequential fetch stays in one I-cache line: count those hits without the lookup.
-    if (pc >>> this.iLineBits === this.lastILine) this.iHitsSkipped++;
+    // Sequential fetch and loops stay in lines last used in their sets: count those hits
+    // without the lookup.
+    const line = pc >>> this.iLineBits;
+    if (this.iMru[line & this.iSetMask] === line) this.iHitsSkipped++;
     else cycles += this.fetch(pc);
 
     // Operand hazard: wait for the later of the two sources.
@@ -461,27 +472,32 @@ export class InorderCore implements RetireObserver {
   /** I-cache stall of fetching at pc (charged). */
   private fetch(pc: number): number {
     const stall = this.caches.fetch(pc);
-    this.lastILine = pc >>> this.iLineBits;
+    const line = pc >>> this.iLineBits;
+    this.iMru[line & this.iSetMask] = line;
     if (stall !== 0) this.pending[Cyc.stallIcache] += stall;
     return stall;
   }
 
   /**
    * D-cache stall of a load or store at `ea` (charged); device MMIO is uncached and pays one
-   * bus round trip. Repeated accesses to the line of the last one are hits counted without
-   * the lookup (a line lies within one page, so it is still RAM); a write marks it dirty.
+   * bus round trip. An access to the line last used in its set is a hit counted without the
+   * lookup (a line lies within one page, so it is still RAM), unless it is a write and the
+   * line is not known to be dirty yet.
    */
   private dataAccess(ea: number, write: boolean): number {
     const line = ea >>> this.dLineBits;
-    if (line === this.lastDLine && (!write || this.lastDDirty)) {
+    const set = line & this.dSetMask;
+    if (this.dMru[set] === line && (!write || this.dDirty[set] === 1)) {
       this.dHitsSkipped++;
       return 0;
     }
     let stall: number;
     if (this.env.memory.isRam(ea)) {
       stall = this.caches.data(ea, write);
-      this.lastDLine = line;
-      this.lastDDirty = write; // a read leaves it unknown: the next write then looks it up
+      // A read leaves the dirty bit unknown: the next write to the line looks it up.
+      if (this.dMru[set] !== line) this.dDirty[set] = write ? 1 : 0;
+      else if (write) this.dDirty[set] = 1;
+      this.dMru[set] = line;
     } else {
       stall = this.memLatency;
     }
