@@ -332,7 +332,7 @@ export class InorderCore implements RetireObserver {
       spent += this.trapped(pc);
     } else if (hart.instret !== instret0) {
       invariant(info !== 0 && kindOfNote(info) <= Kind.system, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
-      spent += this.retired(info, pc, hart.pc, rs1Value);
+      spent += this.engine === 'fast' ? this.retired(info, pc, hart.pc, rs1Value) : this.retiredReference(info, pc, hart.pc, rs1Value);
     }
     // Otherwise the step only found the guest exiting: no time passes.
     clock.cycles = clock0 + spent;
@@ -358,8 +358,8 @@ export class InorderCore implements RetireObserver {
 
   /**
    * Charge a retired instruction (packed timing `info`, at `pc`, followed by `nextPc`;
-   * `rs1Value` is its base register before it ran). Returns its cycles. (RetireObserver;
-   * also the reference engine's retire timing.) Kept small so V8 inlines it into the
+   * `rs1Value` is its base register before it ran). Returns its cycles. (RetireObserver:
+   * the fast engine's timing; retiredReference() is the oracle's.) Kept small so V8 inlines it into the
    * interpreter's loop: the rare cases (hazard stalls, div, system) are calls out.
    */
   retired(info: number, pc: number, nextPc: number, rs1Value: number): number {
@@ -436,6 +436,106 @@ export class InorderCore implements RetireObserver {
     }
     this.pipe = pipeAfter;
     return cycles;
+  }
+
+  /**
+   * The reference engine's timing of a retired instruction (the oracle): the original
+   * per-instruction model, every fetch and data access looked up in the caches, kept apart
+   * from the fast engine's retired() so test/inorder-engines.test.ts compares two
+   * independent implementations of the same model. Returns its cycles.
+   */
+  private retiredReference(info: number, pc: number, nextPc: number, rs1Value: number): number {
+    const pending = this.pending;
+    const kind = kindOfNote(info) as Kind;
+    const rd = (info >>> 5) & 31;
+    const rs1 = (info >>> 10) & 31;
+    const rs2 = (info >>> 15) & 31;
+    this.instret++;
+
+    const icache = this.caches.fetch(pc);
+    if (icache !== 0) pending[Cyc.stallIcache] += icache;
+
+    // Operand hazard: wait for the later of the two sources.
+    const readyAt = this.readyAt;
+    let stall = 0;
+    const r1 = readyAt[rs1]!;
+    const r2 = readyAt[rs2]!;
+    const wait = (r1 >= r2 ? r1 : r2) - this.pipe;
+    if (wait > 0) {
+      stall = wait;
+      if (this.producer[r1 >= r2 ? rs1 : rs2] === Producer.load) this.loadUseStalls += wait;
+      else this.mulStalls += wait;
+    }
+    const ex = this.pipe + stall; // the cycle this instruction is in EX
+    let pipeAfter = ex + 1;
+    let dcache = 0;
+    let system = 0;
+    // When rd's value can be read, and who produces it (rd is 0 when nothing is written).
+    let ready = ex + 1;
+    let producer: number = Producer.none;
+
+    switch (kind) {
+      case Kind.alu:
+        break;
+      case Kind.mul:
+        ready = ex + this.mulLatency;
+        producer = Producer.mul;
+        break;
+      case Kind.div: {
+        const hold = this.divLatency - 1;
+        stall += hold;
+        this.divStalls += hold;
+        pipeAfter += hold;
+        ready = pipeAfter;
+        break;
+      }
+      case Kind.load: {
+        this.loads++;
+        const ea = (rs1Value + (info >> 20)) | 0;
+        dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, false) : this.memLatency;
+        ready = ex + 1 + this.loadUse;
+        producer = Producer.load;
+        break;
+      }
+      case Kind.store: {
+        this.stores++;
+        const ea = (rs1Value + (info >> 20)) | 0;
+        dcache = this.env.memory.isRam(ea) ? this.caches.data(ea, true) : this.memLatency;
+        break;
+      }
+      case Kind.branch:
+        this.branches++;
+        if ((nextPc | 0) !== ((pc + 4) | 0)) {
+          this.taken++;
+          stall += this.branchPenalty;
+          this.branchStalls += this.branchPenalty;
+          pipeAfter += this.branchPenalty;
+        }
+        break;
+      case Kind.jump:
+        this.jumps++;
+        stall += this.branchPenalty;
+        this.branchStalls += this.branchPenalty;
+        pipeAfter += this.branchPenalty;
+        break;
+      case Kind.system:
+        system = this.systemCost;
+        pipeAfter += system;
+        ready = pipeAfter;
+        break;
+      default:
+        assertNever(kind, 'timing kind');
+    }
+    // x0 never has a pending result.
+    if (rd !== 0) {
+      readyAt[rd] = ready;
+      this.producer[rd] = producer;
+    }
+    this.pipe = pipeAfter;
+    if (stall !== 0) pending[Cyc.stallPipeline] += stall;
+    if (dcache !== 0) pending[Cyc.stallDcache] += dcache;
+    if (system !== 0) pending[Cyc.system] += system;
+    return icache + 1 + stall + dcache + system;
   }
 
   /** The stall of an instruction in EX from `ex` on whose sources are not ready yet. */
