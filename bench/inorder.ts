@@ -8,7 +8,8 @@
  * The two engines' cycle counts are compared and a mismatch is reported. Figures only:
  * nothing is asserted about time.
  *
- * Usage: npx tsx bench/inorder.ts [--only loops,crc32] [--repeat 3] [--max 5000000]
+ * Usage: npx tsx bench/inorder.ts [--only loops,crc32] [--repeat 3] [--max 5000000] [--fast-only]
+ * (--fast-only: time the fast engine alone, for quick profiling; no ratios.)
  */
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
@@ -22,6 +23,7 @@ const opt = (name: string): string | undefined => {
 const only = opt('only')?.split(',');
 const repeat = Number(opt('repeat') ?? 3);
 const maxInsns = Number(opt('max') ?? 5_000_000);
+const fastOnly = argv.includes('--fast-only');
 
 const ENGINES = {
   reference: { 'run.core': 'inorder', 'inorder.engine': 'reference' },
@@ -59,8 +61,12 @@ const ratios: number[] = [];
 for (const wl of WORKLOADS) {
   if (wl.platform !== 'user' || wl.name === 'smc') continue; // compute workloads
   if (only && !only.includes(wl.name)) continue;
-  const ref = best(wl.name, wl.args, 'reference');
   const fast = best(wl.name, wl.args, 'fast');
+  if (fastOnly) {
+    console.log(`${wl.name}: fast ${(fast.instret / fast.seconds / 1e6).toFixed(1)} MIPS, ${(fast.seconds / fast.instret * 1e9).toFixed(1)} ns/insn`);
+    continue;
+  }
+  const ref = best(wl.name, wl.args, 'reference');
   const interp = best(wl.name, wl.args, 'interp');
   const mips = (s: Sample) => s.instret / s.seconds / 1e6;
   const ratio = ref.seconds / fast.seconds;
