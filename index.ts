@@ -68,3 +68,14 @@ export { optimizeRegion, runPipeline, PassVerifyError, type OptimizeOptions } fr
 export { RuleSet, applyRules, type Rule } from './morph/optimizer/rules.ts';
 export { DEFAULT_RULES, peepholePassWith } from './morph/optimizer/passes/peephole.ts';
 export { printInst, TEMP_BASE, type Loc } from './morph/optimizer/ir.ts';
+
+// Tier 2: trace formation, trace scheduling with speculation, retranslation policies.
+export { type RuntimeOptions } from './morph/runtime.ts';
+export { formTrace, type Trace, type TraceBranch, type TraceSource, type TraceLimits } from './morph/optimizer/trace.ts';
+export { scheduleTrace, type ScheduledTrace, type SpecFlags, type RenameMode } from './morph/optimizer/trace-schedule.ts';
+export { translateTrace, type Tier2Code } from './morph/optimizer/tier2.ts';
+export {
+  PolicyRegistry, defaultPolicy, neverPolicy, REASONS,
+  type RetranslationPolicy, type Retranslation, type TranslationReport,
+} from './morph/optimizer/policy.ts';
+export type { Translation, HistoryEntry, Speculation } from './morph/tcache.ts';

@@ -18,7 +18,6 @@ import { prepareOutDir, sweepCommand, withProgress, type SweepFlags } from './cm
 
 export interface ShardFlags {
   shard?: string;
-  retryFailed?: boolean;
   merge?: string;
   slurm?: boolean;
   shards?: number;
@@ -52,7 +51,13 @@ export async function sweepDispatch(spec: string | undefined, flags: SweepFlags 
     if (stray.length) throw new UsageError(`${stray.map((k) => FLAG_NAMES[k]).join(', ')} only apply to --slurm`);
   }
   if (flags.slurm && flags.jobs !== undefined) throw new UsageError('--jobs does not apply to --slurm: each task runs --cpus-per-task worker threads');
-  if (flags.retryFailed && flags.shard === undefined) throw new UsageError('--retry-failed applies to --shard i/K');
+  // Slurm tasks run the frozen spec, so their limit is the spec's; a merge runs nothing.
+  if (flags.pointTimeout !== undefined && (flags.merge !== undefined || flags.slurm)) {
+    throw new UsageError(`--point-timeout does not apply to ${flags.slurm ? '--slurm (give the spec a "pointTimeout")' : '--merge'}`);
+  }
+  if (flags.retryFailed && (flags.merge !== undefined || flags.slurm)) {
+    throw new UsageError(`--retry-failed does not apply to ${flags.slurm ? '--slurm (the merge prints the commands that retry the failed points)' : '--merge'}`);
+  }
   if (flags.merge !== undefined) {
     if (spec !== undefined) throw new UsageError(`--merge ${flags.merge} takes no spec (the sweep directory holds it)`);
     return mergeCommand(flags.merge, flags);
@@ -69,7 +74,7 @@ async function shardCommand(spec: string, flags: SweepFlags & ShardFlags): Promi
   prepareOutDir(flags.out);
   const { result, aborted } = await withProgress(flags.quiet === true, (onProgress, signal) =>
     runShard(flags.out, spec, shard, launcher(), {
-      jobs: flags.jobs, resume: flags.resume === true, retryFailed: flags.retryFailed === true, onProgress, signal,
+      jobs: flags.jobs, resume: flags.resume === true, retryFailed: flags.retryFailed === true, pointTimeout: flags.pointTimeout, onProgress, signal,
     }));
   const { points, records, outFile } = result;
   if (aborted) {

@@ -2,7 +2,8 @@
  * `morphsim sweep SPEC.json --out DIR`: run a parameter grid (reports/sweep.ts) into
  * DIR/results.jsonl, then write DIR/report.html (and the validated spec as DIR/spec.json). Progress is a bar on a terminal and one
  * plain line per point otherwise (logs, CI). Ctrl-C stops the sweep with every finished point
- * already on disk; `--resume` continues it.
+ * already on disk; `--resume` continues it (re-running crashed points), `--retry-failed`
+ * also re-runs the failed ones (timeouts included).
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/fsutil.ts';
 import { expandSpec, readSweepSpec, runPoints, type SweepProgress } from '../reports/sweep.ts';
 import { sweepReportHtml } from '../reports/sweep-report.ts';
-import { absoluteElfPaths } from '../reports/sweep-spec.ts';
+import { absoluteElfPaths, MAX_POINT_TIMEOUT } from '../reports/sweep-spec.ts';
 import { describePoint } from '../reports/point-label.ts';
 import { fsReason } from './elf-file.ts';
 
@@ -19,8 +20,19 @@ export interface SweepFlags {
   out: string;
   jobs?: number;
   resume?: boolean;
+  /** Resume, and run the failed points (timeouts included) again. */
+  retryFailed?: boolean;
+  /** Seconds; overrides the spec's `pointTimeout`. */
+  pointTimeout?: number;
   report?: boolean;
   quiet?: boolean;
+}
+
+/** `--point-timeout SECONDS`: a positive number, the range the spec's `pointTimeout` allows. */
+export function parsePointTimeout(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n > 0 && n <= MAX_POINT_TIMEOUT)) throw new UsageError(`--point-timeout expects a positive number of seconds up to ${MAX_POINT_TIMEOUT}, got '${v}'`);
+  return n;
 }
 
 export function prepareOutDir(dir: string): void {
@@ -96,7 +108,9 @@ export async function sweepCommand(specPath: string, flags: SweepFlags): Promise
   writeFileAtomic(join(flags.out, 'spec.json'), JSON.stringify(absoluteElfPaths(spec, baseDir), null, 2) + '\n');
   const outFile = join(flags.out, 'results.jsonl');
   const { result: records, aborted } = await withProgress(flags.quiet === true, (onProgress, signal) =>
-    runPoints(points, { jobs: flags.jobs, outFile, resume: flags.resume, onProgress, signal }));
+    runPoints(points, {
+      jobs: flags.jobs, outFile, resume: flags.resume, retryFailed: flags.retryFailed, pointTimeout: flags.pointTimeout ?? spec.pointTimeout, onProgress, signal,
+    }));
   if (aborted) {
     process.stderr.write(`morphsim: sweep interrupted: ${records.length} of ${points.length} points in ${outFile}; --resume continues it\n`);
     return 130;

@@ -12,7 +12,7 @@ import { demoCommand } from './cmd-demo.ts';
 import { disasmCommand } from './cmd-disasm.ts';
 import { exportCommand } from './cmd-export.ts';
 import { reportCommand } from './cmd-report.ts';
-import type { SweepFlags } from './cmd-sweep.ts';
+import { parsePointTimeout, type SweepFlags } from './cmd-sweep.ts';
 import { sweepDispatch, type ShardFlags } from './cmd-sweep-shards.ts';
 import { parseShardCount } from '../reports/shard.ts';
 import { VERSION } from './version.ts';
@@ -96,12 +96,13 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
     .argument('[spec]', 'sweep spec (JSON): workloads, mode, base, axes, points; docs/schemas.md')
     .option('--out <dir>', 'output directory (created if missing)')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parsePositiveArg('--jobs'))
-    .option('--resume', 'keep the points already in DIR/results.jsonl and run only the others')
+    .option('--resume', 'keep the points already in DIR/results.jsonl and run only the others (and those whose worker crashed)')
+    .option('--retry-failed', 'like --resume, and also run the points recorded as failed (timeouts included) again')
+    .option('--point-timeout <seconds>', 'stop a point after this much wall-clock time and record it as failed (timeout); overrides the spec\'s pointTimeout', parsePointTimeout)
     .option('--no-report', 'do not write DIR/report.html')
     .option('-q, --quiet', 'no progress output')
     // Beyond one machine (cli/cmd-sweep-shards.ts, docs/slurm.md).
     .option('--shard <i/K>', 'run only shard i of K (0 ≤ i < K) into DIR/shard-i.jsonl, for any scheduler')
-    .option('--retry-failed', 'with --shard: run this shard\'s failed points again')
     .option('--merge <dir>', 'gather the shard files of DIR into DIR/results.jsonl; exit 1 while points are missing')
     .option('--slurm', 'submit the sweep to Slurm as a job array (one task per shard); re-submitting runs only unfinished shards')
     .option('--shards <k>', 'with --slurm: number of array tasks (default: points, at most 16)', parseShardCount)

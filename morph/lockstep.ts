@@ -97,6 +97,8 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
     state.checks++;
   }
 
+  // Under verification, the IR pass pipeline checks the IR after every pass too.
+  runtime.verifyPasses = true;
   runtime.onStep = (info: StepInfo) => {
     sync(info, main.hart.instret, main.hart.pc, false);
     anchors.length = 0;
@@ -141,10 +143,12 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
     const mem = main.program.env.memory;
     const sym = main.image.symbolize(t.entryPc);
     const lines = [`translation #${t.id}, guest 0x${t.entryPc.toString(16)}..0x${t.endPc.toString(16)}${sym ? ` <${sym}>` : ''}, ${t.guestInsns} guest instructions:`];
-    for (let pc = t.entryPc; pc < t.endPc; pc += 4) {
-      const raw = mem.isRam(pc) ? mem.load32(pc) : 0;
-      const d = decode(raw);
-      lines.push(`  ${pc.toString(16).padStart(8, '0')}: ${d ? disasm(d, pc) : '(illegal)'}`);
+    for (const [lo, hi] of t.ranges) {
+      for (let pc = lo; pc < hi; pc += 4) {
+        const raw = mem.isRam(pc) ? mem.load32(pc) : 0;
+        const d = decode(raw);
+        lines.push(`  ${pc.toString(16).padStart(8, '0')}: ${d ? disasm(d, pc) : '(illegal)'}`);
+      }
     }
     lines.push('host code:', printHostCode(t.code).replace(/^/gm, '  '));
     return lines.join('\n');

@@ -21,7 +21,7 @@ import { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { InorderCore } from '../sim-microarch/inorder.ts';
 import { exitParams, ibtcParams, machineDescFromConfig, rasParams, vliwParams } from '../sim-microarch/params.ts';
 import { cmsParams, runParams } from './params.ts';
-import { Runtime } from './runtime.ts';
+import { Runtime, type RuntimeOptions } from './runtime.ts';
 import { statRegistry } from './stats-registry.ts';
 
 export interface MachineOptions {
@@ -40,6 +40,8 @@ export interface MachineOptions {
   /** This machine is a lockstep reference: it takes interrupts only when told to, and its
    * clock is set by the checker wherever the main machine interprets. */
   readonly lockstepReference?: boolean;
+  /** Tier 2: retranslation policies, the one to use, and the IR pass pipeline (runtime.ts). */
+  readonly runtime?: RuntimeOptions;
 }
 
 export type StopReason = 'exit' | 'limit';
@@ -105,7 +107,7 @@ export class GuestMachine {
       this.interp = new Interpreter(this.hart, env, { cyclesPerInsn: cpi, commitLog: opts.commitLog, interrupts: ref ? 'external' : 'auto' });
       this.inorder = undefined;
       this.runtime = this.mode === 'interp' ? undefined
-        : new Runtime(this.hart, env, this.interp, this.host, this.executor, desc, this.account, cfg, vliwParams.read(cfg).moleculeBytes, this.predictor);
+        : new Runtime(this.hart, env, this.interp, this.host, this.executor, desc, this.account, cfg, vliwParams.read(cfg).moleculeBytes, this.predictor, opts.runtime);
     }
   }
 

@@ -29,11 +29,33 @@ import { Cyc, type CycleAccount } from '../sim-microarch/cycles.ts';
 import type { ExecResult, Executor } from '../sim-microarch/executor.ts';
 import type { HostState } from '../sim-microarch/host-state.ts';
 import type { IndirectPredictor } from '../sim-microarch/indirect.ts';
-import { cmsParams, tierParams } from './params.ts';
+import { liftRegion } from './lift.ts';
+import type { IrRegion } from './optimizer/ir.ts';
+import { PassRegistry } from './optimizer/passes.ts';
+import { optimizeRegion } from './optimizer/pipeline.ts';
+import { PolicyRegistry, REASONS, type RetranslationPolicy, type TranslationReport } from './optimizer/policy.ts';
+import { translateTrace } from './optimizer/tier2.ts';
+import { formTrace, type Trace, type TraceSource } from './optimizer/trace.ts';
+import { cmsParams, runParams, tierParams } from './params.ts';
 import { Profile } from './profiler/profile.ts';
 import { morphStats } from './stats.ts';
-import { TranslationCache, type Translation } from './tcache.ts';
+import { overlapsRanges, TranslationCache, type HistoryEntry, type Speculation, type Translation } from './tcache.ts';
 import { translateRegion } from './translate.ts';
+
+/** How a Runtime is extended from outside (library users, tests). */
+export interface RuntimeOptions {
+  /** Retranslation policies by name (default: the built-in ones). */
+  readonly policies?: PolicyRegistry;
+  /** The policy to use (default 'default'). */
+  readonly policy?: string;
+  /** Where tier 2 looks up IR passes and pipelines (default: the built-in ones). */
+  readonly passes?: PassRegistry;
+  /** The pipeline run on every trace before scheduling: a name or pass names (default `O2`). */
+  readonly pipeline?: string | readonly string[];
+}
+
+/** Executions of a tier-2 translation between two consultations of the policy. */
+const POLICY_INTERVAL = 256;
 
 export type RunStop = 'exit' | 'limit';
 
@@ -61,10 +83,31 @@ export class Runtime {
   private readonly byTag = new Map<number, Translation>();
   /** Guest pc of the previous dispatcher lookup (profiled control-flow edges), -1 at start. */
   private lastDispatchPc = -1;
+  /** run.mode=optimize: tier 2 on, exits profiled exactly. */
+  private readonly optimize: boolean;
+  private readonly policy: RetranslationPolicy;
+  private readonly passes: PassRegistry;
+  private readonly pipeline: string | readonly string[];
+  /** Check the IR after every pass (lockstep verification sets it). */
+  verifyPasses = false;
+  /** Latest tier-1 translation id per block entry pc (its exits are the branch profile). */
+  private readonly tier1At = new Map<number, number>();
+  /** The trace each tier-2 translation was made from, by translation id. */
+  private readonly traces = new Map<number, Trace>();
+  /** Versions made per guest entry pc. */
+  private readonly histories = new Map<number, HistoryEntry[]>();
+  /** Entry pcs where tier 2 gave up (no trace, no fit, or out of versions). */
+  private readonly settled = new Set<number>();
+  /** Per tier-1 translation id: executions at which it is promoted, when not hotThreshold. */
+  private readonly promoteAt = new Map<number, number>();
+  /** Per tier-2 translation id: execution count at which to consult the policy next. */
+  private readonly nextPolicyCheck = new Map<number, number>();
   readonly c = {
     instret: 0, interpretedInsns: 0, translatedInsns: 0, blocksInterpreted: 0, translationsMade: 0,
     translationsExecuted: 0, chainsMade: 0, dispatches: 0, invalidations: 0,
     evictions: 0, flushes: 0, interrupts: 0, exceptions: 0,
+    tier2Made: 0, tier2Insns: 0, loopTraces: 0, tier2Declined: 0, protectedLoads: 0, checkedStores: 0,
+    retranslations: 0, retranslateAlias: 0, retranslateRollback: 0, retranslateSideExit: 0, retranslateOther: 0,
   };
   /** Called after every dispatcher step (lockstep verification hooks in here). */
   onStep: ((info: StepInfo) => void) | undefined;
@@ -72,8 +115,17 @@ export class Runtime {
    * reached there (the hart's own fields are updated only when the run ends). */
   onChain: ((info: StepInfo, instret: number, pc: number) => void) | undefined;
   private readonly chainHook = (from: HostCode, retired: number, target: number): void => {
-    this.onChain?.({ translation: this.byTag.get(from.tag) }, this.hart.instret + retired, target);
+    const t = this.byTag.get(from.tag);
+    if (this.optimize) {
+      this.profile.countExit(from.tag, target);
+      // Translations entered only through chains never reach the dispatcher: note the ones
+      // due for tier 2 or for the policy, and deal with them when the run ends.
+      if (t && this.dueForRetier(t)) this.due.push(t);
+    }
+    this.onChain?.({ translation: t }, this.hart.instret + retired, target);
   };
+  /** Translations seen due for retier() during the current run. */
+  private readonly due: Translation[] = [];
   /** Called whenever the interpreter is about to run guest code (the lockstep reference
    * aligns its clock there, so device reads and clock_gettime agree). */
   onInterpret: (() => void) | undefined;
@@ -91,9 +143,15 @@ export class Runtime {
     /** The executor's indirect-branch predictor: the dispatcher fills it, and it forgets
      * every translation the cache drops. */
     private readonly predictor?: IndirectPredictor,
+    opts: RuntimeOptions = {},
   ) {
     this.cms = cmsParams.read(cfg);
     this.tier = tierParams.read(cfg);
+    this.optimize = runParams.read(cfg).mode === 'optimize';
+    this.policy = (opts.policies ?? PolicyRegistry.withBuiltins()).get(opts.policy ?? 'default');
+    this.passes = opts.passes ?? PassRegistry.withDefaults();
+    this.pipeline = opts.pipeline ?? 'O2';
+    this.passes.resolve(this.pipeline); // an unknown pass or pipeline fails here, not mid-run
     this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes);
     if (predictor) this.tcache.onDrop = (t) => (t === 'all' ? predictor.clear() : predictor.purge(t.code));
     env.memory.addCodeWriteListener((addr, size) => this.codeWritten(addr, size));
@@ -138,6 +196,7 @@ export class Runtime {
     if (code) {
       t = this.byTag.get(code.tag);
       if (!t?.valid) { code = null; t = undefined; }
+      else if (this.optimize) { t = this.retier(t); code = t.code; }
     }
     if (!code) {
       this.c.dispatches++;
@@ -147,6 +206,7 @@ export class Runtime {
       this.lastDispatchPc = pc;
       t = this.tcache.lookup(pc);
       if (!t && this.profile.countBlock(pc) >= this.tier.threshold && !this.untranslatable.has(pc)) t = this.translate(pc);
+      if (t && this.optimize) t = this.retier(t);
       if (t) {
         this.chain(t);
         this.predictor?.resolved(pc, t.code);
@@ -167,7 +227,7 @@ export class Runtime {
     const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
     const res = this.executor.execute(code, {
       interruptAtCycle: this.interruptDeadline(), maxChain, writesOwnCode: this.writesOwnCode,
-      onChain: this.onChain ? this.chainHook : undefined,
+      onChain: this.onChain || this.optimize ? this.chainHook : undefined,
     });
     this.syncClock();
     const last = this.finish(res);
@@ -176,6 +236,16 @@ export class Runtime {
 
   /** Account a finished run and recover from a fault. Returns the last translation that ran. */
   private finish(res: ExecResult): Translation | undefined {
+    const t = this.finishRun(res);
+    if (this.optimize) {
+      if (t && this.dueForRetier(t)) this.due.push(t);
+      for (const d of this.due) this.retier(d);
+      this.due.length = 0;
+    }
+    return t;
+  }
+
+  private finishRun(res: ExecResult): Translation | undefined {
     const hart = this.hart;
     const t = this.byTag.get(res.code.tag);
     this.c.translationsExecuted++;
@@ -192,6 +262,7 @@ export class Runtime {
         return t;
       }
       if (t && res.exitAtom.op === 'exit.if') this.profile.countSideExit(t.entryPc, res.target >>> 0);
+      if (this.optimize) this.profile.countExit(res.code.tag, res.target >>> 0);
       this.pendingLink = isChainable(ATOMS[res.exitAtom.op].kind) ? res.exitAtom : null;
       this.chainTo = res.chainTo;
       return t;
@@ -205,6 +276,8 @@ export class Runtime {
     if (t) {
       t.rollbacks++;
       this.profile.countRollback(t.entryPc, res.cause);
+      this.profile.countFault(t.id, res.cause);
+      if (t.tier === 2) this.nextPolicyCheck.set(t.id, 0); // consult the policy at its next run
     }
     switch (res.cause) {
       case 'interrupt':
@@ -282,20 +355,165 @@ export class Runtime {
       return undefined;
     }
     this.account.add(Cyc.translate, this.cms.translateCost * tr.region.guestInsns);
-    if (!this.tcache.fits(tr.code.molecules.length)) {
+    this.tier1At.set(pc, tag);
+    return this.install({
+      id: tag, entryPc: pc, endPc: tr.region.endPc, ranges: [[pc, tr.region.endPc]], guestInsns: tr.region.guestInsns, tier: 1,
+      code: tr.code, region: tr.region, guestPcOf: tr.guestPcOf, blocks: [pc],
+      speculation: { memory: false, control: false }, history: this.newVersion(pc, 1, 'threshold'),
+    });
+  }
+
+  /** Place a new translation in the cache (flushing it first when full). */
+  private install(t: Parameters<TranslationCache['insert']>[0]): Translation {
+    if (!this.tcache.fits(t.code.molecules.length)) {
       const n = this.tcache.flush();
       this.byTag.clear();
       this.c.evictions += n;
       this.c.flushes++;
       this.account.add(Cyc.translate, this.cms.flushCost);
       this.pendingLink = null;
+      this.chainTo = null;
     }
-    const t = this.tcache.insert({
-      id: tag, entryPc: pc, endPc: tr.region.endPc, guestInsns: tr.region.guestInsns, tier: 1,
-      code: tr.code, region: tr.region, guestPcOf: tr.guestPcOf,
-    });
-    this.byTag.set(tag, t);
+    const placed = this.tcache.insert(t);
+    this.byTag.set(t.id, placed);
     this.c.translationsMade++;
+    return placed;
+  }
+
+  /** The history of `pc` with one more version appended. */
+  private newVersion(pc: number, tier: 1 | 2, reason: string): HistoryEntry[] {
+    let h = this.histories.get(pc);
+    if (!h) this.histories.set(pc, (h = []));
+    h.push({ version: h.length + 1, tier, reason, cycle: this.account.total() });
+    return h.slice();
+  }
+
+  /** Would retier() look at `t` now (cheap: called at every chained transfer)? */
+  private dueForRetier(t: Translation): boolean {
+    return t.valid && (t.tier === 1 ? t.code.execCount >= (this.promoteAt.get(t.id) ?? this.tier.hotThreshold) && !this.settled.has(t.entryPc)
+      : t.code.execCount >= (this.nextPolicyCheck.get(t.id) ?? 0));
+  }
+
+  /**
+   * Tier 2 (run.mode=optimize): the translation to run instead of `t` — a new trace when a
+   * tier-1 translation has become hot, a new version when the retranslation policy asks for
+   * one — or `t` itself.
+   */
+  private retier(t: Translation): Translation {
+    if (!t.valid || this.settled.has(t.entryPc)) return t;
+    if (t.tier === 1) {
+      if (t.code.execCount < (this.promoteAt.get(t.id) ?? this.tier.hotThreshold)) return t;
+      if (!this.promoteAt.has(t.id) && this.insideTrace(t.entryPc)) {
+        // Mostly run inside a trace already: promote only if it stays hot on its own.
+        this.promoteAt.set(t.id, t.code.execCount + this.tier.hotThreshold);
+        return t;
+      }
+      return this.makeTrace(t.entryPc, { memory: this.tier.speculateMemory, control: this.tier.speculateControl }, 'hot') ?? t;
+    }
+    if (t.code.execCount < (this.nextPolicyCheck.get(t.id) ?? 0)) return t;
+    this.nextPolicyCheck.set(t.id, t.code.execCount + POLICY_INTERVAL);
+    const d = this.policy.decide(this.report(t));
+    if (!d) return t;
+    if (t.history.filter((h) => h.tier === 2).length >= this.tier.maxVersions) {
+      this.settled.add(t.entryPc);
+      return t;
+    }
+    this.noteBranches(t);
+    const u = this.makeTrace(t.entryPc, d.speculation, d.reason, t);
+    if (!u) {
+      // Nothing would change: ask again only after as many executions again.
+      this.nextPolicyCheck.set(t.id, 2 * t.code.execCount);
+      return t;
+    }
+    this.c.retranslations++;
+    switch (d.reason) {
+      case REASONS.alias: this.c.retranslateAlias++; break;
+      case REASONS.rollbacks: this.c.retranslateRollback++; break;
+      case REASONS.sideExit: this.c.retranslateSideExit++; break;
+      default: this.c.retranslateOther++;
+    }
+    return u;
+  }
+
+  /** Is `pc` an interior block of a live trace? */
+  private insideTrace(pc: number): boolean {
+    for (const [id, trace] of this.traces) {
+      if (this.byTag.get(id)?.valid && trace.blocks.indexOf(pc) > 0) return true;
+    }
+    return false;
+  }
+
+  /** What the policy sees of a live translation. */
+  private report(t: Translation): TranslationReport {
+    // Side exits: where the trace leaves a branch it followed (not its natural end).
+    const side = new Set((this.traces.get(t.id)?.branches ?? []).map((b) => b.offTarget));
+    const sideExits = [...this.profile.exitsOf(t.id)].filter(([pc]) => side.has(pc))
+      .map(([target, count]) => ({ target, count })).sort((a, b) => b.count - a.count || a.target - b.target);
+    return {
+      entryPc: t.entryPc, tier: t.tier, version: t.history.length, speculation: t.speculation,
+      executions: t.code.execCount, faults: this.profile.faultsOf(t.id), sideExits, params: this.tier,
+    };
+  }
+
+  /** Before a trace is re-made, keep what it saw of its branches (the profile it was made from is stale). */
+  private noteBranches(t: Translation): void {
+    const trace = this.traces.get(t.id);
+    if (!trace) return;
+    const done = new Set<number>();
+    for (const b of trace.branches) {
+      if (done.has(b.pc)) continue;
+      done.add(b.pc);
+      const off = this.profile.exitCount(t.id, b.offTarget);
+      const on = Math.max(0, t.code.execCount - off);
+      this.profile.noteBranch(b.pc, b.followedTaken ? on : off, b.followedTaken ? off : on);
+    }
+  }
+
+  /** Form a trace at `pc` from the profile and translate it at tier 2. */
+  private makeTrace(pc: number, speculation: Speculation, reason: string, previous?: Translation): Translation | undefined {
+    const m = this.machine;
+    const src: TraceSource = {
+      block: (b) => (this.tier1At.has(b) && !this.untranslatable.has(b)
+        ? liftRegion(this.env.memory, b, this.tier.maxRegionInsns, m.numRegs - m.numShadowed, this.ioPcs) : undefined),
+      branch: (block, branchPc, taken, fall) => {
+        const seen = this.profile.branchOf(branchPc);
+        if (seen) return seen;
+        const id = this.tier1At.get(block);
+        return id === undefined ? undefined : { taken: this.profile.exitCount(id, taken), notTaken: this.profile.exitCount(id, fall) };
+      },
+    };
+    const trace = formTrace(pc, src, {
+      maxInsns: this.tier.traceMaxInsns, maxBlocks: this.tier.traceMaxBlocks, unroll: this.tier.loopUnroll,
+      bias: this.tier.traceBias, minSamples: this.tier.traceMinSamples, maxStores: m.storeBufferEntries,
+    });
+    const before = previous && this.traces.get(previous.id);
+    if (trace && before && previous.speculation.memory === speculation.memory && previous.speculation.control === speculation.control &&
+      sameTrace(trace, before)) return undefined;
+    if (trace && !trace.loop && trace.blocks.length < this.tier.traceMinBlocks) {
+      this.settled.add(pc);
+      this.c.tier2Declined++;
+      return undefined;
+    }
+    const tag = this.tcache.newId();
+    const optimize = (r: IrRegion): IrRegion => optimizeRegion(r, { pipeline: this.pipeline, registry: this.passes, verify: this.verifyPasses });
+    const tr = trace && translateTrace(trace, m, speculation, tag, optimize);
+    if (!trace || !tr) {
+      this.settled.add(pc);
+      this.c.tier2Declined++;
+      return undefined;
+    }
+    this.account.add(Cyc.translate, this.cms.optimizeCost * trace.region.guestInsns);
+    const t = this.install({
+      id: tag, entryPc: pc, endPc: trace.region.endPc, ranges: trace.ranges, guestInsns: trace.region.guestInsns, tier: 2,
+      code: tr.code, region: tr.region, guestPcOf: tr.guestPcOf, blocks: trace.blocks, speculation,
+      history: this.newVersion(pc, 2, reason),
+    });
+    this.traces.set(tag, trace);
+    this.c.tier2Made++;
+    this.c.tier2Insns += trace.region.guestInsns;
+    if (trace.loop) this.c.loopTraces++;
+    this.c.protectedLoads += tr.scheduled.protectedLoads;
+    this.c.checkedStores += tr.scheduled.checkedStores;
     return t;
   }
 
@@ -311,7 +529,7 @@ export class Runtime {
 
   private readonly writesOwnCode = (code: HostCode, addr: number, size: number): boolean => {
     const t = this.byTag.get(code.tag);
-    return t !== undefined && addr < t.endPc && addr + size > t.entryPc;
+    return t !== undefined && overlapsRanges(t.ranges, addr, size);
   };
 
   private codeWritten(addr: number, size: number): void {
@@ -332,4 +550,10 @@ export class Runtime {
   private syncClock(): void {
     this.env.clock.cycles = this.account.total();
   }
+}
+
+/** Are two traces the same blocks with the same IR (re-making one would change nothing)? */
+function sameTrace(a: Trace, b: Trace): boolean {
+  return a.blocks.length === b.blocks.length && a.blocks.every((pc, i) => pc === b.blocks[i]) &&
+    a.region.insts.length === b.region.insts.length && a.region.insts.every((x, i) => JSON.stringify(x) === JSON.stringify(b.region.insts[i]));
 }

@@ -9,13 +9,39 @@ import { PAGE_BITS } from '../isa-guest/memory.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { IrRegion } from './optimizer/ir.ts';
 
+/** One version of the translation of a guest entry point, and why it was made (reports). */
+export interface HistoryEntry {
+  readonly version: number;
+  readonly tier: 1 | 2;
+  readonly reason: string;
+  /** Simulated cycle (CycleAccount total) at which the version was made. */
+  readonly cycle: number;
+}
+
+/** What a tier-2 translation was allowed to speculate. */
+export interface Speculation {
+  readonly memory: boolean;
+  readonly control: boolean;
+}
+
+/** Guest byte ranges [start, end) a translation was made from (a trace has several). */
+export type GuestRanges = readonly (readonly [number, number])[];
+
 export interface Translation {
   readonly id: number;
   readonly entryPc: number;
-  /** Guest pc just past the region's last instruction. */
+  /** Guest pc just past the region's last instruction (a trace: past its highest block). */
   readonly endPc: number;
+  /** The guest code it was made from: [entryPc, endPc) for a block, each block of a trace. */
+  readonly ranges: GuestRanges;
   readonly guestInsns: number;
   readonly tier: 1 | 2;
+  /** Every version made for this entry pc so far, this one last. */
+  readonly history: readonly HistoryEntry[];
+  /** Tier 2: the speculation it uses (tier 1 speculates nothing). */
+  readonly speculation: Speculation;
+  /** Tier 2: the guest pcs of the blocks of the trace, in trace order. */
+  readonly blocks: readonly number[];
   readonly code: HostCode;
   readonly bytes: number;
   readonly region: IrRegion;
@@ -65,7 +91,7 @@ export class TranslationCache {
     const old = this.byPc.get(t.entryPc);
     if (old) this.drop(old);
     this.byPc.set(t.entryPc, full);
-    for (let p = t.entryPc >>> PAGE_BITS; p <= ((t.endPc - 1) >>> PAGE_BITS); p++) {
+    for (const p of pagesOf(t.ranges)) {
       let s = this.byPage.get(p);
       if (!s) this.byPage.set(p, (s = new Set()));
       s.add(full);
@@ -97,7 +123,7 @@ export class TranslationCache {
     const set = this.byPage.get(addr >>> PAGE_BITS);
     if (!set) return [];
     const hit: Translation[] = [];
-    for (const t of set) if (addr < t.endPc && addr + size > t.entryPc) hit.push(t);
+    for (const t of set) if (overlapsRanges(t.ranges, addr, size)) hit.push(t);
     for (const t of hit) this.drop(t);
     return hit;
   }
@@ -109,7 +135,7 @@ export class TranslationCache {
     this.unlinkIncoming(t);
     this.onDrop?.(t);
     if (this.byPc.get(t.entryPc) === t) this.byPc.delete(t.entryPc);
-    for (let p = t.entryPc >>> PAGE_BITS; p <= ((t.endPc - 1) >>> PAGE_BITS); p++) this.byPage.get(p)?.delete(t);
+    for (const p of pagesOf(t.ranges)) this.byPage.get(p)?.delete(t);
     // Host code space is reclaimed only by a flush (a bump allocator, as in CMS).
   }
 
@@ -118,4 +144,17 @@ export class TranslationCache {
     t.incoming.length = 0;
     t.valid = false;
   }
+}
+
+/** Does [addr, addr+size) overlap any of the ranges? */
+export function overlapsRanges(ranges: GuestRanges, addr: number, size: number): boolean {
+  for (const [lo, hi] of ranges) if (addr < hi && addr + size > lo) return true;
+  return false;
+}
+
+/** The guest pages the ranges touch, each once. */
+function pagesOf(ranges: GuestRanges): Set<number> {
+  const out = new Set<number>();
+  for (const [lo, hi] of ranges) for (let p = lo >>> PAGE_BITS; p <= ((hi - 1) >>> PAGE_BITS); p++) out.add(p);
+  return out;
 }

@@ -29,6 +29,9 @@ export function translationStats(rt: Runtime, image: ElfImage) {
         rollbacksByCause: rb ? Object.fromEntries(ROLLBACK_CAUSES.map((c) => [c, rb[c]])) : {},
         sideExitsTaken: rt.profile.sideExitsOf(t.entryPc),
         live: t.valid,
+        speculation: t.speculation,
+        blocks: t.blocks.map(hex),
+        history: t.history,
       };
     }),
   };

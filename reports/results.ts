@@ -15,8 +15,13 @@ export const POINT_SCHEMA = 'morphsim.point/1';
 
 /** Why a point failed. `exit`: the guest exited non-zero; `limit`: it ran past maxInstret;
  * `error`: bad input for this point (an ELF that changed, a bad platform); `internal`: the
- * simulator failed; `crash`: the worker running it died. */
-export type FailureKind = 'exit' | 'limit' | 'error' | 'internal' | 'crash';
+ * simulator failed; `crash`: the worker running it died; `timeout`: it ran past the sweep's
+ * per-point wall-clock limit (`pointTimeout`) and its worker was stopped. */
+export type FailureKind = 'exit' | 'limit' | 'error' | 'internal' | 'crash' | 'timeout';
+
+/** A worker that crashed says nothing about its point (the host may be to blame): resume and
+ * merge treat the point as not run yet. Every other failure is a result of the point. */
+export const isCrash = (r: PointRecord): boolean => r.error?.kind === 'crash';
 
 export interface PointWorkload {
   /** Label in reports and CSV. */

@@ -53,10 +53,17 @@ export function runPoint(point: SweepPoint): PointRecord {
   }
 }
 
-/** The record of a point whose worker died before it could answer. */
-export function crashedPoint(point: SweepPoint, message: string): PointRecord {
+/** The record of a point that produced no result of its own (its worker died or was stopped). */
+function noResult(point: SweepPoint, kind: 'crash' | 'timeout', message: string): PointRecord {
   return {
     schema: POINT_SCHEMA, key: point.key, index: point.index, workload: point.workload, params: point.params,
-    config: point.config, status: 'failed', error: { kind: 'crash', message }, outputSha256: null, summary: null,
+    config: point.config, status: 'failed', error: { kind, message }, outputSha256: null, summary: null,
   };
 }
+
+/** The record of a point whose worker died before it could answer. */
+export const crashedPoint = (point: SweepPoint, message: string): PointRecord => noResult(point, 'crash', message);
+
+/** The record of a point stopped after `seconds` of wall clock (its worker is terminated). */
+export const timedOutPoint = (point: SweepPoint, seconds: number): PointRecord =>
+  noResult(point, 'timeout', `no result after ${seconds} s (point timeout); its worker was stopped`);

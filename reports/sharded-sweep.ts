@@ -16,10 +16,10 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { fsReason, readInput, writeFileAtomic } from '../core/fsutil.ts';
 import { VERSION } from '../core/version.ts';
-import { parseResults, type PointRecord } from './results.ts';
+import { isCrash, parseResults, type PointRecord } from './results.ts';
 import { selectShard, shardFileName, shardIndexOfFile, shardOfPosition, type Shard } from './shard.ts';
 import { shardArgv, shellQuote } from './slurm.ts';
-import { absoluteElfPaths, readSweepSpec } from './sweep-spec.ts';
+import { absoluteElfPaths, readSweepSpec, type SweepSpec } from './sweep-spec.ts';
 import { expandSpec, runPoints, type RunPointsOptions, type SweepPoint } from './sweep.ts';
 import { deterministicSummary } from './summary.ts';
 
@@ -103,7 +103,7 @@ export function readPlan(dir: string): { plan: SweepPlan; points: PlannedPoint[]
  */
 export function preparePlan(
   dir: string, specPath: string, shards: number | undefined, launcher: Launcher, defaultShards: (points: number) => number = () => 1,
-): { plan: SweepPlan; points: SweepPoint[] } {
+): { plan: SweepPlan; points: SweepPoint[]; spec: SweepSpec } {
   const absDir = resolve(dir);
   const source = resolve(specPath);
   const frozen = absoluteElfPaths(readSweepSpec(source), dirname(source));
@@ -117,7 +117,7 @@ export function preparePlan(
     if (!same) {
       throw new UsageError(`${dir} holds another sweep: its points differ from ${specPath}'s (spec, ELF or morphsim version changed); use another --out`);
     }
-    return { plan, points };
+    return { plan, points, spec: frozen };
   }
   const k = shards ?? defaultShards(points.length);
   const plan: SweepPlan = {
@@ -135,7 +135,7 @@ export function preparePlan(
   writeFileAtomic(join(absDir, POINTS_FILE), lines.map((l) => JSON.stringify(l) + '\n').join(''));
   // Written last: its presence means the plan is complete.
   writeFileAtomic(join(absDir, PLAN_FILE), JSON.stringify(plan, null, 2) + '\n');
-  return { plan, points };
+  return { plan, points, spec: frozen };
 }
 
 /** The shard files present in `dir` and the records each holds (an unterminated last line is ignored). */
@@ -150,29 +150,23 @@ function readShardFiles(dir: string): { index: number; file: string; records: Po
 }
 
 /**
- * Runs one shard's points into `shard-i.jsonl`. `retryFailed` first drops that shard's
- * failed records (rewriting the file whole), so that resuming runs those points again.
+ * Runs one shard's points into `shard-i.jsonl`, resuming and retrying as `runPoints` does
+ * (`retryFailed` runs that shard's failed points again). The point timeout is the option's,
+ * else the frozen spec's.
  */
 export async function runShard(
   dir: string, specPath: string, shard: Shard, launcher: Launcher,
-  opts: Pick<RunPointsOptions, 'jobs' | 'onProgress' | 'signal'> & { resume: boolean; retryFailed: boolean },
+  opts: Pick<RunPointsOptions, 'jobs' | 'onProgress' | 'signal' | 'pointTimeout'> & { resume: boolean; retryFailed: boolean },
 ): Promise<{ points: SweepPoint[]; records: PointRecord[]; outFile: string }> {
-  const { points } = preparePlan(dir, specPath, shard.count, launcher);
+  const { points, spec } = preparePlan(dir, specPath, shard.count, launcher);
   const mine = selectShard(points, shard);
   const outFile = join(resolve(dir), shardFileName(shard.index));
-  if (opts.retryFailed && existsSync(outFile)) {
-    const kept = parseResults(readText(outFile, 'results'), outFile).records.filter((r) => r.status !== 'failed');
-    writeFileAtomic(outFile, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  }
-  const records = await runPoints(mine, { ...opts, outFile, resume: opts.resume || opts.retryFailed });
+  const records = await runPoints(mine, { ...opts, outFile, pointTimeout: opts.pointTimeout ?? spec.pointTimeout });
   return { points: mine, records, outFile };
 }
 
-/**
- * A worker that crashed says nothing about its point (the host may be to blame): like
- * `--resume`, the merge counts the point as missing, and a re-run runs it again.
- */
-const isCrash = (r: PointRecord): boolean => r.error?.kind === 'crash';
+// A crashed point (results.ts `isCrash`): like `--resume`, the merge counts it as missing,
+// and a re-run runs it again.
 
 /** A planned point without a usable result. */
 export interface PointIssue {

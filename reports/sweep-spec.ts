@@ -16,6 +16,9 @@ import type { ParamValue } from '../core/params.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { runParams } from '../morph/params.ts';
 
+/** The largest point timeout, in seconds (about 23 days; timers take at most 2^31-1 ms). */
+export const MAX_POINT_TIMEOUT = 2_000_000;
+
 const scalar = z.union([z.number(), z.boolean(), z.string()]);
 const paramMap = z.record(z.string(), scalar);
 
@@ -42,6 +45,8 @@ const specShape = z.strictObject({
   points: z.array(paramMap).default([]).describe('explicit points (overrides on top of base), run in addition to the grid'),
   maxInstret: z.number().int().positive().default(2_000_000_000)
     .describe('stop a runaway guest after this many retired instructions (the point fails with kind "limit")'),
+  pointTimeout: z.number().positive().max(MAX_POINT_TIMEOUT).optional()
+    .describe('wall-clock seconds a point may run before its worker is stopped (the point fails with kind "timeout"); default: no limit; `--point-timeout` overrides it'),
 });
 
 export const sweepSpecSchema = specShape.superRefine((spec, ctx) => {

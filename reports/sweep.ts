@@ -12,42 +12,46 @@
  *       it sets on top of the base, the fully resolved configuration and its index in this
  *       order. Two points with the same key are one point (the first is kept).
  *
- *   runPoints(points, { jobs, resume, outFile, onProgress }) → Promise<PointRecord[]>
+ *   runPoints(points, { jobs, resume, retryFailed, pointTimeout, outFile, onProgress }) → Promise<PointRecord[]>
  *       Runs the points on `jobs` worker threads (default: the number of cores). Each
  *       finished point is appended to `outFile` as one whole JSON line (results.ts) the
  *       moment it finishes; with `resume`, points whose key is already in the file are not
- *       run again (except those recorded as crashed: their line is dropped and they run
- *       again). A point that fails (non-zero exit, instruction limit, simulator error,
- *       worker crash) is recorded with its error and the sweep goes on. Returns every
- *       record of these points (resumed ones included) in point order.
+ *       run again, except those recorded as crashed (a crash says nothing about the point)
+ *       and, with `retryFailed`, every failed one (timeouts included): their lines are
+ *       dropped and they run again. A point that fails (non-zero exit, instruction limit,
+ *       simulator error, worker crash, more than `pointTimeout` seconds of wall clock) is
+ *       recorded with its error and the sweep goes on; a timed-out point's worker is
+ *       terminated and replaced. Returns every record of these points (resumed ones
+ *       included) in point order.
  *
  *   sweep(spec, options) → Promise<{ points, records }>
- *       Both of the above.
+ *       Both of the above; `pointTimeout` defaults to the spec's.
  *
  *   readResults(path), readResultsFiles(paths), ResultsWriter, lockResults(path): the JSONL
  *       reader (one file, or several with each key once), the line-atomic appender, and the
  *       lock (`<file>.lock`) a sweep holds while it writes a results file.
  *
  * Worker threads load `sweep-worker.mjs` next to this file: in the source tree a bootstrap
- * that registers tsx and imports `sweep-worker.ts`; a bundled build should emit the bundled
- * worker (entry `reports/sweep-worker.ts`) under that same name next to the bundle, and
- * without one the bundle's workers fall back to the source tree's bootstrap.
+ * that loads the precompiled task `dist/sweep-worker.mjs` when it is fresh and otherwise
+ * registers tsx and imports `sweep-worker.ts`; in dist/ (scripts/build.mjs) that bundled task
+ * itself. A bundle without it falls back to the source tree's bootstrap.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { UsageError } from '../core/errors.ts';
 import { readInput, writeFileAtomic } from '../core/fsutil.ts';
 import type { Config, ParamValue } from '../core/params.ts';
 import { VERSION } from '../core/version.ts';
 import { paramRegistry } from '../morph/config.ts';
-import { lockResults, readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
-import { crashedPoint } from './run-point.ts';
-import { parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
+import { isCrash, lockResults, readResults, ResultsWriter, type PointRecord, type PointWorkload } from './results.ts';
+import { crashedPoint, timedOutPoint } from './run-point.ts';
+import type { SweepTask } from './sweep-worker.ts';
+import { MAX_POINT_TIMEOUT, parseSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
 
 export { lockResults, readResults, readResultsFiles, ResultsWriter, parseResults, POINT_SCHEMA, type PointRecord } from './results.ts';
 export { parseSweepSpec, readSweepSpec, type SweepSpec, type SweepSpecInput } from './sweep-spec.ts';
@@ -142,6 +146,11 @@ export interface RunPointsOptions {
   readonly outFile?: string;
   /** Skip points whose key is already in `outFile` (which must then exist or be created). */
   readonly resume?: boolean;
+  /** Resume, and run the points recorded as failed (any kind, timeouts included) again. */
+  readonly retryFailed?: boolean;
+  /** Wall-clock seconds a point may run (from its start on a worker, excluding queueing and
+   * worker start-up) before its worker is terminated and it is recorded as `timeout`. */
+  readonly pointTimeout?: number;
   readonly onProgress?: (p: SweepProgress) => void;
   /** Limits of each worker thread (e.g. `maxOldGenerationSizeMb`): a point that exceeds them
    * kills its worker and is recorded as a crash. */
@@ -159,7 +168,43 @@ function workerEntry(): string {
   return (candidates.find((u) => existsSync(fileURLToPath(u))) ?? candidates[0]!).href;
 }
 
+/**
+ * The wall-clock limit of one point. The clock starts when the worker says the point started
+ * (a message on a port sent with the task), not when it is queued: a point waiting for a
+ * worker, or for a replacement worker to start, is not running yet. On expiry the task is
+ * aborted, which makes piscina terminate its worker and start another.
+ */
+class PointLimit {
+  private readonly abort = new AbortController();
+  private readonly channel?: MessageChannel;
+  private timer?: NodeJS.Timeout;
+
+  constructor(seconds: number | undefined) {
+    if (seconds === undefined) return;
+    this.channel = new MessageChannel();
+    this.channel.port1.once('message', () => {
+      this.timer = setTimeout(() => this.abort.abort(new Error(`point timeout (${seconds} s)`)), seconds * 1000);
+    });
+  }
+
+  /** The port the worker reports the start on (none without a limit). */
+  get port(): MessagePort | undefined { return this.channel?.port2; }
+
+  get runOptions(): { transferList?: TransferListItem[]; signal?: AbortSignal } {
+    return this.channel ? { transferList: [this.channel.port2], signal: this.abort.signal } : {};
+  }
+
+  get expired(): boolean { return this.abort.signal.aborted; }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.channel?.port1.close();
+  }
+}
+
 export async function runPoints(points: readonly SweepPoint[], opts: RunPointsOptions = {}): Promise<PointRecord[]> {
+  const t = opts.pointTimeout;
+  if (t !== undefined && !(t > 0 && t <= MAX_POINT_TIMEOUT)) throw new UsageError(`pointTimeout must be a positive number of seconds up to ${MAX_POINT_TIMEOUT}, got ${t}`);
   const release = opts.outFile ? lockResults(opts.outFile) : undefined;
   try {
     return await runPointsInto(points, opts);
@@ -173,15 +218,17 @@ async function runPointsInto(points: readonly SweepPoint[], opts: RunPointsOptio
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`jobs must be a positive integer, got ${jobs}`);
   const byKey = new Map<string, PointRecord>();
   const wanted = new Set(points.map((p) => p.key));
-  if (opts.resume && opts.outFile) {
+  const resume = opts.resume === true || opts.retryFailed === true;
+  if (resume && opts.outFile) {
     const prior = existsSync(opts.outFile) ? readResults(opts.outFile).records : [];
-    // A crash says nothing about the point (a worker may die of the host's trouble): run it
-    // again, and drop its old line so the file keeps one line per point.
-    const crashed = prior.filter((r) => r.error?.kind === 'crash');
-    if (crashed.length) writeFileAtomic(opts.outFile, prior.filter((r) => r.error?.kind !== 'crash').map((r) => JSON.stringify(r) + '\n').join(''));
-    for (const r of prior) if (wanted.has(r.key) && !byKey.has(r.key) && r.error?.kind !== 'crash') byKey.set(r.key, r);
+    // A crashed point runs again; other failures are results of the point (a timeout too: the
+    // same limit would stop it again), run again only when asked. A re-run point's old line is
+    // dropped so the file keeps one line per point.
+    const rerun = (r: PointRecord): boolean => isCrash(r) || (opts.retryFailed === true && r.status === 'failed');
+    if (prior.some(rerun)) writeFileAtomic(opts.outFile, prior.filter((r) => !rerun(r)).map((r) => JSON.stringify(r) + '\n').join(''));
+    for (const r of prior) if (wanted.has(r.key) && !byKey.has(r.key) && !rerun(r)) byKey.set(r.key, r);
   }
-  const writer = opts.outFile ? new ResultsWriter(opts.outFile, opts.resume === true) : undefined;
+  const writer = opts.outFile ? new ResultsWriter(opts.outFile, resume) : undefined;
   const resumed = byKey.size;
   let failed = [...byKey.values()].filter((r) => r.status === 'failed').length;
   const total = points.length;
@@ -205,13 +252,19 @@ async function runPointsInto(points: readonly SweepPoint[], opts: RunPointsOptio
   try {
     await Promise.all(todo.map(async (p) => {
       let rec: PointRecord;
+      const limit = new PointLimit(opts.pointTimeout);
       try {
         if (opts.signal?.aborted) return;
-        rec = (await pool!.run(p)) as PointRecord;
+        rec = (await pool!.run({ point: p, started: limit.port } satisfies SweepTask, limit.runOptions)) as PointRecord;
       } catch (e) {
         if (opts.signal?.aborted) return;
-        const why = poolError ?? (e as Error);
-        rec = crashedPoint(p, `worker died: ${why?.message ?? String(why)}`);
+        if (limit.expired) rec = timedOutPoint(p, opts.pointTimeout!);
+        else {
+          const why = poolError ?? (e as Error);
+          rec = crashedPoint(p, `worker died: ${why?.message ?? String(why)}`);
+        }
+      } finally {
+        limit.dispose();
       }
       byKey.set(p.key, rec);
       writer?.append(rec);
@@ -230,7 +283,8 @@ export interface SweepOptions extends ExpandOptions, RunPointsOptions {}
 
 /** Expand and run a sweep: the library's one-call entry point. */
 export async function sweep(spec: SweepSpec | SweepSpecInput | unknown, options: SweepOptions = {}): Promise<{ points: SweepPoint[]; records: PointRecord[] }> {
-  const points = expandSpec(spec, options);
-  const records = await runPoints(points, options);
+  const parsed = parseSweepSpec(spec);
+  const points = expandSpec(parsed, options);
+  const records = await runPoints(points, { ...options, pointTimeout: options.pointTimeout ?? parsed.pointTimeout });
   return { points, records };
 }

@@ -204,10 +204,11 @@ describe('run report', () => {
     expect(data.fill.static.reduce((s, n, k) => s + n * k, 0)).toBe(ts.reduce((s, t) => s + t.atoms, 0));
   });
 
-  it('shows the retranslation history when the runtime records one', () => {
-    expect(doc.querySelector('#translations-table')!.textContent).not.toContain('history');
+  it('shows the retranslation history the runtime records', () => {
+    // Every translation records its versions (tier 1 made at the threshold here).
+    expect(doc.querySelector('#translations-table')!.textContent).toMatch(/v1 tier 1 @\d+: threshold/);
     const t0 = data.translations[0]!;
-    const withHistory = { ...data, translations: [{ ...t0, history: [{ version: 2, tier: 2, reason: `alias faults <b>`, cycle: 1234 }] }, ...data.translations.slice(1)] };
+    const withHistory = { ...data, translations: [{ ...t0, history: [{ version: 2, tier: 2 as const, reason: `alias faults <b>`, cycle: 1234 }] }, ...data.translations.slice(1)] };
     const d2 = parse(runReportHtml(withHistory));
     expect(d2.querySelector('#translations-table')!.textContent).toContain('v2 tier 2 @1234: alias faults <b>');
     expect(d2.querySelectorAll('#translations-table b')).toHaveLength(0);

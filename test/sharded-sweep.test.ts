@@ -179,7 +179,10 @@ describe('bad use is one line and exit 2', () => {
     [['sweep', 'x.json', '--out', '/tmp/x', '--partition', 'p'], /--partition only apply to --slurm/],
     [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--shard', '0/2'], /--slurm and --shard cannot be combined/],
     [['sweep', 'x.json', '--out', '/tmp/x', '--shard', '2/2'], /--shard 2\/2: i must be between 0 and K-1 = 1/],
-    [['sweep', 'x.json', '--out', '/tmp/x', '--retry-failed'], /--retry-failed applies to --shard/],
+    [['sweep', '--merge', '/tmp/x', '--retry-failed'], /--retry-failed does not apply to --merge/],
+    [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--retry-failed'], /--retry-failed does not apply to --slurm \(the merge prints/],
+    [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--point-timeout', '60'], /--point-timeout does not apply to --slurm \(give the spec a "pointTimeout"\)/],
+    [['sweep', 'x.json', '--out', '/tmp/x', '--point-timeout', '0'], /--point-timeout expects a positive number of seconds up to 2000000, got '0'/],
     [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--jobs', '4'], /--jobs does not apply to --slurm/],
     [['sweep', 'x.json', '--out', '/tmp/x', '--slurm', '--shards', '0'], /--shards expects an integer between 1 and/],
   ])('%j', async (argv, msg) => {
