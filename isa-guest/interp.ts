@@ -272,8 +272,8 @@ export class Interpreter {
    * run() for the observer given at construction: each retired instruction is reported to
    * it, and the clock advances by the cycles it returns (cyclesPerInsn is not used). Returns
    * 'step', with `lastCount` steps done, before anything the caller must time step by step
-   * with step(): an instruction noted NOTE_STEP, or a between-instructions check (exit,
-   * interrupt, wfi, PMP mode). Exceptions are taken here and reported with trapped().
+   * with step(): an instruction noted NOTE_STEP or not decoded yet, or a between-instructions
+   * check (exit, interrupt, wfi, PMP mode). Exceptions are taken here and reported with trapped().
    */
   runObserved(maxInsns: number): 'limit' | 'step' {
     const obs = this.observer;
@@ -308,9 +308,11 @@ export class Interpreter {
               pageNo = this.pmpChecked ? -1 : pc >>> PAGE_BITS;
             }
             const i = (pc & PAGE_OFFSET_MASK) >>> 2;
-            const f = fns[i] ?? this.compileAt(pc);
+            const f = fns[i];
             const note = notes[i]!;
-            if ((note & NOTE_STEP) !== 0) {
+            // A word not decoded yet goes to step() too, which decodes it: compiling here
+            // would spend V8's inlining budget of this loop on a cold path.
+            if (f === undefined || (note & NOTE_STEP) !== 0) {
               h.pc = pc;
               return 'step';
             }

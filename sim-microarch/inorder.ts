@@ -189,6 +189,22 @@ export class InorderCore implements RetireObserver {
   /** Per register: the pipe cycle from which an instruction in EX may read its value. */
   private readonly readyAt = new Float64Array(32);
   private readonly producer = new Uint8Array(32);
+  /**
+   * Per set of the L1I and L1D: the line this core accessed last in it (-1: none since the
+   * last flush(), after which others may use the caches), and the hits to such lines not yet
+   * passed to the cache. LRU compares ways only within a set, and that line is already the
+   * newest of its set, so touching it again changes no replacement decision: only the hit
+   * counter needs the news (and a write the dirty bit: `dDirty` says it is known set).
+   */
+  private readonly iMru: Int32Array;
+  private readonly dMru: Int32Array;
+  private readonly dDirty: Uint8Array;
+  private readonly iSetMask: number;
+  private readonly dSetMask: number;
+  private iHitsSkipped = 0;
+  private dHitsSkipped = 0;
+  private readonly iLineBits: number;
+  private readonly dLineBits: number;
 
   constructor(
     readonly hart: Hart,
@@ -206,6 +222,16 @@ export class InorderCore implements RetireObserver {
     this.engine = opts.commitLog ? 'reference' : p.engine;
     this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
+    const { l1i, l1d } = this.caches;
+    this.iLineBits = Math.log2(l1i.lineBytes);
+    this.dLineBits = Math.log2(l1d.lineBytes);
+    this.iSetMask = l1i.sets - 1;
+    this.dSetMask = l1d.sets - 1;
+    this.iMru = new Int32Array(l1i.sets).fill(-1);
+    this.dMru = new Int32Array(l1d.sets).fill(-1);
+    this.dDirty = new Uint8Array(l1d.sets);
+    // dataAccess() relies on a line lying within one page (RAM is mapped by page).
+    invariant(this.caches.l1d.lineBytes <= PAGE_SIZE, 'an L1D line larger than a page');
     this.interp = new Interpreter(hart, env, {
       cyclesPerInsn: 0, commitLog: opts.commitLog, observer: this.engine === 'fast' ? this : undefined,
     });
@@ -224,6 +250,13 @@ export class InorderCore implements RetireObserver {
 
   /** Move the pending cycles into the account and `cycles`. */
   private flush(): void {
+    this.caches.l1i.hits += this.iHitsSkipped;
+    this.caches.l1d.hits += this.dHitsSkipped;
+    this.iHitsSkipped = 0;
+    this.dHitsSkipped = 0;
+    // Others may use the caches before the next run.
+    this.iMru.fill(-1);
+    this.dMru.fill(-1);
     const p = this.pending;
     p[Cyc.execute] += this.instret - this.instretFlushed;
     this.instretFlushed = this.instret;
@@ -299,7 +332,7 @@ export class InorderCore implements RetireObserver {
       spent += this.trapped(pc);
     } else if (hart.instret !== instret0) {
       invariant(info !== 0 && kindOfNote(info) <= Kind.system, `retired an instruction at 0x${(pc >>> 0).toString(16)} that does not decode`);
-      spent += this.retired(info, pc, hart.pc, rs1Value);
+      spent += this.engine === 'fast' ? this.retired(info, pc, hart.pc, rs1Value) : this.retiredReference(info, pc, hart.pc, rs1Value);
     }
     // Otherwise the step only found the guest exiting: no time passes.
     clock.cycles = clock0 + spent;
@@ -317,10 +350,7 @@ export class InorderCore implements RetireObserver {
   trapped(pc: number): number {
     this.traps++;
     let icache = 0;
-    if (this.env.memory.isRam(pc)) {
-      icache = this.caches.fetch(pc);
-      if (icache !== 0) this.pending[Cyc.stallIcache] += icache;
-    }
+    if (this.env.memory.isRam(pc)) icache = this.fetch(pc);
     this.pending[Cyc.system] += 1 + this.systemCost;
     this.pipe += 1 + this.systemCost;
     return icache + 1 + this.systemCost;
@@ -328,10 +358,93 @@ export class InorderCore implements RetireObserver {
 
   /**
    * Charge a retired instruction (packed timing `info`, at `pc`, followed by `nextPc`;
-   * `rs1Value` is its base register before it ran). Returns its cycles. (RetireObserver;
-   * also the reference engine's retire timing.)
+   * `rs1Value` is its base register before it ran). Returns its cycles. (RetireObserver:
+   * the fast engine's timing; retiredReference() is the oracle's.) Kept small so V8 inlines it into the
+   * interpreter's loop: the rare cases (hazard stalls, div, system) are calls out.
    */
   retired(info: number, pc: number, nextPc: number, rs1Value: number): number {
+    this.instret++;
+    let cycles = 1;
+    // Sequential fetch and loops stay in lines last used in their sets: count those hits
+    // without the lookup.
+    const line = pc >>> this.iLineBits;
+    if (this.iMru[line & this.iSetMask] === line) this.iHitsSkipped++;
+    else cycles += this.fetch(pc);
+
+    // Operand hazard: wait for the later of the two sources.
+    const readyAt = this.readyAt;
+    let ex = this.pipe; // the cycle this instruction is in EX
+    const rs1 = (info >>> 10) & 31;
+    const rs2 = (info >>> 15) & 31;
+    if (readyAt[rs1]! > ex || readyAt[rs2]! > ex) {
+      const wait = this.hazard(rs1, rs2, ex);
+      cycles += wait;
+      ex += wait;
+    }
+    const rd = (info >>> 5) & 31;
+    if (kindOfNote(info) === Kind.alu) {
+      // x0 never has a pending result.
+      if (rd !== 0) {
+        readyAt[rd] = ex + 1;
+        this.producer[rd] = Producer.none;
+      }
+      this.pipe = ex + 1;
+      return cycles;
+    }
+    return cycles + this.effect(info, pc, nextPc, rs1Value, ex, rd);
+  }
+
+  /** retired() of all but ALU instructions, in EX at `ex`: sets the pipe and rd's readiness,
+   * returns the cycles beyond the slot. */
+  private effect(info: number, pc: number, nextPc: number, rs1Value: number, ex: number, rd: number): number {
+    const kind = kindOfNote(info) as Kind;
+    let cycles = 0;
+    // When rd's value can be read, and who produces it (rd is 0 when nothing is written).
+    let ready = ex + 1;
+    let producer: number = Producer.none;
+    let pipeAfter = ex + 1;
+    if (kind === Kind.load) {
+      this.loads++;
+      cycles = this.dataAccess((rs1Value + (info >> 20)) | 0, false);
+      ready = ex + 1 + this.loadUse;
+      producer = Producer.load;
+    } else if (kind === Kind.store) {
+      this.stores++;
+      cycles = this.dataAccess((rs1Value + (info >> 20)) | 0, true);
+    } else if (kind === Kind.branch) {
+      this.branches++;
+      if ((nextPc | 0) !== ((pc + 4) | 0)) {
+        this.taken++;
+        cycles = this.redirect();
+        pipeAfter += cycles;
+      }
+    } else if (kind === Kind.jump) {
+      this.jumps++;
+      cycles = this.redirect();
+      pipeAfter += cycles;
+    } else if (kind === Kind.mul) {
+      ready = ex + this.mulLatency;
+      producer = Producer.mul;
+    } else {
+      cycles = this.longOp(kind);
+      pipeAfter += cycles;
+      ready = pipeAfter;
+    }
+    if (rd !== 0) {
+      this.readyAt[rd] = ready;
+      this.producer[rd] = producer;
+    }
+    this.pipe = pipeAfter;
+    return cycles;
+  }
+
+  /**
+   * The reference engine's timing of a retired instruction (the oracle): the original
+   * per-instruction model, every fetch and data access looked up in the caches, kept apart
+   * from the fast engine's retired() so test/inorder-engines.test.ts compares two
+   * independent implementations of the same model. Returns its cycles.
+   */
+  private retiredReference(info: number, pc: number, nextPc: number, rs1Value: number): number {
     const pending = this.pending;
     const kind = kindOfNote(info) as Kind;
     const rd = (info >>> 5) & 31;
@@ -423,6 +536,73 @@ export class InorderCore implements RetireObserver {
     if (dcache !== 0) pending[Cyc.stallDcache] += dcache;
     if (system !== 0) pending[Cyc.system] += system;
     return icache + 1 + stall + dcache + system;
+  }
+
+  /** The stall of an instruction in EX from `ex` on whose sources are not ready yet. */
+  private hazard(rs1: number, rs2: number, ex: number): number {
+    const r1 = this.readyAt[rs1]!;
+    const r2 = this.readyAt[rs2]!;
+    const wait = (r1 >= r2 ? r1 : r2) - ex;
+    if (this.producer[r1 >= r2 ? rs1 : rs2] === Producer.load) this.loadUseStalls += wait;
+    else this.mulStalls += wait;
+    this.pending[Cyc.stallPipeline] += wait;
+    return wait;
+  }
+
+  /** The bubble after a taken branch or a jump. */
+  private redirect(): number {
+    this.branchStalls += this.branchPenalty;
+    this.pending[Cyc.stallPipeline] += this.branchPenalty;
+    return this.branchPenalty;
+  }
+
+  /** Cycles beyond its slot that a div (held EX) or a system instruction (drain) takes. */
+  private longOp(kind: Kind): number {
+    if (kind === Kind.div) {
+      const hold = this.divLatency - 1;
+      this.divStalls += hold;
+      this.pending[Cyc.stallPipeline] += hold;
+      return hold;
+    }
+    invariant(kind === Kind.system, 'timing kind');
+    this.pending[Cyc.system] += this.systemCost;
+    return this.systemCost;
+  }
+
+  /** I-cache stall of fetching at pc (charged). */
+  private fetch(pc: number): number {
+    const stall = this.caches.fetch(pc);
+    const line = pc >>> this.iLineBits;
+    this.iMru[line & this.iSetMask] = line;
+    if (stall !== 0) this.pending[Cyc.stallIcache] += stall;
+    return stall;
+  }
+
+  /**
+   * D-cache stall of a load or store at `ea` (charged); device MMIO is uncached and pays one
+   * bus round trip. An access to the line last used in its set is a hit counted without the
+   * lookup (a line lies within one page, so it is still RAM), unless it is a write and the
+   * line is not known to be dirty yet.
+   */
+  private dataAccess(ea: number, write: boolean): number {
+    const line = ea >>> this.dLineBits;
+    const set = line & this.dSetMask;
+    if (this.dMru[set] === line && (!write || this.dDirty[set] === 1)) {
+      this.dHitsSkipped++;
+      return 0;
+    }
+    let stall: number;
+    if (this.env.memory.isRam(ea)) {
+      stall = this.caches.data(ea, write);
+      // A read leaves the dirty bit unknown: the next write to the line looks it up.
+      if (this.dMru[set] !== line) this.dDirty[set] = write ? 1 : 0;
+      else if (write) this.dDirty[set] = 1;
+      this.dMru[set] = line;
+    } else {
+      stall = this.memLatency;
+    }
+    if (stall !== 0) this.pending[Cyc.stallDcache] += stall;
+    return stall;
   }
 
   /** Packed timing of the word at pc; 0 when pc cannot be fetched. */

@@ -1,0 +1,83 @@
+/**
+ * Speed of the baseline in-order core's engines, in CPU time (the machine is shared, so wall
+ * clock says little): for each compute workload, guest MIPS of `inorder.engine=reference`
+ * (one timed interp.step() at a time: the original speed, and the oracle), of
+ * `inorder.engine=fast`, and of the plain interpreter (`run.mode=interp`, no timing), with
+ * fast/reference. Each figure is the best of --repeat runs of process.cpuUsage() around
+ * machine.run() alone (boot excluded), over the first --max instructions of the workload.
+ * The two engines' cycle counts are compared and a mismatch is reported. Figures only:
+ * nothing is asserted about time.
+ *
+ * Usage: npx tsx bench/inorder.ts [--only loops,crc32] [--repeat 3] [--max 5000000] [--fast-only]
+ * (--fast-only: time the fast engine alone, for quick profiling; no ratios.)
+ */
+import { paramRegistry } from '../morph/config.ts';
+import { GuestMachine } from '../morph/machine.ts';
+import { image, WORKLOADS } from '../test/helpers/workloads.ts';
+
+const argv = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const only = opt('only')?.split(',');
+const repeat = Number(opt('repeat') ?? 3);
+const maxInsns = Number(opt('max') ?? 5_000_000);
+const fastOnly = argv.includes('--fast-only');
+
+const ENGINES = {
+  reference: { 'run.core': 'inorder', 'inorder.engine': 'reference' },
+  fast: { 'run.core': 'inorder', 'inorder.engine': 'fast' },
+  interp: { 'run.mode': 'interp' },
+} as const satisfies Record<string, Record<string, unknown>>;
+type EngineName = keyof typeof ENGINES;
+
+interface Sample { readonly seconds: number; readonly instret: number; readonly cycles: number }
+
+function once(name: string, args: readonly string[], engine: EngineName): Sample {
+  const m = new GuestMachine(image(`workloads/bin/${name}.elf`), {
+    config: paramRegistry.resolve(ENGINES[engine]), args, stdout: () => {}, stderr: () => {}, warn: () => {},
+  });
+  const t0 = process.cpuUsage();
+  const r = m.run(maxInsns);
+  const t = process.cpuUsage(t0);
+  return { seconds: (t.user + t.system) / 1e6, instret: r.instret, cycles: r.cycles };
+}
+
+function best(name: string, args: readonly string[], engine: EngineName): Sample {
+  let b: Sample | undefined;
+  for (let i = 0; i < repeat; i++) {
+    const s = once(name, args, engine);
+    if (!b || s.seconds < b.seconds) b = s;
+  }
+  return b!;
+}
+
+const cols = ['workload', 'Minsns', 'reference MIPS', 'fast MIPS', 'interp MIPS', 'fast/reference', 'ns/insn fast', 'cycles'];
+const w = cols.map((c) => Math.max(c.length, 8));
+const line = (cells: string[]) => console.log(cells.map((c, i) => c.padStart(w[i]!)).join('  '));
+line(cols);
+const ratios: number[] = [];
+for (const wl of WORKLOADS) {
+  if (wl.platform !== 'user' || wl.name === 'smc') continue; // compute workloads
+  if (only && !only.includes(wl.name)) continue;
+  const fast = best(wl.name, wl.args, 'fast');
+  if (fastOnly) {
+    console.log(`${wl.name}: fast ${(fast.instret / fast.seconds / 1e6).toFixed(1)} MIPS, ${(fast.seconds / fast.instret * 1e9).toFixed(1)} ns/insn`);
+    continue;
+  }
+  const ref = best(wl.name, wl.args, 'reference');
+  const interp = best(wl.name, wl.args, 'interp');
+  const mips = (s: Sample) => s.instret / s.seconds / 1e6;
+  const ratio = ref.seconds / fast.seconds;
+  ratios.push(ratio);
+  const same = ref.cycles === fast.cycles && ref.instret === fast.instret;
+  line([
+    wl.name, (ref.instret / 1e6).toFixed(2), mips(ref).toFixed(1), mips(fast).toFixed(1), mips(interp).toFixed(1),
+    ratio.toFixed(2), (fast.seconds / fast.instret * 1e9).toFixed(1), same ? 'same' : `DIFFER ${ref.cycles} vs ${fast.cycles}`,
+  ]);
+}
+if (ratios.length > 0) {
+  const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
+  console.log(`\ngeometric mean fast/reference ${geo.toFixed(2)}; CPU time, best of ${repeat}, first ${maxInsns} instructions; node ${process.version}`);
+}
