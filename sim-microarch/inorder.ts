@@ -225,14 +225,18 @@ export class InorderCore {
     const irqs0 = interp.interruptsTaken;
     const instret0 = hart.instret;
     const clock0 = clock.cycles;
+    const emu0 = interp.emulationCycles;
 
     const r = interp.step();
 
     const acct = this.account;
-    // With cyclesPerInsn 0 the interpreter moves the clock only to skip time in wfi.
-    const idle = clock.cycles - clock0;
+    // With cyclesPerInsn 0 the interpreter moves the clock only to skip time in wfi, and for
+    // the platform's emulation of a misaligned access (user platform).
+    const emu = interp.emulationCycles - emu0;
+    const idle = clock.cycles - clock0 - emu;
     if (idle !== 0) acct.add(Cyc.idle, idle);
-    let spent = idle;
+    if (emu !== 0) acct.add(Cyc.system, emu);
+    let spent = idle + emu;
 
     if (interp.interruptsTaken !== irqs0) {
       // Taken at the boundary before pc (nothing executed): flush and refill at the handler.

@@ -183,7 +183,7 @@ export function buildMatrix(reg: ParamRegistry = paramRegistry): EngineConfig[] 
   // Stress: store-buffer overflows, one-instruction regions, constant cache flushes, no chaining.
   for (const ex of executors) {
     const sfx = ex !== undefined ? `/${ex}` : '';
-    const exo = ex !== undefined ? { 'run.executor': ex } : {};
+    const exo: Record<string, ParamValue> = ex !== undefined ? { 'run.executor': ex } : {};
     add(`stress-a${sfx}`, { 'run.mode': last, 'tier.threshold': 1, 'vliw.storeBuffer': 2, 'tier.maxRegionInsns': 3, 'tier.tcacheBytes': 4096, 'vliw.aliasEntries': 1, ...exo });
     add(`stress-b${sfx}`, { 'run.mode': modes[0] ?? 'translate', 'tier.threshold': 2, 'tier.maxChain': 1, 'vliw.width': 1, 'vliw.aluSlots': 1, 'tier.maxRegionInsns': 7, ...exo });
   }
@@ -225,7 +225,7 @@ export function diffSubject(s: Subject, configs: readonly EngineConfig[], shared
 }
 
 /** Does `config` diverge on this program? (false for programs that are not valid tests) */
-export function diverges(s: Subject, config: EngineConfig): boolean {
-  const r = diffSubject(s, [config]);
+export function diverges(s: Subject, config: EngineConfig, shared: Overrides = {}): boolean {
+  const r = diffSubject(s, [config], shared);
   return r.invalid === undefined && r.divergences.length > 0;
 }
