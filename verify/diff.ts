@@ -32,6 +32,8 @@ export interface EngineConfig {
   readonly overrides: Overrides;
   /** Attach the lockstep checker (engines driven by the code-morphing runtime). */
   readonly lockstep: boolean;
+  /** Called with each machine before it runs (tests use it to break an engine on purpose). */
+  readonly setup?: (m: GuestMachine) => void;
 }
 
 /** Everything compared at the end of a run. */
@@ -80,7 +82,7 @@ export const subjectOfProgram = (p: GeneratedProgram): Subject => subjectOf(prog
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** Run `s` with `overrides` and observe it. Never throws for what the guest or engine does. */
-export function observe(s: Subject, overrides: Overrides, lockstep: boolean, maxInstret = MAX_INSTRET): Observation {
+export function observe(s: Subject, overrides: Overrides, lockstep: boolean, setup?: (m: GuestMachine) => void, maxInstret = MAX_INSTRET): Observation {
   const out: number[] = [];
   let machine: GuestMachine | undefined;
   try {
@@ -89,6 +91,7 @@ export function observe(s: Subject, overrides: Overrides, lockstep: boolean, max
       stdout: (b) => { for (const c of b) out.push(c); },
       warn: () => {},
     });
+    setup?.(machine);
     if (lockstep) attachLockstep(machine);
     machine.run(maxInstret);
   } catch (e) {
@@ -214,7 +217,7 @@ export function diffSubject(s: Subject, configs: readonly EngineConfig[], shared
   if (reference.stop !== 'exit') return { reference, divergences: [], invalid: reference.error ?? `the reference did not exit within ${MAX_INSTRET} instructions` };
   const divergences: Divergence[] = [];
   for (const config of configs) {
-    const got = observe(s, { ...shared, ...config.overrides }, config.lockstep);
+    const got = observe(s, { ...shared, ...config.overrides }, config.lockstep, config.setup);
     const what = compare(reference, got, s.storm);
     if (what !== undefined) {
       divergences.push({ config: { ...config, overrides: { ...shared, ...config.overrides } }, what });
