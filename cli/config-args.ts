@@ -13,9 +13,11 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    obj = JSON.parse(text.replace(/^\uFEFF/, '')); // a byte-order mark some editors write
   } catch (e) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+    // V8 quotes the offending text, newlines and all: keep the message on one line.
+    const why = (e as Error).message.replace(/\r?\n/g, '\\n');
+    throw new UsageError(`config file ${path} is not valid JSON: ${why.length > 160 ? `${why.slice(0, 160)}...` : why}`);
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
     throw new UsageError(`config file ${path} must hold a JSON object of "name": value pairs`);
