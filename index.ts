@@ -30,6 +30,7 @@ export * as host from './isa-host-vliw/index.ts';
 export { machineDescFromConfig } from './sim-microarch/params.ts';
 export { ReferenceExecutor, type Executor, type ExecResult } from './sim-microarch/executor.ts';
 export { HostState } from './sim-microarch/host-state.ts';
+export { IndirectPredictor, PREDICTION_OFF } from './sim-microarch/indirect.ts';
 export { MemoryHierarchy, Cache } from './sim-microarch/cache.ts';
 export { InorderCore } from './sim-microarch/inorder.ts';
 export { CycleAccount, CYCLE_CATEGORIES, type CycleCategory } from './sim-microarch/cycles.ts';

@@ -31,21 +31,24 @@ export type AtomOp =
   | 'li' | 'mov' | 'sel'
   | `ld.${LoadWidth}` | `ldp.${LoadWidth}` | `ldio.${LoadWidth}`
   | `st.${StoreWidth}` | `stc.${StoreWidth}` | `stio.${StoreWidth}`
-  | 'commit' | 'exit' | 'exit.if' | 'exit.ind';
+  | 'commit' | 'exit' | 'exit.if' | 'exit.ind'
+  | 'exit.call' | 'exit.icall' | 'exit.ret';
 
 /**
  * Atom kinds: one per operand signature and execution behaviour. Everything that switches
  * over atoms switches over the kind (with assertNever), then reads the spec's details.
  */
-export type AtomKind = 'alu' | 'aluImm' | 'li' | 'mov' | 'cmp' | 'sel' | 'load' | 'store' | 'commit' | 'exit' | 'exitIf' | 'exitInd';
+export type AtomKind = 'alu' | 'aluImm' | 'li' | 'mov' | 'cmp' | 'sel' | 'load' | 'store' | 'commit' | 'exit' | 'exitIf' | 'exitInd'
+  | 'exitCall' | 'exitIndCall' | 'exitRet';
 
 /**
  * Operand slots as they appear in the text form, and the Atom field each lives in:
  * rd/rs1/rs2/rs3 are host registers; imm a signed 32-bit immediate (field imm);
- * mem is `imm(rs1)`; pc a guest address (field imm, unsigned); retired a count of guest
+ * mem is `imm(rs1)`; pc a guest address (field imm, unsigned); retPc the guest return address
+ * a call pushes on the return-address stack (field retPc, unsigned); retired a count of guest
  * instructions (field retired).
  */
-export type OperandKind = 'rd' | 'rs1' | 'rs2' | 'rs3' | 'imm' | 'mem' | 'pc' | 'retired';
+export type OperandKind = 'rd' | 'rs1' | 'rs2' | 'rs3' | 'imm' | 'mem' | 'pc' | 'retPc' | 'retired';
 
 /** The operand signature of each kind, in text order. sel's rs1/rs2/rs3 are rc/ra/rb. */
 export const KIND_OPERANDS = {
@@ -61,6 +64,9 @@ export const KIND_OPERANDS = {
   exit: ['pc', 'retired'],
   exitIf: ['rs1', 'pc', 'retired'],
   exitInd: ['rs1', 'retired'],
+  exitCall: ['pc', 'retPc', 'retired'],
+  exitIndCall: ['rs1', 'retPc', 'retired'],
+  exitRet: ['rs1', 'retired'],
 } as const satisfies Record<AtomKind, readonly OperandKind[]>;
 
 export interface Effects {
@@ -181,7 +187,19 @@ const ATOM_TABLE = {
   },
   'exit.ind': {
     kind: 'exitInd', unit: 'br', latency: 'br', effects: fx({ exit: true, commits: true }),
-    doc: 'commit and leave to the guest pc held in rs (jalr); operands: rs, retired',
+    doc: 'commit and leave to the guest pc held in rs (jalr), through the indirect-branch target cache; operands: rs, retired',
+  },
+  'exit.call': {
+    kind: 'exitCall', unit: 'br', latency: 'br', effects: fx({ exit: true, commits: true }),
+    doc: 'a call (jal to a link register): as exit, and push retPc on the return-address stack; operands: pc, retPc, retired',
+  },
+  'exit.icall': {
+    kind: 'exitIndCall', unit: 'br', latency: 'br', effects: fx({ exit: true, commits: true }),
+    doc: 'an indirect call (jalr to a link register): as exit.ind, and push retPc on the return-address stack; operands: rs, retPc, retired',
+  },
+  'exit.ret': {
+    kind: 'exitRet', unit: 'br', latency: 'br', effects: fx({ exit: true, commits: true }),
+    doc: 'a return (jalr x0 through a link register): as exit.ind, predicted by popping the return-address stack; operands: rs, retired',
   },
 } as const satisfies Record<AtomOp, AtomSpec>;
 
@@ -196,6 +214,13 @@ export const isAtomOp = (s: string): s is AtomOp => Object.prototype.hasOwnPrope
 export function atomSpec(op: AtomOp): AtomSpec {
   return ATOMS[op];
 }
+
+/** Can an exit of this kind be chained (patched to jump straight to its constant target)? */
+export const isChainable = (k: AtomKind): boolean => k === 'exit' || k === 'exitIf' || k === 'exitCall';
+
+/** Does an atom of this kind leave the translation unconditionally? */
+export const isUncondExit = (k: AtomKind): boolean =>
+  k === 'exit' || k === 'exitInd' || k === 'exitCall' || k === 'exitIndCall' || k === 'exitRet';
 
 /** Does an atom of this kind write its rd? */
 export const writesRd = (k: AtomKind): boolean => (KIND_OPERANDS[k] as readonly OperandKind[]).includes('rd');

@@ -46,7 +46,9 @@ export interface Atom {
   readonly imm: number;
   /** commit/exits: guest instructions of this translation retired at this point. */
   readonly retired: number;
-  /** exit/exit.if: the translation this exit is chained to, or null (return to the
+  /** exit.call/exit.icall: the guest return address pushed on the return-address stack. */
+  readonly retPc: number;
+  /** exit/exit.if/exit.call: the translation this exit is chained to, or null (return to the
    * dispatcher). Patched by the translation cache; runtime state, not part of the code. */
   link: HostCode | null;
 }
@@ -76,13 +78,14 @@ export interface AtomFields {
   rs3?: HostReg;
   imm?: number;
   retired?: number;
+  retPc?: number;
   link?: HostCode | null;
 }
 
 /** Build an atom; immediates are normalized (guest pcs unsigned, other immediates int32). */
 export function atom(op: AtomOp, f: AtomFields = {}): Atom {
   const k = ATOMS[op].kind;
-  const isPc = k === 'commit' || k === 'exit' || k === 'exitIf';
+  const isPc = k === 'commit' || k === 'exit' || k === 'exitIf' || k === 'exitCall';
   const imm = f.imm ?? 0;
   return {
     op,
@@ -92,6 +95,7 @@ export function atom(op: AtomOp, f: AtomFields = {}): Atom {
     rs3: f.rs3 ?? 0,
     imm: isPc ? imm >>> 0 : imm | 0,
     retired: f.retired ?? 0,
+    retPc: (f.retPc ?? 0) >>> 0,
     link: f.link ?? null,
   };
 }
@@ -117,6 +121,13 @@ export const exit = (guestPc: GuestAddr, retired: number, link: HostCode | null 
 export const exitIf = (rc: HostReg, guestPc: GuestAddr, retired: number, link: HostCode | null = null): Atom =>
   atom('exit.if', { rs1: rc, imm: guestPc, retired, link });
 export const exitInd = (rs: HostReg, retired: number): Atom => atom('exit.ind', { rs1: rs, retired });
+/** A call: leave to guestPc and push retPc on the return-address stack. */
+export const exitCall = (guestPc: GuestAddr, retPc: GuestAddr, retired: number, link: HostCode | null = null): Atom =>
+  atom('exit.call', { imm: guestPc, retPc, retired, link });
+/** An indirect call: leave to the pc in rs and push retPc. */
+export const exitIndCall = (rs: HostReg, retPc: GuestAddr, retired: number): Atom => atom('exit.icall', { rs1: rs, retPc, retired });
+/** A return: leave to the pc in rs, predicted by the return-address stack. */
+export const exitRet = (rs: HostReg, retired: number): Atom => atom('exit.ret', { rs1: rs, retired });
 
 export const molecule = (...atoms: Atom[]): Molecule => ({ atoms });
 
@@ -138,5 +149,5 @@ export function sameCode(a: HostCode, b: HostCode): boolean {
 
 export function sameAtom(x: Atom, y: Atom): boolean {
   return x.op === y.op && x.rd === y.rd && x.rs1 === y.rs1 && x.rs2 === y.rs2 && x.rs3 === y.rs3 &&
-    x.imm === y.imm && x.retired === y.retired && x.link === y.link;
+    x.imm === y.imm && x.retired === y.retired && x.retPc === y.retPc && x.link === y.link;
 }

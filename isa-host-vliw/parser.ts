@@ -7,7 +7,7 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { UsageError } from '../core/errors.ts';
-import { ATOMS, isAtomOp, KIND_OPERANDS, type OperandKind } from './atoms.ts';
+import { ATOMS, isAtomOp, isChainable, KIND_OPERANDS, type OperandKind } from './atoms.ts';
 import { atom, hostCode, type Atom, type AtomFields, type HostCode, type Molecule } from './code.ts';
 import type { NamedCode } from './printer.ts';
 
@@ -70,13 +70,14 @@ function parseAtom(text: string, links: PendingLink[] | undefined, line: number)
         break;
       }
       case 'pc': f.imm = num(t, 0, 0xffffffff, 'a guest pc'); break;
+      case 'retPc': f.retPc = num(t, 0, 0xffffffff, 'a guest return address'); break;
       case 'retired': f.retired = num(t, 0, 0x7fffffff, 'a retired-instruction count'); break;
       default: assertNever(k, 'operand kind');
     }
   });
   const a = atom(op, f);
   if (linkName !== undefined) {
-    if (kind !== 'exit' && kind !== 'exitIf') throw new LineError(`only exit and exit.if can be chained ('-> ${linkName}')`);
+    if (!isChainable(kind)) throw new LineError(`only exit, exit.if and exit.call can be chained ('-> ${linkName}')`);
     if (!links) throw new LineError(`link '-> ${linkName}' outside a module`);
     links.push({ atom: a, name: linkName, line });
   }

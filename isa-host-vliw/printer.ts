@@ -26,6 +26,7 @@ function operand(a: Atom, k: OperandKind): string {
     case 'imm': return String(a.imm | 0);
     case 'mem': return `${a.imm | 0}(r${a.rs1})`;
     case 'pc': return hex(a.imm);
+    case 'retPc': return hex(a.retPc);
     case 'retired': return String(a.retired);
     default: return assertNever(k, 'operand kind');
   }

@@ -9,7 +9,7 @@
  * is ready: a value produced by an earlier translation has landed (exits wait for it).
  */
 import { assertNever } from '../core/assert.ts';
-import { ATOMS, KIND_OPERANDS, type AtomKind, type OperandKind } from './atoms.ts';
+import { ATOMS, isChainable, isUncondExit, KIND_OPERANDS, type OperandKind } from './atoms.ts';
 import type { Atom, HostCode } from './code.ts';
 import { UNIT_CLASSES, type MachineDesc, type UnitClass } from './machine.ts';
 import { printAtom } from './printer.ts';
@@ -74,6 +74,10 @@ function checkOperands(a: Atom, m: MachineDesc, report: (msg: string) => void): 
         used.add('imm');
         if (a.imm !== a.imm >>> 0) report(`guest pc ${a.imm} is not an unsigned 32-bit address`);
         break;
+      case 'retPc':
+        used.add('retPc');
+        if (a.retPc !== a.retPc >>> 0) report(`return address ${a.retPc} is not an unsigned 32-bit address`);
+        break;
       case 'retired':
         used.add('retired');
         if (!Number.isInteger(a.retired) || a.retired < 0) report(`retired count ${a.retired} is not a non-negative integer`);
@@ -81,13 +85,11 @@ function checkOperands(a: Atom, m: MachineDesc, report: (msg: string) => void): 
       default: assertNever(k, 'operand kind');
     }
   }
-  for (const f of ['rd', 'rs1', 'rs2', 'rs3', 'imm', 'retired'] as const) {
+  for (const f of ['rd', 'rs1', 'rs2', 'rs3', 'imm', 'retPc', 'retired'] as const) {
     if (!used.has(f) && a[f] !== 0) report(`field ${f} = ${a[f]} is not an operand of ${a.op}`);
   }
-  if (a.link !== null && spec.kind !== 'exit' && spec.kind !== 'exitIf') report('only exit and exit.if can be chained (link set)');
+  if (a.link !== null && !isChainable(spec.kind)) report('only exit, exit.if and exit.call can be chained (link set)');
 }
-
-const isUncondExit = (k: AtomKind): boolean => k === 'exit' || k === 'exitInd';
 
 /** All problems of `code` on machine `m`; empty when the code is valid. */
 export function validate(code: HostCode, m: MachineDesc): Problem[] {

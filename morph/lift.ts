@@ -28,6 +28,13 @@ export function translatable(d: Decoded): boolean {
 
 const aligned4 = (a: number): boolean => (a & 3) === 0;
 
+/** x1 (ra) and x5 (t0) are the link registers of the RISC-V calling convention: the
+ * unprivileged spec's return-address-stack hints (table "Return-address stack prediction
+ * hints encoded in register operands of JALR") make a jal/jalr writing one a call (push)
+ * and a jalr through one that writes neither a return (pop). The pop-then-push of a jalr
+ * between two different link registers (a coroutine swap) is treated as a call. */
+const isLink = (r: number): boolean => r === 1 || r === 5;
+
 /**
  * Lift the region starting at `entryPc`. Returns undefined when not even the first
  * instruction can be translated (the runtime keeps interpreting there).
@@ -93,7 +100,7 @@ export function liftRegion(
         const target = (pc + imm) >>> 0;
         if (!aligned4(target)) break region;
         if (rd !== 0) insts.push({ op: 'li', dst: rd, imm: next | 0 });
-        insts.push({ op: 'exit', target, retired: n + 1 });
+        insts.push(isLink(rd) ? { op: 'exit', target, retired: n + 1, call: next } : { op: 'exit', target, retired: n + 1 });
         n++;
         pc = next;
         ended = true;
@@ -110,7 +117,9 @@ export function liftRegion(
         insts.push({ op: 'alui', alu: 'and', dst: m, a: t, imm: 2 });
         insts.push({ op: 'exitIf', cond: m, target: pc, retired: n });
         if (rd !== 0) insts.push({ op: 'li', dst: rd, imm: next | 0 });
-        insts.push({ op: 'exitInd', target: t, retired: n + 1 });
+        insts.push(isLink(rd) ? { op: 'exitInd', target: t, retired: n + 1, call: next }
+          : isLink(rs1) ? { op: 'exitInd', target: t, retired: n + 1, ret: true }
+            : { op: 'exitInd', target: t, retired: n + 1 });
         n++;
         pc = next;
         ended = true;

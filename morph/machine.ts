@@ -17,8 +17,9 @@ import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { CycleAccount, Cyc, type CycleCategory } from '../sim-microarch/cycles.ts';
 import { ReferenceExecutor } from '../sim-microarch/executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
+import { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { InorderCore } from '../sim-microarch/inorder.ts';
-import { exitParams, machineDescFromConfig, vliwParams } from '../sim-microarch/params.ts';
+import { exitParams, ibtcParams, machineDescFromConfig, rasParams, vliwParams } from '../sim-microarch/params.ts';
 import { cmsParams, runParams } from './params.ts';
 import { Runtime } from './runtime.ts';
 import { statRegistry } from './stats-registry.ts';
@@ -63,6 +64,8 @@ export class GuestMachine {
   readonly host: HostState;
   readonly hierarchy: MemoryHierarchy;
   readonly executor: ReferenceExecutor;
+  /** Indirect-branch target cache and return-address stack of the VLIW host. */
+  readonly predictor: IndirectPredictor;
   readonly runtime: Runtime | undefined;
   readonly inorder: InorderCore | undefined;
   readonly mode: 'interp' | 'translate' | 'optimize';
@@ -89,7 +92,8 @@ export class GuestMachine {
     this.hart.x[10] = initialRegs.a0 | 0;
     this.hart.x[11] = initialRegs.a1 | 0;
     this.hierarchy = new MemoryHierarchy(cfg);
-    this.executor = new ReferenceExecutor(this.host, this.hierarchy, this.account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes);
+    this.predictor = new IndirectPredictor(ibtcParams.read(cfg), rasParams.read(cfg));
+    this.executor = new ReferenceExecutor(this.host, this.hierarchy, this.account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes, this.predictor);
     const env = this.program.env;
     if (this.core === 'inorder') {
       this.inorder = new InorderCore(this.hart, env, cfg, this.account, { caches: this.hierarchy, commitLog: opts.commitLog });
@@ -101,7 +105,7 @@ export class GuestMachine {
       this.interp = new Interpreter(this.hart, env, { cyclesPerInsn: cpi, commitLog: opts.commitLog, interrupts: ref ? 'external' : 'auto' });
       this.inorder = undefined;
       this.runtime = this.mode === 'interp' ? undefined
-        : new Runtime(this.hart, env, this.interp, this.host, this.executor, desc, this.account, cfg, vliwParams.read(cfg).moleculeBytes);
+        : new Runtime(this.hart, env, this.interp, this.host, this.executor, desc, this.account, cfg, vliwParams.read(cfg).moleculeBytes, this.predictor);
     }
   }
 
@@ -144,7 +148,7 @@ export class GuestMachine {
   stats(): Record<string, number> {
     const counters: Record<string, number> = { ...this.account.statValues() };
     Object.assign(counters, this.executor.stats(), this.hierarchy.stats());
-    if (this.runtime) Object.assign(counters, this.runtime.stats());
+    if (this.runtime) Object.assign(counters, this.runtime.stats(), this.predictor.stats());
     else counters['morph.instret'] = this.hart.instret;
     if (this.inorder) Object.assign(counters, this.inorder.stats()); // includes the shared hierarchy's
     return statRegistry.evaluate(counters);

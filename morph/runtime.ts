@@ -22,11 +22,13 @@ import { interruptsEnabled, pendingInterrupt, pmpTransparent } from '../isa-gues
 import type { GuestEnv } from '../isa-guest/env.ts';
 import type { Hart } from '../isa-guest/hart.ts';
 import type { Interpreter } from '../isa-guest/interp.ts';
+import { ATOMS, isChainable } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { Cyc, type CycleAccount } from '../sim-microarch/cycles.ts';
 import type { ExecResult, Executor } from '../sim-microarch/executor.ts';
 import type { HostState } from '../sim-microarch/host-state.ts';
+import type { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { cmsParams, tierParams } from './params.ts';
 import { Profile } from './profiler/profile.ts';
 import { morphStats } from './stats.ts';
@@ -86,10 +88,14 @@ export class Runtime {
     private readonly account: CycleAccount,
     cfg: Config,
     moleculeBytes: number,
+    /** The executor's indirect-branch predictor: the dispatcher fills it, and it forgets
+     * every translation the cache drops. */
+    private readonly predictor?: IndirectPredictor,
   ) {
     this.cms = cmsParams.read(cfg);
     this.tier = tierParams.read(cfg);
     this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes);
+    if (predictor) this.tcache.onDrop = (t) => (t === 'all' ? predictor.clear() : predictor.purge(t.code));
     env.memory.addCodeWriteListener((addr, size) => this.codeWritten(addr, size));
   }
 
@@ -143,6 +149,7 @@ export class Runtime {
       if (!t && this.profile.countBlock(pc) >= this.tier.threshold && !this.untranslatable.has(pc)) t = this.translate(pc);
       if (t) {
         this.chain(t);
+        this.predictor?.resolved(pc, t.code);
         code = t.code;
       }
     }
@@ -185,7 +192,7 @@ export class Runtime {
         return t;
       }
       if (t && res.exitAtom.op === 'exit.if') this.profile.countSideExit(t.entryPc, res.target >>> 0);
-      this.pendingLink = res.exitAtom.op === 'exit.ind' ? null : res.exitAtom;
+      this.pendingLink = isChainable(ATOMS[res.exitAtom.op].kind) ? res.exitAtom : null;
       this.chainTo = res.chainTo;
       return t;
     }

@@ -36,6 +36,9 @@ export class TranslationCache {
   private nextId = 0;
   /** Every translation ever made, for per-translation statistics. */
   readonly history: Translation[] = [];
+  /** Told of every translation dropped (`all` for a flush), whatever the reason, so that
+   * structures that point at host code (the indirect-branch predictor) forget it. */
+  onDrop: ((t: Translation | 'all') => void) | undefined;
 
   constructor(
     private readonly memory: Memory,
@@ -85,6 +88,7 @@ export class TranslationCache {
     this.byPc.clear();
     this.byPage.clear();
     this.used = 0;
+    this.onDrop?.('all');
     return n;
   }
 
@@ -103,6 +107,7 @@ export class TranslationCache {
 
   private drop(t: Translation): void {
     this.unlinkIncoming(t);
+    this.onDrop?.(t);
     if (this.byPc.get(t.entryPc) === t) this.byPc.delete(t.entryPc);
     for (let p = t.entryPc >>> PAGE_BITS; p <= ((t.endPc - 1) >>> PAGE_BITS); p++) this.byPage.get(p)?.delete(t);
     // Host code space is reclaimed only by a flush (a bump allocator, as in CMS).

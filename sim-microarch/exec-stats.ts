@@ -30,7 +30,7 @@ export const execStats = defineStats('exec', {
     g('exec.rollbackOverflow') + g('exec.rollbackDevice') + g('exec.rollbackInterrupt') + g('exec.rollbackSmc')),
   exitFallthrough: counter('exits', 'translations left by their final unconditional exit'),
   exitSide: counter('exits', 'taken side exits (exit.if)'),
-  exitIndirect: counter('exits', 'register-indirect exits (exit.ind)'),
-  chained: counter('transfers', 'exits that jumped directly to a chained translation'),
+  exitIndirect: counter('exits', 'register-indirect exits (exit.ind, exit.icall, exit.ret)'),
+  chained: counter('transfers', 'exits that jumped directly to a chained translation (predicted indirect transfers: ibtc.hits, ras.hits)'),
   toDispatcher: counter('transfers', 'exits that returned to the dispatcher'),
 });

@@ -16,6 +16,13 @@
  *     known statically per molecule → execute) and commit: shadow ← working, drain the store
  *     buffer (D-cache stalls → stallDcache), clear the alias table. A taken exit then costs its
  *     kind (fallthrough / sideExit / indirect) plus its transfer (chained / toDispatcher) → exit.
+ *     Calls and register-indirect exits also ask the IndirectPredictor (indirect.ts), in this
+ *     order: exit.call / exit.icall push first (predictor.call, its cost added); then
+ *     exit.ind / exit.icall ask predictor.jump(target) and exit.ret predictor.ret(target),
+ *     adding predictor.cost. A translation returned is entered like a chained exit (onChain,
+ *     maxChain) with no exit.chained cost and no exec.chained count; null goes to the
+ *     dispatcher (+ exit.toDispatcher). While stopRequested is set, chained links are not
+ *     followed and the predictor is told not to follow (follow = false).
  *
  * A fault rolls back to the last commit point (a commit atom, a taken exit, or the run's
  * entry) and moves the cycles spent since then, in every category, to `rollback`.
@@ -31,6 +38,7 @@ import type { MemoryHierarchy } from './cache.ts';
 import { CYCLE_CATEGORIES, Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import type { HostState } from './host-state.ts';
+import { IndirectPredictor, PREDICTION_OFF } from './indirect.ts';
 import type { exitParams } from './params.ts';
 
 /** Why a translation rolled back. `smc`: a store would modify the running translation's own
@@ -100,7 +108,7 @@ export type ExitCosts = ReturnType<typeof exitParams.read>;
 // Executor-internal opcodes (one per kind and memory mode).
 const X_ALU = 0, X_ALUI = 1, X_LI = 2, X_MOV = 3, X_CMP = 4, X_SEL = 5,
   X_LD = 6, X_LDP = 7, X_LDIO = 8, X_ST = 9, X_STC = 10, X_STIO = 11,
-  X_COMMIT = 12, X_EXIT = 13, X_EXITIF = 14, X_EXITIND = 15;
+  X_COMMIT = 12, X_EXIT = 13, X_EXITIF = 14, X_EXITIND = 15, X_CALL = 16, X_ICALL = 17, X_RET = 18;
 
 /** A translation pre-resolved into flat arrays (built on first execution; host code is
  * immutable once executed, except for exit links, which are read from the atoms). */
@@ -154,6 +162,9 @@ export class ReferenceExecutor implements Executor {
     private readonly account: CycleAccount,
     private readonly exitCosts: ExitCosts,
     private readonly moleculeBytes: number,
+    /** The machine's indirect-branch predictor (default: none, every indirect exit goes to
+     * the dispatcher). */
+    private readonly predictor: IndirectPredictor = new IndirectPredictor(PREDICTION_OFF.ibtc, PREDICTION_OFF.ras),
   ) {
     this.snap = new Float64Array(CYCLE_CATEGORIES.length);
   }
@@ -315,9 +326,9 @@ export class ReferenceExecutor implements Executor {
               break;
             }
             case X_COMMIT: commitAt = k; break;
-            case X_EXIT: if (exitAt < 0) { exitAt = k; exitTarget = imm[k]! >>> 0; } break;
+            case X_EXIT: case X_CALL: if (exitAt < 0) { exitAt = k; exitTarget = imm[k]! >>> 0; } break;
             case X_EXITIF: if (exitAt < 0 && regs[rs1[k]!] !== 0) { exitAt = k; exitTarget = imm[k]! >>> 0; } break;
-            case X_EXITIND: if (exitAt < 0) { exitAt = k; exitTarget = regs[rs1[k]!]! >>> 0; } break;
+            case X_EXITIND: case X_ICALL: case X_RET: if (exitAt < 0) { exitAt = k; exitTarget = regs[rs1[k]!]! >>> 0; } break;
             default: throw new Error(`reference executor: bad internal opcode ${x[k]}`);
           }
         }
@@ -339,19 +350,30 @@ export class ReferenceExecutor implements Executor {
             now += this.commit();
             retired += ex.retired;
             const xk = x[exitAt]!;
+            const follow = !st.stopRequested;
+            const pred = this.predictor;
             let cost: number;
-            if (xk === X_EXIT) { cost = this.exitCosts.fallthrough; c.exitFallthrough++; }
-            else if (xk === X_EXITIF) { cost = this.exitCosts.sideExit; c.exitSide++; }
-            else { cost = this.exitCosts.indirect; c.exitIndirect++; }
-            const link = xk === X_EXITIND ? null : ex.link;
-            const chain = link !== null && !st.stopRequested;
-            if (chain) { cost += this.exitCosts.chained; c.chained++; }
-            else { cost += this.exitCosts.toDispatcher; c.toDispatcher++; }
+            // Where control goes without the dispatcher: a chained link, or a predicted target.
+            let link: HostCode | null = null;
+            let predicted: HostCode | null = null;
+            if (xk === X_EXIT) { cost = this.exitCosts.fallthrough; c.exitFallthrough++; link = ex.link; }
+            else if (xk === X_EXITIF) { cost = this.exitCosts.sideExit; c.exitSide++; link = ex.link; }
+            else if (xk === X_CALL) { cost = this.exitCosts.fallthrough + pred.call(ex.retPc, ex); c.exitFallthrough++; link = ex.link; }
+            else {
+              cost = this.exitCosts.indirect;
+              c.exitIndirect++;
+              if (xk === X_ICALL) cost += pred.call(ex.retPc, ex);
+              predicted = xk === X_RET ? pred.ret(exitTarget, follow) : pred.jump(exitTarget, follow);
+              cost += pred.cost;
+            }
+            if (link !== null && follow) { cost += this.exitCosts.chained; c.chained++; }
+            else if (predicted === null) { cost += this.exitCosts.toDispatcher; c.toDispatcher++; link = null; }
+            else link = predicted;
             acct.add(Cyc.exit, cost);
             now += cost;
             this.snap.set(acct.by);
             code.cycles += now - entered;
-            if (chain && translations < limits.maxChain) {
+            if (link !== null && translations < limits.maxChain) {
               limits.onChain?.(code, retired, exitTarget);
               translations++;
               code = link;
@@ -359,7 +381,7 @@ export class ReferenceExecutor implements Executor {
             }
             return {
               kind: 'exit', code, exitAtom: ex, molecule: i, atom: exitAt - a0, target: exitTarget, retired,
-              chainTo: chain ? link : null,
+              chainTo: link,
             };
           }
         }
@@ -446,6 +468,9 @@ export function decodeHostCode(code: HostCode, latency: Readonly<Record<string, 
         case 'exit': d.x[k] = X_EXIT; commits = true; break;
         case 'exitIf': d.x[k] = X_EXITIF; break;
         case 'exitInd': d.x[k] = X_EXITIND; commits = true; break;
+        case 'exitCall': d.x[k] = X_CALL; commits = true; break;
+        case 'exitIndCall': d.x[k] = X_ICALL; commits = true; break;
+        case 'exitRet': d.x[k] = X_RET; commits = true; break;
         default: assertNever(spec.kind, 'atom kind');
       }
       if ((KIND_OPERANDS[spec.kind] as readonly OperandKind[]).includes('rd')) maxLand = Math.max(maxLand, i + latency[spec.latency]!);

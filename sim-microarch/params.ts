@@ -58,7 +58,35 @@ export const inorderParams = defineParams('inorder', {
   systemCost: int(4, 'cycles', 0, 256, 'extra cycles for CSR access, ecall/ebreak/mret and fence.i (pipeline drain)'),
 });
 
-export const simParamGroups = [vliwParams, exitParams, cacheParams, inorderParams] as const;
+/**
+ * Indirect-branch prediction for translated code (sim-microarch/indirect.ts): a global
+ * indirect-branch target cache (IBTC) consulted by register-indirect exits, and a
+ * dual-address return-address stack (RAS) for returns. Both cost cycles in the `exit`
+ * category; 0 entries (0 depth) turns one off, and both off gives plain dispatcher exits.
+ */
+export const ibtcParams = defineParams('ibtc', {
+  entries: int(512, 'entries', 0, 1 << 20, 'indirect-branch target cache entries (guest pc → translation), shared by all indirect exits; 0 = off; a multiple of ibtc.ways',
+    '512 entries of (guest pc, host address) are 4 KiB, small next to the translation cache, and hold the hot indirect targets of every bundled workload'),
+  ways: int(4, 'ways', 1, 64, 'IBTC associativity (sets = entries / ways, indexed by guest pc / 4, true LRU within a set)',
+    'a few ways avoid the conflict misses of a direct-mapped table at little probe cost'),
+  hitCost: int(4, 'cycles', 0, 1000, 'extra cycles for an indirect exit that finds its target in the IBTC and jumps there',
+    'an inline probe in host code: index (1 molecule), load tag and host address (2-cycle load), compare-and-branch (1)'),
+  missCost: int(5, 'cycles', 0, 1000, 'extra cycles for a probe that misses, before the exit goes on to the dispatcher (whose lookup then fills the entry; the fill is included)',
+    'the same probe as a hit, plus one store when the dispatcher fills the entry'),
+});
+
+export const rasParams = defineParams('ras', {
+  depth: int(16, 'entries', 0, 1024, 'return-address stack entries; calls (jal/jalr with rd = x1/x5) push, returns (jalr rs1 = x1/x5, rd = x0) pop; full ⇒ the oldest is overwritten; 0 = off',
+    'the depth of the return stacks of contemporary cores (Pentium 4: 16 entries)'),
+  pushCost: int(0, 'cycles', 0, 1000, 'extra cycles for a call exit to push its return address',
+    'the push is a side effect of the call\'s exit atom, issued with it (Kim & Smith\'s dual-address RAS push, MICRO 2003)'),
+  hitCost: int(1, 'cycles', 0, 1000, 'extra cycles for a return whose predicted address is right and whose return point\'s translation is known: it jumps there like a chained exit',
+    'the same as exit.chained: the host address comes from the stack, no probe'),
+  missCost: int(2, 'cycles', 0, 1000, 'extra cycles for a mispredicted return (wrong or no prediction) before it probes the IBTC',
+    'the compare with the computed target fails: a redirect bubble, like a taken side exit plus one'),
+});
+
+export const simParamGroups = [vliwParams, exitParams, ibtcParams, rasParams, cacheParams, inorderParams] as const;
 
 /** The VLIW machine description a configuration selects. */
 export function machineDescFromConfig(cfg: Config): MachineDesc {

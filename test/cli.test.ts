@@ -96,6 +96,7 @@ describe('bad input: one line on stderr and exit code 2', () => {
     ['--max-instret -1', () => ['run', '--max-instret', '-1', MHELLO], /--max-instret expects a non-negative integer/],
     ['--mode fast', () => ['run', '--mode', 'fast', MHELLO], /'fast' is invalid.*interp, translate, optimize/],
     ['--log-commits with translate mode', () => ['run', '--mode', 'translate', '--log-commits', at('c.log'), MHELLO], /--log-commits needs.*--mode interp/],
+    ['--set ibtc.entries not a multiple of ibtc.ways', () => ['run', '--set', 'ibtc.entries=10', MHELLO], /parameter ibtc\.entries: 10 is not a multiple of ibtc\.ways \(4\)/],
     ['--stats-json with interp mode', () => ['run', '--mode', 'interp', '--stats-json', at('s.json'), MHELLO], /--stats-json.*--mode translate/],
     ['--verify lockstep with interp mode', () => ['run', '--mode', 'interp', '--verify', 'lockstep', MHELLO], /--verify lockstep/],
     ['--json to a directory', () => ['run', '--json', tmp, MHELLO], /--json .*: is a directory/],
@@ -252,6 +253,16 @@ describe('run --json: the summary', () => {
     expect(c['provenance']['configHash']).not.toBe(a['provenance']['configHash']);
     expect(c['config']['cms.interpretCost']).toBe(31);
     expect(c['cycles']).toBeGreaterThan(a['cycles']);
+  });
+
+  it('reports the indirect-branch predictor (ibtc.*, ras.*), which predicted smc\'s calls and returns', () => {
+    const s = summary['stats'] as Record<string, number>;
+    for (const name of ['ibtc.hits', 'ibtc.misses', 'ibtc.fills', 'ibtc.hitRate', 'ras.pushes', 'ras.hits', 'ras.mispredicts', 'ras.overflows', 'ras.accuracy']) {
+      expect(typeof s[name], name).toBe('number');
+    }
+    expect(s['ras.hits']).toBeGreaterThan(0);
+    expect(s['ibtc.hits']).toBeGreaterThan(0);
+    expect(s['ibtc.hitRate']).toBe(s['ibtc.hits']! / (s['ibtc.hits']! + s['ibtc.misses']!));
   });
 
   it('--stats-json lists translations with guest pc ranges and symbols', () => {

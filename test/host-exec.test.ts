@@ -3,12 +3,13 @@
 //   #! config NAME=V ...           parameter overrides      #! ram BASE SIZE
 //   #! device BASE SIZE            a test device            #! reg rN = V     #! mem.w ADDR = V
 //   #! run [entry=NAME] [interruptAt=N] [maxChain=N]
+//   #! ibtc PC = NAME              an indirect-branch target cache entry present at the start
 //   #! expect exit target=.. retired=.. code=NAME [molecule=.. atom=..] [chainTo=NAME|none]
 //   #! expect fault cause=.. molecule=.. atom=.. addr=.. retired=.. commitPc=..|none code=NAME
 //   #! expect rN = V   (every register not named must keep its initial value)
 //   #! expect mem.w ADDR = V      #! expect devwrite ADDR size=S value=V   #! expect devreads N
 //   #! expect cycles CAT=N ... total=N   (categories not named must be 0)
-//   #! expect stat exec.NAME=N ...       #! expect execCount NAME=N ...
+//   #! expect stat exec.NAME=N ibtc.NAME=N ras.NAME=N ...   #! expect execCount NAME=N ...
 // Expected values were computed by hand (the derivations are comments in each file).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { CYCLE_CATEGORIES, Cyc, CycleAccount } from '../sim-microarch/cycles.ts';
 import { ReferenceExecutor, type ExecLimits, type ExecResult } from '../sim-microarch/executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
-import { exitParams, machineDescFromConfig, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
+import { IndirectPredictor } from '../sim-microarch/indirect.ts';
+import { exitParams, ibtcParams, machineDescFromConfig, rasParams, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
 
 const DIR = join(import.meta.dirname, 'host-programs');
 const registry = new ParamRegistry(simParamGroups);
@@ -56,6 +58,7 @@ interface Machine {
   state: HostState;
   account: CycleAccount;
   exec: ReferenceExecutor;
+  predictor: IndirectPredictor;
   device?: TestDevice;
 }
 
@@ -64,8 +67,9 @@ function buildMachine(cfg: Config): Machine {
   const desc = machineDescFromConfig(cfg);
   const state = new HostState(desc, mem);
   const account = new CycleAccount();
-  const exec = new ReferenceExecutor(state, new MemoryHierarchy(cfg), account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes);
-  return { cfg, mem, state, account, exec };
+  const predictor = new IndirectPredictor(ibtcParams.read(cfg), rasParams.read(cfg));
+  const exec = new ReferenceExecutor(state, new MemoryHierarchy(cfg), account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes, predictor);
+  return { cfg, mem, state, account, exec, predictor };
 }
 
 interface Program {
@@ -97,6 +101,7 @@ function runProgram(p: Program) {
       case 'device': m.device = new TestDevice(num(d[1]!), num(d[2]!)); m.mem.addDevice(m.device); break;
       case 'reg': initRegs[Number(d[1]!.slice(1))] = num(d[3]!) | 0; break;
       case 'mem.w': m.mem.store32(num(d[1]!), num(d[3]!) | 0); break;
+      case 'ibtc': m.predictor.fill(num(d[1]!), p.mod.find((c) => c.name === d[3])!.code); break;
       case 'run': {
         const o = kv(d.slice(1));
         if (o.entry) entry = p.mod.find((c) => c.name === o.entry)!.code;
@@ -154,7 +159,7 @@ function check(p: Program, m: Machine, result: ExecResult, initRegs: Int32Array)
       for (const c of CYCLE_CATEGORIES) expect(got[c], `${p.file}: cycles.${c}`).toBe(o[c] === undefined ? 0 : num(o[c]!));
       expect(m.account.total(), `${p.file}: total`).toBe(num(o.total!));
     } else if (what === 'stat') {
-      const got = m.exec.stats();
+      const got = { ...m.exec.stats(), ...m.predictor.stats() };
       for (const [k, v] of Object.entries(kv(d.slice(2)))) expect(got[k], `${p.file}: ${k}`).toBe(num(v));
     } else if (what === 'execCount') {
       for (const [k, v] of Object.entries(kv(d.slice(2)))) expect(p.mod.find((c) => c.name === k)!.code.execCount, `${p.file}: execCount ${k}`).toBe(num(v));

@@ -45,7 +45,7 @@ describe('atom table', () => {
   });
 
   it('gives every atom a unit, a latency class, effects consistent with its kind, and a doc', () => {
-    expect(ATOM_OPS.length).toBe(18 * 2 + 6 + 3 + 15 + 9 + 4);
+    expect(ATOM_OPS.length).toBe(18 * 2 + 6 + 3 + 15 + 9 + 4 + 3);
     for (const op of ATOM_OPS) {
       const s = ATOMS[op];
       expect(UNIT_CLASSES).toContain(s.unit);
@@ -56,7 +56,7 @@ describe('atom table', () => {
       expect(e.writesMem, op).toBe(s.kind === 'store');
       expect(e.mayFault, op).toBe(s.kind === 'load' || s.kind === 'store');
       expect(e.device, op).toBe(s.mode === 'io');
-      expect(e.exit, op).toBe(s.kind === 'exit' || s.kind === 'exitIf' || s.kind === 'exitInd');
+      expect(e.exit, op).toBe(['exit', 'exitIf', 'exitInd', 'exitCall', 'exitIndCall', 'exitRet'].includes(s.kind));
       expect(e.commits, op).toBe(e.exit || s.kind === 'commit');
       if (e.exit || e.commits) expect(s.unit).toBe('br');
     }
@@ -74,6 +74,7 @@ function sample(op: AtomOp, seed: number): Atom {
     if (k === 'imm') f.imm = /^s[lr][la]i$/.test(op) ? seed % 32 : seed % 2 ? -seed * 1000003 : seed * 77;
     else if (k === 'mem') f.imm = seed % 2 ? -4 * seed : 4 * seed;
     else if (k === 'pc') f.imm = (0x80000000 + seed * 4) >>> 0;
+    else if (k === 'retPc') f.retPc = (0x80001000 + seed * 8) >>> 0;
     else if (k === 'retired') f.retired = seed;
   }
   return atom(op, f);
@@ -117,7 +118,7 @@ exit 0x80000020, 4
       ['code a\nadd r1, r2, x3', /^line 2: expected a register rN, got 'x3'$/],
       ['code a\naddi r1, r2, 0x100000000', /^line 2: a 32-bit immediate 0x100000000 is out of range/],
       ['code a\nld.w r1, 4[r2]', /^line 2: expected offset\(rN\), got '4\[r2\]'$/],
-      ['code a\nexit.ind r5, 1 -> a', /^line 2: only exit and exit.if can be chained/],
+      ['code a\nexit.ind r5, 1 -> a', /^line 2: only exit, exit.if and exit.call can be chained/],
       ['code a\nexit 0x80000000, 1 -> nowhere', /^line 2: link to unknown code 'nowhere'$/],
       ['add r1, r2, r3', /^line 1: molecule before the first 'code NAME' header$/],
       ['code a\nadd r1, r2, r3 ;; li r4, 1', /^line 2: empty atom between ';'$/],
@@ -192,7 +193,7 @@ exit 0x80000004, 3
     expect(one(atom('add', { rd: 5, rs1: 1.5, rs2: 2 }))).toEqual(['0.0: rs1 r1.5 is not a register (r0..r63)']);
     const ind = atom('exit.ind', { rs1: 5, retired: 1 });
     ind.link = hostCode([]);
-    expect(validate(hostCode([{ atoms: [ind] }]), M).map((p) => p.message)).toEqual(['only exit and exit.if can be chained (link set)']);
+    expect(validate(hostCode([{ atoms: [ind] }]), M).map((p) => p.message)).toEqual(['only exit, exit.if and exit.call can be chained (link set)']);
   });
 
   it('rejects device accesses a rollback could repeat or that would overtake buffered stores', () => {

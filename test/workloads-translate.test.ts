@@ -1,7 +1,7 @@
 // Every workload through the code-morphing runtime at hotness thresholds 1, 2 and the
-// default, and in the full pipeline: the same stdout, exit code and retired-instruction
-// count as the reference interpreter (DESIGN.md invariant 1), with conserved and
-// deterministic cycles (invariants 3 and 4).
+// default, and in the full pipeline, and with indirect-branch prediction (IBTC and RAS) off:
+// the same stdout, exit code and retired-instruction count as the reference interpreter
+// (DESIGN.md invariant 1), with conserved and deterministic cycles (invariants 3 and 4).
 import { describe, expect, it } from 'vitest';
 import { paramRegistry } from '../morph/config.ts';
 import { breakdownSum, golden, runWorkload, TIME_DEPENDENT, WORKLOADS } from './helpers/workloads.ts';
@@ -9,16 +9,19 @@ import { breakdownSum, golden, runWorkload, TIME_DEPENDENT, WORKLOADS } from './
 const DEFAULT_THRESHOLD = paramRegistry.spec('tier.threshold')!.default as number;
 const interpInstret = new Map<string, number>();
 
+const PREDICTION_OFF = { 'ibtc.entries': 0, 'ras.depth': 0 };
+
 describe.each([
-  { mode: 'translate', threshold: 1 },
-  { mode: 'translate', threshold: 2 },
-  { mode: 'translate', threshold: DEFAULT_THRESHOLD },
-  { mode: 'optimize', threshold: DEFAULT_THRESHOLD },
-])('workloads: --mode $mode --threshold $threshold', ({ mode, threshold }) => {
+  { mode: 'translate', threshold: 1, extra: {}, what: '' },
+  { mode: 'translate', threshold: 2, extra: {}, what: '' },
+  { mode: 'translate', threshold: DEFAULT_THRESHOLD, extra: {}, what: '' },
+  { mode: 'translate', threshold: 2, extra: PREDICTION_OFF, what: ', IBTC and RAS off' },
+  { mode: 'optimize', threshold: DEFAULT_THRESHOLD, extra: {}, what: '' },
+])('workloads: --mode $mode --threshold $threshold$what', ({ mode, threshold, extra }) => {
   for (const w of WORKLOADS) {
     it(w.name, () => {
       const g = golden(w.name);
-      const { stdout, result } = runWorkload(w, { 'run.mode': mode, 'tier.threshold': threshold });
+      const { stdout, result } = runWorkload(w, { 'run.mode': mode, 'tier.threshold': threshold, ...extra });
       expect(stdout).toBe(g.out);
       expect(result.exitCode).toBe(g.code);
       expect(breakdownSum(result)).toBe(result.cycles);
@@ -60,6 +63,18 @@ describe('what the runtime reports', () => {
   it('smc: self-modifying code invalidates translations and stays correct', () => {
     const { result } = runWorkload(get('smc'), { 'run.mode': 'translate', 'tier.threshold': 1 });
     expect(result.stats['morph.invalidations']).toBeGreaterThan(0);
+  });
+
+  it('strings: calls and returns are predicted, and most dispatcher lookups disappear', () => {
+    const on = runWorkload(get('strings'), { 'run.mode': 'translate' }).result;
+    const off = runWorkload(get('strings'), { 'run.mode': 'translate', ...PREDICTION_OFF }).result;
+    expect(on.instret).toBe(off.instret);
+    expect(on.stats['ras.hits']).toBeGreaterThan(0);
+    expect(on.stats['ibtc.hits']).toBeGreaterThan(0);
+    expect(off.stats['ras.pushes'] + off.stats['ibtc.hits'] + off.stats['ibtc.misses']).toBe(0);
+    expect(on.stats['morph.dispatches']).toBeLessThan(off.stats['morph.dispatches'] / 5);
+    expect(on.breakdown.dispatch).toBeLessThan(off.breakdown.dispatch / 5);
+    expect(on.cycles).toBeLessThan(off.cycles);
   });
 
   it('hot loops run translated and chained', () => {

@@ -23,9 +23,9 @@ export type IrInst =
   | { readonly op: 'cmp'; readonly cond: BranchCond; readonly dst: Loc; readonly a: Loc; readonly b: Loc }
   | { readonly op: 'load'; readonly size: 1 | 2 | 4; readonly signed: boolean; readonly dst: Loc; readonly base: Loc; readonly imm: number; readonly pc: number }
   | { readonly op: 'store'; readonly size: 1 | 2 | 4; readonly src: Loc; readonly base: Loc; readonly imm: number; readonly pc: number }
-  | { readonly op: 'exit'; readonly target: number; readonly retired: number }
+  | { readonly op: 'exit'; readonly target: number; readonly retired: number; readonly call?: number }
   | { readonly op: 'exitIf'; readonly cond: Loc; readonly target: number; readonly retired: number }
-  | { readonly op: 'exitInd'; readonly target: Loc; readonly retired: number };
+  | { readonly op: 'exitInd'; readonly target: Loc; readonly retired: number; readonly call?: number; readonly ret?: true };
 
 export type IrOpName = IrInst['op'];
 
@@ -42,9 +42,9 @@ export const IR_OPS = {
   cmp: { doc: 'dst ← cond(a, b) ? 1 : 0', effects: [] },
   load: { doc: 'dst ← mem[base + imm], size bytes, sign- or zero-extended; pc is the guest instruction', effects: ['reads-memory', 'may-fault'] },
   store: { doc: 'mem[base + imm] ← src (size bytes), buffered until commit', effects: ['writes-memory', 'may-fault'] },
-  exit: { doc: 'leave the region to guest pc `target` (commits; `retired` guest instructions done)', effects: ['leaves-region'] },
+  exit: { doc: 'leave the region to guest pc `target` (commits; `retired` guest instructions done); with `call`, a call that pushes that return address on the return-address stack', effects: ['leaves-region'] },
   exitIf: { doc: 'side exit to `target` when cond ≠ 0 (commits when taken)', effects: ['leaves-region'] },
-  exitInd: { doc: 'leave the region to the guest pc held in `target` (indirect jump)', effects: ['leaves-region'] },
+  exitInd: { doc: 'leave the region to the guest pc held in `target` (indirect jump); `call`: an indirect call pushing that return address; `ret`: a return, predicted by the return-address stack', effects: ['leaves-region'] },
 } as const satisfies Record<IrOpName, IrOpDecl>;
 
 /** Locations an instruction reads. */
@@ -93,9 +93,9 @@ export function printInst(i: IrInst): string {
     case 'cmp': return `${L(i.dst)} = cmp.${i.cond} ${L(i.a)}, ${L(i.b)}`;
     case 'load': return `${L(i.dst)} = load${i.size}${i.signed ? 's' : 'u'} ${i.imm}(${L(i.base)})  ; ${hex(i.pc)}`;
     case 'store': return `store${i.size} ${L(i.src)}, ${i.imm}(${L(i.base)})  ; ${hex(i.pc)}`;
-    case 'exit': return `exit ${hex(i.target)} [${i.retired}]`;
+    case 'exit': return `exit ${hex(i.target)} [${i.retired}]${i.call !== undefined ? ` call ${hex(i.call)}` : ''}`;
     case 'exitIf': return `exit.if ${L(i.cond)}, ${hex(i.target)} [${i.retired}]`;
-    case 'exitInd': return `exit.ind ${L(i.target)} [${i.retired}]`;
+    case 'exitInd': return `exit.ind ${L(i.target)} [${i.retired}]${i.call !== undefined ? ` call ${hex(i.call)}` : ''}${i.ret ? ' ret' : ''}`;
   }
 }
 

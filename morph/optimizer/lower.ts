@@ -55,9 +55,12 @@ export function lowerRegion(r: IrRegion, m: MachineDesc): Lowered {
         buffered++;
         break;
       }
-      case 'exit': atoms.push(H.exit(i.target, i.retired)); break;
+      case 'exit': atoms.push(i.call !== undefined ? H.exitCall(i.target, i.call, i.retired) : H.exit(i.target, i.retired)); break;
       case 'exitIf': atoms.push(H.exitIf(reg(i.cond), i.target, i.retired)); break;
-      case 'exitInd': atoms.push(H.exitInd(reg(i.target), i.retired)); break;
+      case 'exitInd':
+        atoms.push(i.call !== undefined ? H.exitIndCall(reg(i.target), i.call, i.retired)
+          : i.ret ? H.exitRet(reg(i.target), i.retired) : H.exitInd(reg(i.target), i.retired));
+        break;
       default: assertNever(i, 'IR instruction');
     }
   }
