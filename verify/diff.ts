@@ -187,15 +187,25 @@ export function buildMatrix(reg: ParamRegistry = paramRegistry): EngineConfig[] 
     if (e.spec.type === 'bool' && (group === 'tier' || group?.startsWith('opt'))) add(`${last}/${e.name}=${!e.spec.default}`, { ...base, [e.name]: !e.spec.default });
   }
   if (choices(reg, 'run.core').includes('inorder')) add('inorder', { 'run.core': 'inorder' }, false);
-  // Stress: store-buffer overflows, one-instruction regions, constant cache flushes, no chaining.
+  // Stress: store-buffer overflows, short regions, constant cache flushes, no chaining, a
+  // tiny indirect-branch cache and return stack (collisions, overflow), or none at all.
+  // Parameters this registry lacks are left out (a stress knob renamed elsewhere must not
+  // drop the configuration).
+  const known = (o: Record<string, ParamValue>): Record<string, ParamValue> =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => reg.spec(k) !== undefined));
   for (const ex of executors) {
     const sfx = ex !== undefined ? `/${ex}` : '';
     const exo: Record<string, ParamValue> = ex !== undefined ? { 'run.executor': ex } : {};
-    add(`stress-a${sfx}`, { 'run.mode': last, 'tier.threshold': 1, 'vliw.storeBuffer': 2, 'tier.maxRegionInsns': 3, 'tier.tcacheBytes': 4096, 'vliw.aliasEntries': 1, ...exo });
-    add(`stress-b${sfx}`, { 'run.mode': modes[0] ?? 'translate', 'tier.threshold': 2, 'tier.maxChain': 1, 'vliw.width': 1, 'vliw.aluSlots': 1, 'tier.maxRegionInsns': 7, ...exo });
+    add(`stress-a${sfx}`, known({
+      'run.mode': last, 'tier.threshold': 1, 'vliw.storeBuffer': 2, 'tier.maxRegionInsns': 3, 'tier.tcacheBytes': 4096,
+      'vliw.aliasEntries': 1, 'ibtc.entries': 2, 'ibtc.ways': 1, 'ras.depth': 1, ...exo,
+    }));
+    add(`stress-b${sfx}`, known({
+      'run.mode': modes[0] ?? 'translate', 'tier.threshold': 2, 'tier.maxChain': 1, 'vliw.width': 1, 'vliw.aluSlots': 1,
+      'tier.maxRegionInsns': 7, 'ibtc.entries': 0, 'ras.depth': 0, ...exo,
+    }));
   }
-  // Only keep what this registry accepts (a parameter another branch renamed must not crash us).
-  return out.filter((c) => Object.keys(c.overrides).every((k) => reg.spec(k) !== undefined));
+  return out;
 }
 
 export const REFERENCE: Overrides = { 'run.mode': 'interp' };
