@@ -82,6 +82,20 @@ describe('the generator', () => {
     expect(traps).toBeGreaterThan(25); // the exception log's counter: handlers ran
   });
 
+  it('makes user-platform programs whose misaligned accesses the platform completes', () => {
+    let emulated = 0;
+    for (let seed = 0; seed < 12; seed++) {
+      const s = subjectOfProgram(generateProgram(seed, { platform: 'user' }));
+      expect(s.image.entry).toBeLessThan(0x80000000);
+      const o = observe(s, REFERENCE, false, (m) => {
+        const run = m.run.bind(m);
+        m.run = (max) => { const r = run(max); emulated += m.interp.misalignedEmulated; return r; };
+      });
+      expect(o.stop, `seed ${seed}: ${o.error}`).toBe('exit');
+    }
+    expect(emulated).toBeGreaterThan(0);
+  });
+
   it('covers every block kind, and storms deliver interrupts', () => {
     const kinds = new Set<string>();
     for (let seed = 0; seed < 40; seed++) for (const b of generateProgram(seed).blocks) kinds.add(b.kind);

@@ -18,6 +18,8 @@ export interface CampaignOptions {
   readonly sample?: number;
   /** Every n-th program is an interrupt storm (0: none). */
   readonly stormEvery: number;
+  /** Every n-th program (offset by 2) runs on the user platform (0: none; default 5). */
+  readonly userEvery?: number;
   /** Where regression files go; undefined: do not write them. */
   readonly regressionDir?: string;
   readonly shrink: boolean;
@@ -41,6 +43,11 @@ export function isStorm(index: number, stormEvery: number): boolean {
   return stormEvery > 0 && index % stormEvery === stormEvery - 1;
 }
 
+/** Program `index` is a Linux process rather than a bare-metal program (never a storm). */
+export function isUser(index: number, userEvery: number, stormEvery: number): boolean {
+  return userEvery > 0 && index % userEvery === 2 % userEvery && !isStorm(index, stormEvery);
+}
+
 /** The configurations program `index` runs under. */
 export function configsFor(matrix: readonly EngineConfig[], index: number, sample: number | undefined): EngineConfig[] {
   if (!sample || sample >= matrix.length) return [...matrix];
@@ -56,7 +63,8 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
   for (let k = 0; k < o.count; k++) {
     const index = o.start + k;
     const seed = programSeed(o.seed, index);
-    const program = generateProgram(seed, { storm: isStorm(index, o.stormEvery) });
+    const user = isUser(index, o.userEvery ?? 5, o.stormEvery);
+    const program = generateProgram(seed, { storm: !user && isStorm(index, o.stormEvery), platform: user ? 'user' : 'machine' });
     const shared = programOverrides(program);
     const r = diffSubject(subjectOfProgram(program), configsFor(matrix, index, o.sample), shared, true);
     instructions += r.reference.instret;
@@ -76,7 +84,7 @@ export function runCampaign(o: CampaignOptions): CampaignResult {
       }
       if (o.regressionDir) {
         const file: RegressionFile = {
-          format: REGRESSION_FORMAT, seed: o.seed, index, storm: small.storm, shared: programOverrides(small),
+          format: REGRESSION_FORMAT, seed: o.seed, index, storm: small.storm, platform: small.platform, shared: programOverrides(small),
           config: d.config, found: d.what.split('\n')[0]!, source: programSource(small),
         };
         const path = writeRegression(o.regressionDir, file);

@@ -22,7 +22,8 @@ import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { assemble } from '../test/helpers/guest-asm-program.ts';
-import { DATA_BYTES, LOG_BYTES, programSource, type GeneratedProgram } from './generate.ts';
+import { RAM_BASE } from '../isa-guest/platform-machine.ts';
+import { DATA_BYTES, LOG_BYTES, programSource, USER_BASE, type GeneratedProgram, type GenPlatform } from './generate.ts';
 
 export type Overrides = Readonly<Record<string, ParamValue>>;
 
@@ -73,15 +74,15 @@ export interface Subject {
 
 /** Assemble a program; hand-written ones without the generator's `data:`/`ilog:` labels are
  * compared on registers, output, exit code and instret only. */
-export function subjectOf(source: readonly string[], storm: boolean): Subject {
-  const a = assemble(source);
+export function subjectOf(source: readonly string[], storm: boolean, platform: GenPlatform = 'machine'): Subject {
+  const a = assemble(source, platform === 'user' ? USER_BASE : RAM_BASE);
   const at = (l: string): number | undefined => a.labels.get(l);
   const irqAddr = at('ilog');
   const tohost = at('tohost');
   return { image: a.image, storm, dataAddr: at('data'), irqAddr, irqBytes: irqAddr !== undefined && tohost !== undefined ? tohost - irqAddr : 0 };
 }
 
-export const subjectOfProgram = (p: GeneratedProgram): Subject => subjectOf(programSource(p), p.storm);
+export const subjectOfProgram = (p: GeneratedProgram): Subject => subjectOf(programSource(p), p.storm, p.platform);
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

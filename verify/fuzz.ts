@@ -25,6 +25,7 @@ function main(argv: readonly string[]): number {
     .option('--start <i>', 'first program index (resume or split a campaign)', nonNegative('--start'), 0)
     .option('--sample <k>', 'configurations per program, rotating through the matrix (0: all)', nonNegative('--sample'), 0)
     .option('--storm-every <m>', 'every m-th program takes timer-interrupt storms (0: none)', nonNegative('--storm-every'), 4)
+    .option('--user-every <m>', 'every m-th program runs on the user platform (0: none)', nonNegative('--user-every'), 5)
     .option('--out <dir>', 'directory for regression files', 'test/regressions')
     .option('--no-shrink', 'write divergences unshrunk')
     .option('--list-matrix', 'print the configurations and exit')
@@ -33,7 +34,7 @@ function main(argv: readonly string[]): number {
   let o;
   try {
     o = cmd.parse([...argv], { from: 'user' }).opts<{
-      count: number; seed: number; start: number; sample: number; stormEvery: number; out: string; shrink: boolean; listMatrix?: boolean;
+      count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; out: string; shrink: boolean; listMatrix?: boolean;
     }>();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
@@ -50,7 +51,7 @@ function main(argv: readonly string[]): number {
   const t0 = performance.now();
   let lastReport = t0;
   const res = runCampaign({
-    seed: o.seed, start: o.start, count: o.count, sample: o.sample, stormEvery: o.stormEvery,
+    seed: o.seed, start: o.start, count: o.count, sample: o.sample, stormEvery: o.stormEvery, userEvery: o.userEvery,
     regressionDir: resolve(o.out), shrink: o.shrink, matrix,
     onProgram: (done, divergences) => {
       const now = performance.now();

@@ -42,8 +42,13 @@ export interface Block {
   readonly tables: readonly string[];
 }
 
+export type GenPlatform = 'machine' | 'user';
+
 export interface GeneratedProgram {
   readonly seed: number;
+  /** machine: bare M-mode with the trap handler; user: a Linux process (no handler: misaligned
+   * accesses are completed by the platform, output goes through write(2)). */
+  readonly platform: GenPlatform;
   readonly storm: boolean;
   /** Initial values of the random-code registers. */
   readonly regs: readonly (readonly [number, number])[];
@@ -57,6 +62,8 @@ export interface GeneratedProgram {
 }
 
 export interface GenOptions {
+  readonly platform?: GenPlatform;
+  /** Timer-interrupt storms (machine platform only). */
   readonly storm?: boolean;
   /** Number of top-level blocks (default: 4..10). */
   readonly blocks?: number;
@@ -103,7 +110,7 @@ class Gen {
   /** Generating a leaf function: no calls (ra must survive to its `ret`), no switches. */
   private inFunc = false;
 
-  constructor(readonly rng: Rng, readonly storm: boolean) {}
+  constructor(readonly rng: Rng, readonly storm: boolean, readonly user: boolean) {}
 
   id(): number { return this.next++; }
   reg(): string { return r(this.rng.pick(POOL)); }
@@ -180,11 +187,11 @@ class Gen {
     if (g.chance(0.4)) out.push(`${g.pick(STORES)[0]} ${this.src()}, ${this.dataOff(mask, 4)}(${t})`);
   }
 
-  /** A trap the handler records and skips. */
+  /** A trap the handler records and skips (user platform: a misaligned access Linux completes). */
   trap(out: string[]): void {
     const g = this.rng;
     const t = this.reg();
-    switch (g.int(0, 9)) {
+    switch (this.user ? g.int(0, 2) : g.int(0, 9)) {
       case 0: {
         const [op, size] = g.pick([['lh', 2], ['lhu', 2], ['lw', 4], ['lw', 4]] as const);
         out.push(`${op} ${this.reg()}, ${g.int(-200, 200) * size + g.int(1, size - 1)}(gp)`);
@@ -234,6 +241,11 @@ class Gen {
   }
 
   uart(out: string[]): void {
+    if (this.user) {
+      // write(1, gp + off, n): a few bytes of the data region
+      out.push('li a0, 1', `addi a1, gp, ${this.rng.int(-2048, 2000)}`, `li a2, ${this.rng.int(0, 24)}`, 'li a7, 64', 'ecall');
+      return;
+    }
     const t = this.reg();
     let u = this.reg();
     while (u === t) u = this.reg();
@@ -286,7 +298,7 @@ class Gen {
     for (let i = 0; i < n; i++) {
       const kind = this.rng.weighted<string>([
         [10, 'alu'], [4, 'mem'], [1, 'muldiv'], [depth < 2 ? 2 : 0, 'skip'], [leaf ? 0 : 1, 'call'],
-        [hot ? 0 : 1.2, 'trap'], [0.8, 'csr'], [0.2, 'uart'], [depth < 1 && !leaf ? 0.5 : 0, 'switch'],
+        [hot ? 0 : 1.2, 'trap'], [this.user ? 0 : 0.8, 'csr'], [0.2, 'uart'], [depth < 1 && !leaf ? 0.5 : 0, 'switch'],
       ]);
       switch (kind) {
         case 'alu': this.alu(out); break;
@@ -359,6 +371,45 @@ class Gen {
     return { kind: 'smc', lines: out, tables: [] };
   }
 
+  /** A local function whose first instruction the loop rewrites before calling it each trip
+   * (directly, or through a register: the indirect-branch caches must forget the old code). */
+  smcCallee(): Block {
+    const g = this.rng;
+    const id = this.id();
+    const rd = g.pick(POOL);
+    const [t, u, v, w] = this.distinct(4);
+    const word = encode('addi', { rd, rs1: rd, imm: 0 }) | 0;
+    const out = [
+      `j b${id}_a`,
+      `b${id}_f: addi ${r(rd)}, ${r(rd)}, 1`,
+      `${g.pick(ALU_RR)} ${this.reg()}, ${r(rd)}, ${this.src()}`,
+      'ret',
+      `b${id}_a:`,
+      `li s1, ${g.weighted<number>([[2, g.int(1, 10)], [2, g.int(11, 120)]])}`,
+      `b${id}_l:`,
+      `la ${t}, b${id}_f`,
+      `li ${u}, ${word}`,
+      `slli ${v}, s1, 20`,
+      `add ${u}, ${u}, ${v}`,
+      `sw ${u}, 0(${t})`,
+      ...(g.chance(0.75) ? ['fence.i'] : []),
+      ...(g.chance(0.5) ? [`call b${id}_f`] : [`la ${w}, b${id}_f`, `jalr ra, 0(${w})`]),
+      'addi s1, s1, -1',
+      `bne s1, zero, b${id}_l`,
+    ];
+    return { kind: 'smc', lines: out, tables: [] };
+  }
+
+  /** n different pool registers. */
+  private distinct(n: number): string[] {
+    const out: string[] = [];
+    while (out.length < n) {
+      const x = this.reg();
+      if (!out.includes(x)) out.push(x);
+    }
+    return out;
+  }
+
   func(k: number): Block {
     const out: string[] = [`fn${k}:`];
     const tables: string[] = [];
@@ -371,15 +422,16 @@ class Gen {
 
   block(): Block {
     return this.rng.weighted<() => Block>([
-      [4, () => this.straight()], [5, () => this.loop()], [0.8, () => this.smc()],
+      [4, () => this.straight()], [5, () => this.loop()], [0.5, () => this.smc()], [0.4, () => this.smcCallee()],
     ])();
   }
 }
 
 export function generateProgram(seed: number, opts: GenOptions = {}): GeneratedProgram {
   const rng = new Rng(seed);
-  const storm = opts.storm ?? false;
-  const g = new Gen(rng, storm);
+  const platform = opts.platform ?? 'machine';
+  const storm = platform === 'machine' && (opts.storm ?? false);
+  const g = new Gen(rng, storm, platform === 'user');
   const nf = rng.int(0, 3);
   for (let k = 0; k < nf; k++) g.funcs.push(g.func(k));
   const blocks: Block[] = [];
@@ -388,7 +440,7 @@ export function generateProgram(seed: number, opts: GenOptions = {}): GeneratedP
   const regs = POOL.map((n) => [n, g.value()] as const);
   const data = Array.from({ length: DATA_BYTES / 4 }, () => (rng.chance(0.3) ? g.value() : rng.u32() | 0));
   const deltas = Array.from({ length: 64 }, () => rng.weighted<number>([[3, rng.int(1, 40)], [3, rng.int(41, 400)], [1, rng.int(401, 3000)]]));
-  return { seed, storm, regs, data, deltas, blocks, funcs: g.funcs };
+  return { seed, platform, storm, regs, data, deltas, blocks, funcs: g.funcs };
 }
 
 const saveOffsets = (): number[] => Array.from({ length: 30 }, (_, i) => i + 1); // x1..x30 (x31 = t6 is the base)
@@ -470,6 +522,7 @@ export function programSource(p: GeneratedProgram): string[] {
     for (let i = 0; i < xs.length; i += 16) out.push(`.word ${xs.slice(i, i + 16).map((v) => v | 0).join(', ')}`);
     return out;
   };
+  if (p.platform === 'user') return userSource(p, words);
   const prologue = [
     '_start:',
     'la t0, trap',
@@ -512,5 +565,28 @@ export function programSource(p: GeneratedProgram): string[] {
     '.align 4096',
     'tohost: .word 0, 0',
     'fromhost: .word 0, 0',
+  ];
+}
+
+/** Load address of user-platform programs (where Linux links static executables). */
+export const USER_BASE = 0x10000;
+
+/** A user-platform program: the same blocks as a Linux process, exiting through exit(2). */
+function userSource(p: GeneratedProgram, words: (xs: readonly number[]) => string[]): string[] {
+  return [
+    '_start:',
+    `la gp, data+${DATA_BYTES / 2}`,
+    ...p.regs.map(([n, v]) => `li ${r(n)}, ${v}`),
+    ...p.blocks.flatMap((b) => b.lines),
+    'andi a0, a0, 63',
+    'li a7, 93',
+    'ecall',
+    ...p.funcs.flatMap((b) => b.lines),
+    '.align 4',
+    ...[...p.blocks, ...p.funcs].flatMap((b) => b.tables),
+    '.align 4096',
+    'data:',
+    ...words(p.data),
+    'xlog: .zero ' + LOG_BYTES,
   ];
 }

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/fsutil.ts';
+import type { GenPlatform } from './generate.ts';
 import { buildMatrix, diffSubject, subjectOf, type DiffResult, type EngineConfig, type Overrides } from './diff.ts';
 
 export const REGRESSION_FORMAT = 'morphsim.regression/1';
@@ -18,6 +19,8 @@ export interface RegressionFile {
   readonly seed: number;
   readonly index: number;
   readonly storm: boolean;
+  /** Absent in files from before user-platform programs: machine. */
+  readonly platform?: GenPlatform;
   /** Overrides every run shares, the reference's included (the storm's timer speed). */
   readonly shared: Overrides;
   readonly config: EngineConfig;
@@ -53,5 +56,5 @@ export function loadRegressions(dir: string): { name: string; file: RegressionFi
 /** Run a regression under its own configuration and the whole matrix. */
 export function checkRegression(r: RegressionFile, matrix: readonly EngineConfig[] = buildMatrix()): DiffResult {
   const configs = [r.config, ...matrix.filter((c) => c.name !== r.config.name)];
-  return diffSubject(subjectOf(r.source, r.storm), configs, r.shared);
+  return diffSubject(subjectOf(r.source, r.storm, r.platform), configs, r.shared);
 }
