@@ -246,9 +246,7 @@ class Gen {
       out.push('li a0, 1', `addi a1, gp, ${this.rng.int(-2048, 2000)}`, `li a2, ${this.rng.int(0, 24)}`, 'li a7, 64', 'ecall');
       return;
     }
-    const t = this.reg();
-    let u = this.reg();
-    while (u === t) u = this.reg();
+    const [t, u] = this.distinct(2);
     out.push(`li ${t}, ${UART_THR}`, `andi ${u}, ${this.src()}, 63`, `addi ${u}, ${u}, 48`, `sb ${u}, 0(${t})`);
   }
 
@@ -260,9 +258,7 @@ class Gen {
       return;
     }
     const id = this.id();
-    const t = this.reg();
-    let u = this.reg();
-    while (u === t) u = this.reg();
+    const [t, u] = this.distinct(2);
     out.push(`andi ${t}, ${this.src()}, 3`, `slli ${t}, ${t}, 2`, `la ${u}, b${id}_ct`, `add ${t}, ${t}, ${u}`, `lw ${t}, 0(${t})`, 'jalr ra, 0(' + t + ')');
     tables.push(`b${id}_ct: .word ${[0, 1, 2, 3].map(() => `fn${g.int(0, this.funcs.length - 1)}`).join(', ')}`);
   }
@@ -278,9 +274,7 @@ class Gen {
   /** A switch: jump through a table to one of four cases, each jumping to the join. */
   switchJump(out: string[], depth: number, tables: string[]): void {
     const id = this.id();
-    const t = this.reg();
-    let u = this.reg();
-    while (u === t) u = this.reg();
+    const [t, u] = this.distinct(2);
     out.push(`andi ${t}, ${this.src()}, 3`, `slli ${t}, ${t}, 2`, `la ${u}, b${id}_jt`, `add ${t}, ${t}, ${u}`, `lw ${t}, 0(${t})`, `jalr zero, 0(${t})`);
     for (let c = 0; c < 4; c++) {
       out.push(`b${id}_c${c}:`);
@@ -343,26 +337,30 @@ class Gen {
     return { kind: hot ? 'hot-loop' : nested ? 'nested-loop' : 'loop', lines: out, tables };
   }
 
+  /** The head of a self-modifying loop: each trip stores `addi rd, rd, <counter>` at `target`
+   * (with fence.i three times in four). */
+  private patchHead(id: number, target: string, rd: number, t: string, u: string, v: string): string[] {
+    const g = this.rng;
+    return [
+      `li s1, ${g.weighted<number>([[2, g.int(1, 10)], [2, g.int(11, 120)]])}`,
+      `b${id}_l:`,
+      `la ${t}, ${target}`,
+      `li ${u}, ${encode('addi', { rd, rs1: rd, imm: 0 }) | 0}`,
+      `slli ${v}, s1, 20`,
+      `add ${u}, ${u}, ${v}`,
+      `sw ${u}, 0(${t})`,
+      ...(g.chance(0.75) ? ['fence.i'] : []),
+    ];
+  }
+
   /** A loop that rewrites an `addi` ahead of itself each trip (new immediate = the counter). */
   smc(): Block {
     const g = this.rng;
     const id = this.id();
     const rd = g.pick(POOL);
-    const t = this.reg();
-    let u = this.reg();
-    while (u === t) u = this.reg();
-    let v = this.reg();
-    while (v === t || v === u) v = this.reg();
-    const word = encode('addi', { rd, rs1: rd, imm: 0 }) | 0;
+    const [t, u, v] = this.distinct(3);
     const out = [
-      `li s1, ${g.weighted<number>([[2, g.int(1, 10)], [2, g.int(11, 120)]])}`,
-      `b${id}_l:`,
-      `la ${t}, b${id}_i`,
-      `li ${u}, ${word}`,
-      `slli ${v}, s1, 20`,
-      `add ${u}, ${u}, ${v}`,
-      `sw ${u}, 0(${t})`,
-      ...(g.chance(0.75) ? ['fence.i'] : []),
+      ...this.patchHead(id, `b${id}_i`, rd, t!, u!, v!),
       `b${id}_i: addi ${r(rd)}, ${r(rd)}, 1`,
       `${g.pick(ALU_RR)} ${this.reg()}, ${r(rd)}, ${this.src()}`,
       'addi s1, s1, -1',
@@ -378,21 +376,13 @@ class Gen {
     const id = this.id();
     const rd = g.pick(POOL);
     const [t, u, v, w] = this.distinct(4);
-    const word = encode('addi', { rd, rs1: rd, imm: 0 }) | 0;
     const out = [
       `j b${id}_a`,
       `b${id}_f: addi ${r(rd)}, ${r(rd)}, 1`,
       `${g.pick(ALU_RR)} ${this.reg()}, ${r(rd)}, ${this.src()}`,
       'ret',
       `b${id}_a:`,
-      `li s1, ${g.weighted<number>([[2, g.int(1, 10)], [2, g.int(11, 120)]])}`,
-      `b${id}_l:`,
-      `la ${t}, b${id}_f`,
-      `li ${u}, ${word}`,
-      `slli ${v}, s1, 20`,
-      `add ${u}, ${u}, ${v}`,
-      `sw ${u}, 0(${t})`,
-      ...(g.chance(0.75) ? ['fence.i'] : []),
+      ...this.patchHead(id, `b${id}_f`, rd, t!, u!, v!),
       ...(g.chance(0.5) ? [`call b${id}_f`] : [`la ${w}, b${id}_f`, `jalr ra, 0(${w})`]),
       'addi s1, s1, -1',
       `bne s1, zero, b${id}_l`,
@@ -515,6 +505,9 @@ function handler(): string[] {
   ];
 }
 
+/** Load address of user-platform programs (where Linux links static executables). */
+export const USER_BASE = 0x10000;
+
 /** The assembly source of a program (for `assemble()` of test/helpers/guest-asm-program.ts). */
 export function programSource(p: GeneratedProgram): string[] {
   const words = (xs: readonly number[]): string[] => {
@@ -522,9 +515,8 @@ export function programSource(p: GeneratedProgram): string[] {
     for (let i = 0; i < xs.length; i += 16) out.push(`.word ${xs.slice(i, i + 16).map((v) => v | 0).join(', ')}`);
     return out;
   };
-  if (p.platform === 'user') return userSource(p, words);
-  const prologue = [
-    '_start:',
+  const machine = p.platform === 'machine';
+  const setup = machine ? [
     'la t0, trap',
     'csrw mtvec, t0',
     'la t0, save',
@@ -534,59 +526,34 @@ export function programSource(p: GeneratedProgram): string[] {
       `li t0, ${CLINT_MTIMECMP}`, `li t1, ${p.deltas[p.deltas.length - 1]}`, 'sw t1, 0(t0)', 'sw zero, 4(t0)',
       'li t0, 0x80', 'csrw mie, t0', 'csrrsi zero, mstatus, 8',
     ] : []),
-    ...p.regs.map(([n, v]) => `li ${r(n)}, ${v}`),
-  ];
-  const epilogue = [
-    'csrrci zero, mstatus, 8',
-    'andi a0, a0, 63',
-    'slli t6, a0, 1',
-    'ori t6, t6, 1',
-    'la t5, tohost',
-    'sw t6, 0(t5)',
-    'done: j done',
-  ];
-  return [
-    ...prologue,
-    ...p.blocks.flatMap((b) => b.lines),
-    ...epilogue,
-    ...p.funcs.flatMap((b) => b.lines),
-    ...handler(),
-    '.align 4',
-    ...[...p.blocks, ...p.funcs].flatMap((b) => b.tables),
-    '.align 4096',
-    'data:',
-    ...words(p.data),
-    'xlog: .zero ' + LOG_BYTES,
-    '.align 4096',
-    'ilog: .zero ' + LOG_BYTES,
-    'save: .zero 128',
-    'deltas:',
-    ...words(p.deltas),
-    '.align 4096',
-    'tohost: .word 0, 0',
-    'fromhost: .word 0, 0',
-  ];
-}
-
-/** Load address of user-platform programs (where Linux links static executables). */
-export const USER_BASE = 0x10000;
-
-/** A user-platform program: the same blocks as a Linux process, exiting through exit(2). */
-function userSource(p: GeneratedProgram, words: (xs: readonly number[]) => string[]): string[] {
+  ] : [`la gp, data+${DATA_BYTES / 2}`];
+  // machine: through HTIF tohost; user: exit(2).
+  const exit = machine
+    ? ['csrrci zero, mstatus, 8', 'andi a0, a0, 63', 'slli t6, a0, 1', 'ori t6, t6, 1', 'la t5, tohost', 'sw t6, 0(t5)', 'done: j done']
+    : ['andi a0, a0, 63', 'li a7, 93', 'ecall'];
   return [
     '_start:',
-    `la gp, data+${DATA_BYTES / 2}`,
+    ...setup,
     ...p.regs.map(([n, v]) => `li ${r(n)}, ${v}`),
     ...p.blocks.flatMap((b) => b.lines),
-    'andi a0, a0, 63',
-    'li a7, 93',
-    'ecall',
+    ...exit,
     ...p.funcs.flatMap((b) => b.lines),
+    ...(machine ? handler() : []),
     '.align 4',
     ...[...p.blocks, ...p.funcs].flatMap((b) => b.tables),
     '.align 4096',
     'data:',
     ...words(p.data),
     'xlog: .zero ' + LOG_BYTES,
+    ...(machine ? [
+      '.align 4096',
+      'ilog: .zero ' + LOG_BYTES,
+      'save: .zero 128',
+      'deltas:',
+      ...words(p.deltas),
+      '.align 4096',
+      'tohost: .word 0, 0',
+      'fromhost: .word 0, 0',
+    ] : []),
   ];
 }
