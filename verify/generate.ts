@@ -129,7 +129,10 @@ class Gen {
       case 3: out.push(`${g.pick(SHIFT_RI)} ${this.reg()}, ${this.src()}, ${g.pick([0, 1, 31, g.int(0, 31)])}`); break;
       case 4: out.push(`${g.pick(MUL_RR)} ${this.reg()}, ${this.src()}, ${this.src()}`); break;
       case 5: out.push(g.chance(0.5) ? `lui ${this.reg()}, ${g.int(0, 0xfffff)}` : `auipc ${this.reg()}, ${g.int(0, 0xfffff)}`); break;
-      default: out.push(`li ${this.reg()}, ${this.value()}`);
+      default:
+        // Rarely: a fence, or (storms) a wfi that waits for the next timer interrupt.
+        if (g.chance(0.1)) out.push(this.storm && g.chance(0.5) ? 'wfi' : g.pick(['fence', 'fence rw, rw']));
+        else out.push(`li ${this.reg()}, ${this.value()}`);
     }
   }
 
@@ -187,6 +190,13 @@ class Gen {
     if (g.chance(0.4)) out.push(`${g.pick(STORES)[0]} ${this.src()}, ${this.dataOff(mask, 4)}(${t})`);
   }
 
+  /** A misaligned offset from gp: near the middle of the data region, or straddling its last
+   * byte and the exception log's page (an access that crosses a page boundary). */
+  private misalignedOff(size: number): number {
+    const g = this.rng;
+    return g.chance(0.8) ? g.int(-200, 200) * size + g.int(1, size - 1) : DATA_BYTES / 2 - g.int(1, size - 1);
+  }
+
   /** A trap the handler records and skips (user platform: a misaligned access Linux completes). */
   trap(out: string[]): void {
     const g = this.rng;
@@ -194,12 +204,12 @@ class Gen {
     switch (this.user ? g.int(0, 2) : g.int(0, 9)) {
       case 0: {
         const [op, size] = g.pick([['lh', 2], ['lhu', 2], ['lw', 4], ['lw', 4]] as const);
-        out.push(`${op} ${this.reg()}, ${g.int(-200, 200) * size + g.int(1, size - 1)}(gp)`);
+        out.push(`${op} ${this.reg()}, ${this.misalignedOff(size)}(gp)`);
         break;
       }
       case 1: {
         const [op, size] = g.pick([['sh', 2], ['sw', 4], ['sw', 4]] as const);
-        out.push(`${op} ${this.src()}, ${g.int(-200, 200) * size + g.int(1, size - 1)}(gp)`);
+        out.push(`${op} ${this.src()}, ${this.misalignedOff(size)}(gp)`);
         break;
       }
       case 2: // data-dependent: misaligned or not
