@@ -210,6 +210,17 @@ describe('guests that exhaust memory', () => {
   });
 });
 
+describe('guests that overflow their stack', () => {
+  it('user platform: the guard below the stack faults, SIGSEGV (exit 139), in every engine', async () => {
+    const elf = userElf('_start:\nf: addi sp, sp, -16\nsw ra, 12(sp)\njal ra, f');
+    for (const e of ENGINES) {
+      const r = await runCli(['run', elf, '-q', '--set', 'platform.stackKiB=64', ...e]);
+      expect(r.code, e.join(' ')).toBe(139);
+      expectOneLine(r, /guest killed by SIGSEGV: store to unmapped memory \(address 0x7feefffc\) at pc 0x10004$/);
+    }
+  });
+});
+
 describe('guests that never stop', () => {
   for (const [platform, elf] of [
     ['machine', () => machineElf(['_start:', 'loop: addi a0, a0, 1', 'j loop'])],
