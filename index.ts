@@ -45,3 +45,26 @@ export { translateRegion } from './morph/translate.ts';
 export { schedule } from './morph/optimizer/schedule.ts';
 export { IR_OPS, printRegion, type IrInst, type IrRegion } from './morph/optimizer/ir.ts';
 export { translationStats } from './morph/translation-stats.ts';
+
+// Sweeps and reports.
+export { sweep, expandSpec, runPoints, pointKey, readResults, readResultsFiles, ResultsWriter, parseSweepSpec, readSweepSpec, POINT_SCHEMA, type SweepPoint, type SweepProgress, type PointRecord, type SweepSpec } from './reports/sweep.ts';
+export { runPoint } from './reports/run-point.ts';
+export { sweepReportHtml } from './reports/sweep-report.ts';
+export { runReportData, runReportHtml } from './reports/run-report.ts';
+export { runWithTimeline } from './reports/timeline.ts';
+export { resultsCsv } from './reports/csv.ts';
+// Sweeps beyond one machine: shards, their merge, Slurm job arrays (docs/slurm.md).
+export { preparePlan, runShard, mergeShards, readPlan, type SweepPlan, type PlannedPoint, type MergeReport } from './reports/sharded-sweep.ts';
+export { parseShard, selectShard, type Shard } from './reports/shard.ts';
+export { submitSlurmSweep, type SlurmSweepOptions } from './reports/slurm-sweep.ts';
+export { sbatchScript, slurmUnreachable, queuedTasks, taskOutcomes } from './reports/slurm.ts';
+
+// The optimizer: IR text, verifier, interpreter, passes, pipelines and peephole rules.
+export { parseRegion, parseInst, IrParseError } from './morph/optimizer/parse.ts';
+export { verifyRegion, formatIrProblems, type IrProblem } from './morph/optimizer/verify.ts';
+export { interpretRegion, type IrMemoryView, type IrOutcome } from './morph/optimizer/ir-interp.ts';
+export { PassRegistry, DEFAULT_PASSES, DEFAULT_PIPELINES, type Pass, type PipelineDecl } from './morph/optimizer/passes.ts';
+export { optimizeRegion, runPipeline, PassVerifyError, type OptimizeOptions } from './morph/optimizer/pipeline.ts';
+export { RuleSet, applyRules, type Rule } from './morph/optimizer/rules.ts';
+export { DEFAULT_RULES, peepholePassWith } from './morph/optimizer/passes/peephole.ts';
+export { printInst, TEMP_BASE, type Loc } from './morph/optimizer/ir.ts';

@@ -9,7 +9,9 @@ import type { ElfImage } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
-import { runSummary, summaryLines } from '../reports/summary.ts';
+import { runReportData, runReportHtml } from '../reports/run-report.ts';
+import { runSummary, summaryLines, type RunSummary } from '../reports/summary.ts';
+import { runWithTimeline } from '../reports/timeline.ts';
 import { translationStats } from '../morph/translation-stats.ts';
 import { resolveConfig } from './config-args.ts';
 import { fsReason, readElf } from './elf-file.ts';
@@ -24,6 +26,8 @@ export interface RunFlags {
   verify?: 'lockstep';
   json?: string;
   statsJson?: string;
+  report?: string;
+  compareInorder?: boolean;
   logCommits?: string;
   quiet?: boolean;
   config?: string;
@@ -103,8 +107,12 @@ export function runCommand(elfPath: string, args: string[], flags: RunFlags): nu
   if (flags.verify === 'lockstep' && (cfg['run.mode'] === 'interp' || cfg['run.core'] === 'inorder')) {
     throw new UsageError('--verify lockstep checks translated code against the interpreter: use --mode translate or optimize');
   }
+  if (flags.compareInorder && cfg['run.core'] === 'inorder') {
+    throw new UsageError('--compare-inorder compares the co-designed machine with the in-order core: this run already is on the in-order core');
+  }
   const { bytes, image } = readElf(elfPath);
   if (flags.json) checkOutputPath('--json', flags.json);
+  if (flags.report) checkOutputPath('--report', flags.report);
   if (flags.statsJson) checkOutputPath('--stats-json', flags.statsJson);
   if (flags.logCommits) checkOutputPath('--log-commits', flags.logCommits);
   const log = flags.logCommits ? new LogFile(flags.logCommits) : undefined;
@@ -114,6 +122,15 @@ export function runCommand(elfPath: string, args: string[], flags: RunFlags): nu
     log?.discard();
     throw e;
   }
+}
+
+/** The same program on the baseline in-order core, for comparison (its output is not shown again). */
+function runInorder(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, max: number): RunSummary {
+  const config = paramRegistry.resolve(cfg, { 'run.core': 'inorder' });
+  const machine = new GuestMachine(image, { config, args, platform: flags.platform });
+  const t0 = performance.now();
+  const result = machine.run(max);
+  return runSummary({ machine, result, elfBytes: bytes, config, version: VERSION, wallSeconds: (performance.now() - t0) / 1000 });
 }
 
 function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, log: LogFile | undefined): number {
@@ -131,7 +148,7 @@ function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: R
 
   const t0 = performance.now();
   const max = flags.maxInstret ?? Number.MAX_SAFE_INTEGER;
-  const result = machine.run(max);
+  const { result, timeline } = flags.report ? runWithTimeline(machine, max) : { result: machine.run(max), timeline: [] };
   const wallSeconds = (performance.now() - t0) / 1000;
   log?.close();
 
@@ -139,10 +156,16 @@ function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: R
     machine, result, elfBytes: bytes, config: cfg, version: VERSION, wallSeconds, lockstepChecks: checker?.checks,
   });
   if (flags.json) writeFileAtomic(flags.json, JSON.stringify(summary, null, 2) + '\n');
+  const inorder = flags.compareInorder ? runInorder(image, bytes, args, flags, cfg, max) : null;
+  if (flags.report) writeFileAtomic(flags.report, runReportHtml(runReportData({ machine, summary, timeline, inorder })));
   if (flags.statsJson && machine.runtime) {
     writeFileAtomic(flags.statsJson, JSON.stringify(translationStats(machine.runtime, image), null, 2) + '\n');
   }
   if (!flags.quiet) process.stderr.write(summaryLines(summary));
+  if (inorder && !flags.quiet) {
+    process.stderr.write(`morphsim: in-order baseline: ${inorder.cycles} cycles, IPC ${inorder.ipc.toFixed(3)}; ` +
+      `the co-designed machine is ${(inorder.cycles / Math.max(1, summary.cycles)).toFixed(3)}x as fast\n`);
+  }
   if (result.stop === 'limit') {
     throw new MorphsimError(`stopped after ${result.instret} instructions (--max-instret ${max}); the guest did not exit`, ExitCode.limit);
   }

@@ -8,7 +8,13 @@ import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { configCommand } from './cmd-config.ts';
 import { runCommand, type RunFlags } from './cmd-run.ts';
+import { demoCommand } from './cmd-demo.ts';
 import { disasmCommand } from './cmd-disasm.ts';
+import { exportCommand } from './cmd-export.ts';
+import { reportCommand } from './cmd-report.ts';
+import type { SweepFlags } from './cmd-sweep.ts';
+import { sweepDispatch, type ShardFlags } from './cmd-sweep-shards.ts';
+import { parseShardCount } from '../reports/shard.ts';
 import { VERSION } from './version.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -17,6 +23,14 @@ function parseIntArg(name: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name} expects a non-negative integer, got '${v}'`);
+    return n;
+  };
+}
+
+function parsePositiveArg(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} expects a positive integer, got '${v}'`);
     return n;
   };
 }
@@ -57,6 +71,8 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
       .addOption(new Option('--verify <how>', 'check against the reference interpreter').choices(['lockstep']))
       .option('--json <file>', 'write the run summary as JSON')
       .option('--stats-json <file>', 'write per-translation statistics as JSON')
+      .option('--report <file>', 'write a self-contained HTML report of the run (charts, translations, molecule schedules)')
+      .option('--compare-inorder', 'also run the program on the in-order baseline core and compare (report and summary line)')
       .option('--log-commits <file>', 'write a Spike-style commit log (one line per retired instruction)')
       .option('-q, --quiet', 'do not print the summary on stderr'),
   ).action((elf: string, args: string[], flags: RunFlags) => { status.exitCode = runCommand(elf, args, flags); });
@@ -73,6 +89,50 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
       .description('print every parameter with its default (or resolved value), unit, range and doc')
       .option('--json', 'print the registry as JSON for scripts'),
   ).action(configCommand);
+
+  program
+    .command('sweep')
+    .description('run a parameter sweep (workloads × grid) in parallel into DIR/results.jsonl and DIR/report.html')
+    .argument('[spec]', 'sweep spec (JSON): workloads, mode, base, axes, points; docs/schemas.md')
+    .option('--out <dir>', 'output directory (created if missing)')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parsePositiveArg('--jobs'))
+    .option('--resume', 'keep the points already in DIR/results.jsonl and run only the others')
+    .option('--no-report', 'do not write DIR/report.html')
+    .option('-q, --quiet', 'no progress output')
+    // Beyond one machine (cli/cmd-sweep-shards.ts, docs/slurm.md).
+    .option('--shard <i/K>', 'run only shard i of K (0 ≤ i < K) into DIR/shard-i.jsonl, for any scheduler')
+    .option('--retry-failed', 'with --shard: run this shard\'s failed points again')
+    .option('--merge <dir>', 'gather the shard files of DIR into DIR/results.jsonl; exit 1 while points are missing')
+    .option('--slurm', 'submit the sweep to Slurm as a job array (one task per shard); re-submitting runs only unfinished shards')
+    .option('--shards <k>', 'with --slurm: number of array tasks (default: points, at most 16)', parseShardCount)
+    .option('--partition <name>', 'with --slurm: partition (default: the cluster\'s)')
+    .option('--time <limit>', 'with --slurm: time limit per task, as sbatch --time takes it')
+    .option('--cpus-per-task <n>', 'with --slurm: CPUs per task, used as --jobs (default 1)', parsePositiveArg('--cpus-per-task'))
+    .option('--dry-run', 'with --slurm: write DIR and print the job script, do not submit')
+    .action(async (spec: string | undefined, flags: SweepFlags & ShardFlags) => { status.exitCode = await sweepDispatch(spec, flags); });
+
+  program
+    .command('demo')
+    .description('run the bundled demo sweep (3 programs × 6 configurations) and write its HTML report')
+    .option('--out <dir>', 'output directory', 'morphsim-demo')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parsePositiveArg('--jobs'))
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: { out: string; jobs?: number; quiet?: boolean }) => { status.exitCode = await demoCommand(flags); });
+
+  program
+    .command('report')
+    .description('write the HTML report of sweep results (self-contained: opens offline)')
+    .argument('<results...>', 'results files (JSON Lines) of one sweep, or of its shards')
+    .requiredOption('-o, --output <file>', 'HTML file to write')
+    .option('--title <text>', 'title of the report')
+    .action(reportCommand);
+
+  program
+    .command('export')
+    .description('write sweep results as one flat CSV table (for pandas, R, spreadsheets)')
+    .argument('<results...>', 'results files (JSON Lines)')
+    .requiredOption('--csv <file>', 'CSV file to write')
+    .action(exportCommand);
 
   return program;
 }

@@ -1,4 +1,2 @@
-/** The package version, read once from package.json (provenance in every result file). */
-import { readFileSync } from 'node:fs';
-
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The package version (declared in core/version.ts, which reports and sweeps read too). */
+export { VERSION } from '../core/version.ts';

@@ -43,6 +43,12 @@ export function runSummary(i: RunSummaryInput) {
 
 export type RunSummary = ReturnType<typeof runSummary>;
 
+/** A summary without its wall-clock fields: what determinism promises to repeat bit for bit. */
+export function deterministicSummary(s: RunSummary): Omit<RunSummary, 'wallSeconds' | 'mips'> {
+  const { wallSeconds: _w, mips: _m, ...rest } = s;
+  return rest;
+}
+
 /** Two lines for a terminal: totals, then the cycle breakdown in percent. */
 export function summaryLines(s: RunSummary): string {
   const pct = (c: number) => (s.cycles ? ((100 * c) / s.cycles).toFixed(1) : '0.0');

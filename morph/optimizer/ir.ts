@@ -29,10 +29,17 @@ export type IrInst =
 
 export type IrOpName = IrInst['op'];
 
+export type IrEffect = 'reads-memory' | 'writes-memory' | 'may-fault' | 'leaves-region' | 'commit-point';
+
 interface IrOpDecl {
   readonly doc: string;
-  /** Guest-visible or control effects: such an instruction is never deleted by DCE. */
-  readonly effects: readonly ('reads-memory' | 'writes-memory' | 'may-fault' | 'leaves-region')[];
+  /**
+   * Guest-visible or control effects: such an instruction is never deleted by DCE.
+   * `commit-point`: guest registers must hold their exact guest values here, because a
+   * commit happens (a taken exit) or may happen (the lowering drains a full gated store
+   * buffer with a commit just before a store) — so no guest register write before it is dead.
+   */
+  readonly effects: readonly IrEffect[];
 }
 
 export const IR_OPS = {
@@ -41,10 +48,10 @@ export const IR_OPS = {
   li: { doc: 'dst ← imm (32-bit constant)', effects: [] },
   cmp: { doc: 'dst ← cond(a, b) ? 1 : 0', effects: [] },
   load: { doc: 'dst ← mem[base + imm], size bytes, sign- or zero-extended; pc is the guest instruction', effects: ['reads-memory', 'may-fault'] },
-  store: { doc: 'mem[base + imm] ← src (size bytes), buffered until commit', effects: ['writes-memory', 'may-fault'] },
-  exit: { doc: 'leave the region to guest pc `target` (commits; `retired` guest instructions done); with `call`, a call that pushes that return address on the return-address stack', effects: ['leaves-region'] },
-  exitIf: { doc: 'side exit to `target` when cond ≠ 0 (commits when taken)', effects: ['leaves-region'] },
-  exitInd: { doc: 'leave the region to the guest pc held in `target` (indirect jump); `call`: an indirect call pushing that return address; `ret`: a return, predicted by the return-address stack', effects: ['leaves-region'] },
+  store: { doc: 'mem[base + imm] ← src (size bytes), buffered until commit', effects: ['writes-memory', 'may-fault', 'commit-point'] },
+  exit: { doc: 'leave the region to guest pc `target` (commits; `retired` guest instructions done); with `call`, a call that pushes that return address on the return-address stack', effects: ['leaves-region', 'commit-point'] },
+  exitIf: { doc: 'side exit to `target` when cond ≠ 0 (commits when taken)', effects: ['leaves-region', 'commit-point'] },
+  exitInd: { doc: 'leave the region to the guest pc held in `target` (indirect jump); `call`: an indirect call pushing that return address; `ret`: a return, predicted by the return-address stack', effects: ['leaves-region', 'commit-point'] },
 } as const satisfies Record<IrOpName, IrOpDecl>;
 
 /** Locations an instruction reads. */
@@ -69,6 +76,27 @@ export function def(i: IrInst): Loc | undefined {
 }
 
 export const hasEffects = (i: IrInst): boolean => IR_OPS[i.op].effects.length > 0;
+export const hasEffect = (i: IrInst, e: IrEffect): boolean => (IR_OPS[i.op].effects as readonly IrEffect[]).includes(e);
+
+/** The same instruction with every location it reads passed through `f` (its def unchanged). */
+export function mapUses(i: IrInst, f: (l: Loc) => Loc): IrInst {
+  switch (i.op) {
+    case 'alu': case 'cmp': return { ...i, a: f(i.a), b: f(i.b) };
+    case 'alui': return { ...i, a: f(i.a) };
+    case 'li': case 'exit': return i;
+    case 'load': return { ...i, base: f(i.base) };
+    case 'store': return { ...i, src: f(i.src), base: f(i.base) };
+    case 'exitIf': return { ...i, cond: f(i.cond) };
+    case 'exitInd': return { ...i, target: f(i.target) };
+  }
+}
+
+/** Does control never continue past this instruction? */
+export const isUnconditionalExit = (i: IrInst): boolean => i.op === 'exit' || i.op === 'exitInd';
+
+/** The canonical register copy `dst = add a, 0` (the IR has no separate move). */
+export const isCopy = (i: IrInst): i is Extract<IrInst, { op: 'alui' }> => i.op === 'alui' && i.alu === 'add' && i.imm === 0;
+export const copy = (dst: Loc, a: Loc): IrInst => ({ op: 'alui', alu: 'add', dst, a, imm: 0 });
 
 /** A guest region lifted to IR. */
 export interface IrRegion {
@@ -102,3 +130,9 @@ export function printInst(i: IrInst): string {
 export function printRegion(r: IrRegion): string {
   return [`region ${hex(r.entryPc)}..${hex(r.endPc)} (${r.guestInsns} insns)`, ...r.insts.map((i) => `  ${printInst(i)}`)].join('\n');
 }
+
+/** Which ALU operations commute (a op b = b op a): constant folding and CSE may swap operands. */
+export const ALU_COMMUTES = {
+  add: true, sub: false, sll: false, slt: false, sltu: false, xor: true, srl: false, sra: false, or: true, and: true,
+  mul: true, mulh: true, mulhsu: false, mulhu: true, div: false, divu: false, rem: false, remu: false,
+} as const satisfies Record<AluOp, boolean>;
