@@ -289,3 +289,47 @@ describe('malformed configuration files', () => {
     expectOneLine(await runCli(['run', '--config', join(tmp, 'nope.json'), repoPath('workloads/bin/mhello.elf')]), /no such file/);
   });
 });
+
+describe('malformed sweep specs (morphsim sweep)', () => {
+  const MHELLO = repoPath('workloads/bin/mhello.elf');
+  const cases: [string, string, RegExp][] = [
+    ['empty', '', /sweep spec .* is not valid JSON: Unexpected end of JSON input$/],
+    ['multi-line garbage', 'xx\nyy', /sweep spec .* is not valid JSON: .*"xx\\nyy"/],
+    ['an array', '[1]', /\(top level\): Invalid input: expected object, received array/],
+    ['no workloads', '{"workloads": [], "axes": {"vliw.width": [2]}}', /workloads: needs at least one workload/],
+    ['no axes, no points', `{"workloads": ["${MHELLO}"]}`, /the sweep has no axes and no points/],
+    ['a typo in an axis', `{"workloads": ["${MHELLO}"], "axes": {"vliw.widht": [2]}}`, /axes\."vliw\.widht"\[0\]: unknown parameter 'vliw\.widht' \(did you mean 'vliw\.width'\?\)/],
+    ['an empty axis', `{"workloads": ["${MHELLO}"], "axes": {"vliw.width": []}}`, /an axis needs at least one value/],
+    ['a scalar axis', `{"workloads": ["${MHELLO}"], "axes": {"vliw.width": 4}}`, /expected array, received number/],
+    ['a point out of range', `{"workloads": ["${MHELLO}"], "points": [{"vliw.width": 99}]}`, /points\[0\]\."vliw\.width": 99 is outside the valid range/],
+    ['a bad mode', `{"workloads": ["${MHELLO}"], "axes": {"vliw.width": [2]}, "mode": "fast"}`, /mode: Invalid option/],
+    ['a negative limit', `{"workloads": ["${MHELLO}"], "axes": {"vliw.width": [2]}, "maxInstret": -5}`, /maxInstret: Too small/],
+    ['an unknown key', `{"workloads": ["${MHELLO}"], "axes": {"vliw.width": [2]}, "extra": 1}`, /Unrecognized key: "extra"/],
+    ['a missing program', '{"workloads": ["nope.elf"], "axes": {"vliw.width": [2]}}', /sweep workload nope\.elf: cannot read .*nope\.elf: no such file/],
+  ];
+  for (const [what, text, re] of cases) {
+    it(`${what}: one line, exit 2, nothing run`, async () => {
+      const out = join(tmp, `sweep-${fileNo}`);
+      const r = await runCli(['sweep', file(text, 'json'), '--out', out, '--jobs', '1', '-q', '--no-report']);
+      expect(r.code).toBe(2);
+      expectOneLine(r, re);
+    });
+  }
+
+  it('a program that never stops and one that is not an ELF are recorded as failed points; the sweep finishes', async () => {
+    const loop = machineElf(['_start:', 'loop: addi a0, a0, 1', 'j loop']);
+    const notElf = file('not an ELF at all');
+    const out = join(tmp, 'sweep-hostile');
+    const spec = file(JSON.stringify({ workloads: [loop, notElf, MHELLO], axes: { 'vliw.width': [2, 4] }, maxInstret: 20000 }), 'json');
+    const r = await runCli(['sweep', spec, '--out', out, '--jobs', '1', '-q', '--no-report']);
+    expectClean(r, 'sweep');
+    const points = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {
+      workload: { elf: string }; status: string; error?: { kind: string; message: string };
+    });
+    expect(points).toHaveLength(6);
+    const of = (elf: string) => points.filter((p) => p.workload.elf === elf);
+    for (const p of of(loop)) expect([p.status, p.error?.kind, p.error?.message]).toEqual(['failed', 'limit', 'stopped after 20000 instructions (maxInstret 20000); the guest did not exit']);
+    for (const p of of(notElf)) expect(p.error?.message).toMatch(/not an ELF file \(bad magic number\)$/);
+    for (const p of of(MHELLO)) expect(p.status).toBe('ok');
+  }, 60_000);
+});
