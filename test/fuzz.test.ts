@@ -46,7 +46,7 @@ describe(`fuzz slice: ${SLICE} random programs (seed ${SLICE_SEED}), ${PER_PROGR
 
 describe('regression files (test/regressions/*.json), under their configuration and the whole matrix', () => {
   const files = loadRegressions(join(ROOT, 'test/regressions'));
-  it('are well-formed', () => {
+  it.skipIf(files.length === 0)('are well-formed', () => {
     for (const { name, file } of files) {
       expect(name).toMatch(/^fuzz-s\d+-i\d+\.json$/);
       expect(file.source.length).toBeGreaterThan(0);

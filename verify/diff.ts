@@ -153,8 +153,8 @@ function defaultOf(reg: ParamRegistry, name: string): number | undefined {
 /**
  * Every configuration to compare with the reference, from the registry: modes (except
  * interp) × executors × tier-1 thresholds {1, 2, default}, × tier-2 thresholds {3, default}
- * in modes that optimize; every other enum of `run.*` and every boolean of `tier.*`/`opt*.*`
- * flipped from its default once (so parameters added later are exercised without edits
+ * in modes that optimize; every other choice of an enum and every flipped boolean of the
+ * policy groups (`run`, `tier`, `opt*`, `trace*`, `spec*`) once (so parameters added later are exercised without edits
  * here); the in-order core; and two stress machines.
  */
 export function buildMatrix(reg: ParamRegistry = paramRegistry): EngineConfig[] {
@@ -179,13 +179,16 @@ export function buildMatrix(reg: ParamRegistry = paramRegistry): EngineConfig[] 
   }
   // Knobs other branches add: each non-default value once, at threshold 1 (everything translated).
   const last = modes[modes.length - 1] ?? 'translate';
+  // Engine policy groups: the runtime's (run, tier) and whatever the optimizer declares.
+  const policy = (group: string): boolean => group === 'run' || group === 'tier' || /^(opt|trace|spec)/.test(group);
   for (const e of reg.entries) {
-    const [group] = e.name.split('.');
+    const group = e.name.slice(0, e.name.indexOf('.'));
     const base = { 'run.mode': last, 'tier.threshold': 1, ...(hotDefault !== undefined ? { 'tier.hotThreshold': 3 } : {}) };
-    if (e.spec.type === 'enum' && group === 'run' && !['run.mode', 'run.core', 'run.executor'].includes(e.name)) {
+    if (!policy(group) || ['run.mode', 'run.core', 'run.executor'].includes(e.name)) continue;
+    if (e.spec.type === 'enum') {
       for (const c of e.spec.choices) if (c !== e.spec.default) add(`${last}/${e.name}=${c}`, { ...base, [e.name]: c });
     }
-    if (e.spec.type === 'bool' && (group === 'tier' || group?.startsWith('opt'))) add(`${last}/${e.name}=${!e.spec.default}`, { ...base, [e.name]: !e.spec.default });
+    if (e.spec.type === 'bool') add(`${last}/${e.name}=${!e.spec.default}`, { ...base, [e.name]: !e.spec.default });
   }
   if (choices(reg, 'run.core').includes('inorder')) add('inorder', { 'run.core': 'inorder' }, false);
   // Stress: store-buffer overflows, short regions, constant cache flushes, no chaining, a
