@@ -384,9 +384,16 @@ export class Interpreter {
       this.checkAt = 0; // the platform ended the run
       return;
     }
-    // The trap vector itself cannot be fetched: every trap would come back here, forever.
-    if ((e.cause === Cause.instructionAccessFault || e.cause === Cause.instructionAddressMisaligned) && h.pc === ((h.mtvec & ~3) >>> 0)) {
-      throw new MorphsimError(`the guest is stuck: it trapped (mcause ${e.cause}) to mtvec ${hex32(h.pc)}, where no instruction can be fetched`, ExitCode.limit);
+    // The trap vector itself cannot be fetched, or its first instruction raised this very
+    // exception already (mepc and mcause say so) with the same registers: every trap would
+    // come back here, forever.
+    if (h.pc === ((h.mtvec & ~3) >>> 0)) {
+      if (e.cause === Cause.instructionAccessFault || e.cause === Cause.instructionAddressMisaligned) {
+        throw new MorphsimError(`the guest is stuck: it trapped (mcause ${e.cause}) to mtvec ${hex32(h.pc)}, where no instruction can be fetched`, ExitCode.limit);
+      }
+      if ((h.mepc >>> 0) === h.pc && h.mcause === e.cause) {
+        throw new MorphsimError(`the guest is stuck: the first instruction of its trap handler at mtvec ${hex32(h.pc)} raises mcause ${e.cause} every time`, ExitCode.limit);
+      }
     }
     enterTrap(this.hart, e.cause, e.tval);
     this.trapsTaken++;

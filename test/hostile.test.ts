@@ -101,6 +101,15 @@ describe('guests that jump where nothing can be executed', () => {
     }
   });
 
+  it('machine platform whose handler traps on its first instruction: stuck, exit 3, in every engine', async () => {
+    const elf = machineElf(['_start:', 'la t0, handler', 'csrw mtvec, t0', 'ebreak', '.align 4', 'handler: .word 0']);
+    for (const e of ENGINES) {
+      const r = await runCli(['run', elf, '-q', ...e]);
+      expect(r.code, e.join(' ')).toBe(3);
+      expectOneLine(r, /the guest is stuck: the first instruction of its trap handler at mtvec 0x800000[0-9a-f]{2} raises mcause 2 every time$/);
+    }
+  });
+
   it('machine platform with a handler: an instruction access fault at the unmapped or device address', async () => {
     for (const target of ['0x1000', '0x10000000', '0x02000000']) {
       const elf = machineElf([
