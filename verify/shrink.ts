@@ -1,6 +1,7 @@
 /**
  * Shrinking a diverging program to a small reproducer (delta debugging, Zeller's ddmin in
- * its simple greedy form): drop whole blocks, then functions, then single lines, keeping
+ * its simple greedy form): drop whole blocks, then functions, register initializations,
+ * then single lines, keeping
  * each removal only while the program still assembles, still exits under the reference,
  * and still diverges under the failing configuration. A line that carries a label keeps
  * the label (others may jump to it); removals that make a loop run away are rejected by
@@ -59,6 +60,9 @@ export function shrink(p: GeneratedProgram, config: EngineConfig, maxTries = 400
   cur = { ...cur, blocks };
   const funcs = ddmin(cur.funcs, (fs) => stillDiverges({ ...cur, funcs: fs }, config), budget);
   cur = { ...cur, funcs };
+  // Register initializations (an uninitialized register starts at 0).
+  const regs = ddmin(cur.regs, (rs) => stillDiverges({ ...cur, regs: rs }, config), budget);
+  cur = { ...cur, regs };
   // Lines within each block and function, last block first.
   for (const which of ['blocks', 'funcs'] as const) {
     for (let bi = cur[which].length - 1; bi >= 0; bi--) {
