@@ -665,11 +665,18 @@ describe('run, runBlock, exit and code changes', () => {
   });
 
   it('counts traps toward the run limit, so a trap loop cannot hang', () => {
-    const s = setup('ebreak');
-    s.hart.mtvec = BASE; // the handler is the ebreak itself: every step traps again
+    const s = setup('ebreak\nmret');
+    s.hart.mtvec = BASE + 4; // the handler returns to the ebreak: trap, mret, trap, ...
     expect(s.interp.run(100)).toBe('limit');
-    expect(s.interp.trapsTaken).toBe(100);
+    expect(s.interp.trapsTaken).toBe(50);
     expect(s.hart.mcause).toBe(Cause.breakpoint);
+  });
+
+  it('stops a guest whose handler traps on its first instruction every time with exit code 3', () => {
+    const s = setup('ebreak');
+    s.hart.mtvec = BASE; // the handler is the ebreak itself
+    expect(() => s.interp.run(100)).toThrow('the guest is stuck: the first instruction of its trap handler at mtvec 0x80000000 raises mcause 3 every time');
+    expect(s.interp.trapsTaken).toBe(1);
   });
 
   it('stops a guest whose trap vector cannot be fetched (it would trap there forever) with exit code 3', () => {
