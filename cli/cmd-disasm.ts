@@ -8,8 +8,10 @@ export function disasmCommand(path: string): void {
   const { image } = readElf(path);
   const sym = (a: number): string | undefined => image.symbolize(a);
   const out: string[] = [];
+  // Bare-metal files may carry p_flags = 0 everywhere (upstream riscv-tests): then show all.
+  const anyX = image.segments.some((s) => (s.flags & PF_X) !== 0);
   for (const seg of image.segments) {
-    if ((seg.flags & PF_X) === 0) continue;
+    if (anyX && (seg.flags & PF_X) === 0) continue;
     const words = Math.floor(seg.data.length / 4);
     const view = new DataView(seg.data.buffer, seg.data.byteOffset, seg.data.byteLength);
     for (let i = 0; i < words; i++) {

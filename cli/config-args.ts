@@ -1,6 +1,7 @@
 /** Turning --config FILE and --set key=value into a resolved configuration. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
+import { parseJsonInput } from '../core/json.ts';
 import type { Config, ParamRegistry } from '../core/params.ts';
 import { fsReason } from './elf-file.ts';
 
@@ -11,12 +12,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`cannot read config file ${path}: ${fsReason(e)}`);
   }
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
+  const obj = parseJsonInput(text, `config file ${path}`);
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
     throw new UsageError(`config file ${path} must hold a JSON object of "name": value pairs`);
   // Accept both flat {"vliw.width": 4} and nested {"vliw": {"width": 4}} forms.

@@ -130,7 +130,8 @@ export class ParamRegistry {
       case 'float': {
         const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
         const range = `[${spec.min}, ${spec.max}] ${spec.unit}`.trimEnd();
-        if (!Number.isFinite(n)) throw bad(`expected a number in ${range}, got ${JSON.stringify(raw)}`);
+        // (JSON numbers too large for a double parse as Infinity, which JSON.stringify shows as null)
+        if (!Number.isFinite(n)) throw bad(`expected a number in ${range}, got ${typeof raw === 'number' ? raw : JSON.stringify(raw)}`);
         if (spec.type === 'int' && !Number.isInteger(n)) throw bad(`expected an integer in ${range}, got ${n}`);
         if (n < spec.min || n > spec.max) throw bad(`${n} is outside the valid range ${range}`);
         return n;

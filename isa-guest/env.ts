@@ -36,4 +36,16 @@ export interface GuestEnv {
   readTime(): number;
   /** Set once the guest asked to stop (exit/exit_group, HTIF tohost). */
   readonly exitCode: number | undefined;
+  /**
+   * Host cycles to complete a misaligned load or store in software, as Linux does for user
+   * programs (the user platform); undefined: misaligned accesses trap, as the spec allows
+   * (the machine platform).
+   */
+  readonly misalignedCost?: number;
+  /**
+   * A synchronous exception the hart is about to take. Returns true when the platform ends
+   * the run instead (user platform: Linux kills the process with a signal; exitCode is then
+   * set); false to enter the trap handler at mtvec.
+   */
+  fatalTrap?(regs: GuestRegs, cause: number, tval: number): boolean;
 }

@@ -22,6 +22,7 @@
  * loop look between instructions, where the choice is made again.
  */
 import { assertNever } from '../core/assert.ts';
+import { ExitCode, MorphsimError } from '../core/errors.ts';
 import { ALU, BRANCH, type AluOp, type BranchCond } from '../core/alu.ts';
 import {
   csrAccess, dataPriv, enterTrap, interruptsEnabled, MSTATUS_TW, pendingInterrupt, pmpTransparent, returnFromTrap,
@@ -167,6 +168,9 @@ export class Interpreter {
   /** Synchronous exceptions taken (interrupts are counted apart). */
   trapsTaken = 0;
   interruptsTaken = 0;
+  /** Misaligned loads and stores the platform completed in software, and their cycles. */
+  misalignedEmulated = 0;
+  emulationCycles = 0;
   /** Called after each interrupt is taken (hart state is then at the handler). */
   onInterrupt: (() => void) | undefined = undefined;
 
@@ -467,6 +471,22 @@ export class Interpreter {
   }
 
   private takeTrap(e: GuestTrap): void {
+    const h = this.hart;
+    if (this.env.fatalTrap?.(h, e.cause, e.tval)) {
+      this.checkAt = 0; // the platform ended the run
+      return;
+    }
+    // The trap vector itself cannot be fetched, or its first instruction raised this very
+    // exception already (mepc and mcause say so) with the same registers: every trap would
+    // come back here, forever.
+    if (h.pc === ((h.mtvec & ~3) >>> 0)) {
+      if (e.cause === Cause.instructionAccessFault || e.cause === Cause.instructionAddressMisaligned) {
+        throw new MorphsimError(`the guest is stuck: it trapped (mcause ${e.cause}) to mtvec ${hex32(h.pc)}, where no instruction can be fetched`, ExitCode.limit);
+      }
+      if ((h.mepc >>> 0) === h.pc && h.mcause === e.cause) {
+        throw new MorphsimError(`the guest is stuck: the first instruction of its trap handler at mtvec ${hex32(h.pc)} raises mcause ${e.cause} every time`, ExitCode.limit);
+      }
+    }
     enterTrap(this.hart, e.cause, e.tval);
     this.trapsTaken++;
     this.env.clock.cycles += this.cpi;
@@ -554,12 +574,13 @@ export class Interpreter {
         return () => { w[rd] = v; return 0; };
       }
       case 'load': {
+        // A misaligned access leaves the fast path: it traps, or the platform completes it.
         return sem.size === 4
-          ? () => { const a = (x[rs1]! + imm) | 0; if (a & 3) throw new GuestTrap(Cause.loadAddressMisaligned, a >>> 0); w[rd] = mem.load32(a); return 0; }
+          ? () => { const a = (x[rs1]! + imm) | 0; if (a & 3) { w[rd] = self.misalignedLoad(a, 4) | 0; return 0; } w[rd] = mem.load32(a); return 0; }
           : sem.size === 2
             ? sem.signed
-              ? () => { const a = (x[rs1]! + imm) | 0; if (a & 1) throw new GuestTrap(Cause.loadAddressMisaligned, a >>> 0); w[rd] = (mem.load16(a) << 16) >> 16; return 0; }
-              : () => { const a = (x[rs1]! + imm) | 0; if (a & 1) throw new GuestTrap(Cause.loadAddressMisaligned, a >>> 0); w[rd] = mem.load16(a); return 0; }
+              ? () => { const a = (x[rs1]! + imm) | 0; if (a & 1) { w[rd] = (self.misalignedLoad(a, 2) << 16) >> 16; return 0; } w[rd] = (mem.load16(a) << 16) >> 16; return 0; }
+              : () => { const a = (x[rs1]! + imm) | 0; if (a & 1) { w[rd] = self.misalignedLoad(a, 2); return 0; } w[rd] = mem.load16(a); return 0; }
             : sem.signed
               ? () => { w[rd] = (mem.load8((x[rs1]! + imm) | 0) << 24) >> 24; return 0; }
               : () => { w[rd] = mem.load8((x[rs1]! + imm) | 0); return 0; };
@@ -573,8 +594,8 @@ export class Interpreter {
           if (((watched[a >>> PAGE_BITS]! & WATCH_STORE) !== 0 && mem.storeIsWatched(a, size)) || !mem.isRam(a)) self.checkAt = 0;
         };
         switch (sem.size) {
-          case 4: return () => { const a = (x[rs1]! + imm) | 0; if (a & 3) throw new GuestTrap(Cause.storeAddressMisaligned, a >>> 0); mem.store32(a, x[rs2]!); after(a, 4); return 0; };
-          case 2: return () => { const a = (x[rs1]! + imm) | 0; if (a & 1) throw new GuestTrap(Cause.storeAddressMisaligned, a >>> 0); mem.store16(a, x[rs2]!); after(a, 2); return 0; };
+          case 4: return () => { const a = (x[rs1]! + imm) | 0; if (a & 3) self.misalignedStore(a, 4, x[rs2]!); else mem.store32(a, x[rs2]!); after(a, 4); return 0; };
+          case 2: return () => { const a = (x[rs1]! + imm) | 0; if (a & 1) self.misalignedStore(a, 2, x[rs2]!); else mem.store16(a, x[rs2]!); after(a, 2); return 0; };
           case 1: return () => { const a = (x[rs1]! + imm) | 0; mem.store8(a, x[rs2]!); after(a, 1); return 0; };
           default: return assertNever(sem.size, 'store size');
         }
@@ -646,6 +667,42 @@ export class Interpreter {
       default:
         return assertNever(sem, 'sem');
     }
+  }
+
+  /**
+   * A misaligned load (value zero-extended from `size` bytes): a trap, unless the platform
+   * completes it in software (user platform: Linux's misaligned-access emulation), which
+   * reads byte by byte and costs the platform's `misalignedCost` cycles. A byte that is not
+   * mapped is an access fault at that byte, as the emulation's own access would be.
+   */
+  misalignedLoad(a: number, size: 2 | 4): number {
+    const env = this.env;
+    const cost = env.misalignedCost;
+    if (cost === undefined) throw new GuestTrap(Cause.loadAddressMisaligned, a >>> 0);
+    const mem = env.memory;
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8) | mem.load8((a + i) | 0);
+    this.charge(cost);
+    return size === 4 ? v | 0 : v & 0xffff;
+  }
+
+  /** A misaligned store: a trap, or completed byte by byte (see misalignedLoad), after
+   * checking that every byte is mapped, so a fault leaves memory untouched. */
+  misalignedStore(a: number, size: 2 | 4, v: number): void {
+    const env = this.env;
+    const cost = env.misalignedCost;
+    if (cost === undefined) throw new GuestTrap(Cause.storeAddressMisaligned, a >>> 0);
+    const mem = env.memory;
+    for (let i = 0; i < size; i++) if (!mem.isRam((a + i) | 0)) throw new GuestTrap(Cause.storeAccessFault, (a + i) >>> 0);
+    for (let i = 0; i < size; i++) mem.store8((a + i) | 0, v >>> (8 * i));
+    this.charge(cost);
+  }
+
+  /** Cycles of platform work done on the guest's behalf (misaligned-access emulation). */
+  private charge(cycles: number): void {
+    this.env.clock.cycles += cycles;
+    this.emulationCycles += cycles;
+    this.misalignedEmulated++;
   }
 
   /** wfi: if no interrupt is pending in mie, sleep until the next device event (counted as

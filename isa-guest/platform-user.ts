@@ -13,6 +13,7 @@
 import type { GuestEnv, GuestRegs, SimClock } from './env.ts';
 import { PAGE_SIZE, type Memory } from './memory.ts';
 import type { InputQueue } from './devices.ts';
+import { Cause } from './trap.ts';
 
 /** System-call numbers (asm-generic, rv32). */
 export const Sys = {
@@ -49,6 +50,31 @@ export const Errno = {
   ESPIPE: 29,
   ENOSYS: 38,
 } as const;
+
+/** Signal numbers (asm-generic/signal.h). */
+const Signal = { SIGILL: 4, SIGTRAP: 5, SIGBUS: 7, SIGSEGV: 11 } as const;
+
+/** The signal Linux sends for each exception a user process cannot handle (arch/riscv/kernel/traps.c). */
+const SIGNAL_OF_CAUSE: Readonly<Record<number, readonly [number, string]>> = {
+  [Cause.instructionAddressMisaligned]: [Signal.SIGBUS, 'SIGBUS'],
+  [Cause.instructionAccessFault]: [Signal.SIGSEGV, 'SIGSEGV'],
+  [Cause.illegalInstruction]: [Signal.SIGILL, 'SIGILL'],
+  [Cause.breakpoint]: [Signal.SIGTRAP, 'SIGTRAP'],
+  [Cause.loadAddressMisaligned]: [Signal.SIGBUS, 'SIGBUS'],
+  [Cause.loadAccessFault]: [Signal.SIGSEGV, 'SIGSEGV'],
+  [Cause.storeAddressMisaligned]: [Signal.SIGBUS, 'SIGBUS'],
+  [Cause.storeAccessFault]: [Signal.SIGSEGV, 'SIGSEGV'],
+};
+const CAUSE_WORDS: Readonly<Record<number, string>> = {
+  [Cause.instructionAddressMisaligned]: 'misaligned jump target',
+  [Cause.instructionAccessFault]: 'jump to unmapped memory',
+  [Cause.illegalInstruction]: 'illegal instruction',
+  [Cause.breakpoint]: 'ebreak',
+  [Cause.loadAddressMisaligned]: 'misaligned load',
+  [Cause.loadAccessFault]: 'load from unmapped memory',
+  [Cause.storeAddressMisaligned]: 'misaligned store',
+  [Cause.storeAccessFault]: 'store to unmapped memory',
+};
 
 const PROT_MASK = 0x7; // PROT_READ | PROT_WRITE | PROT_EXEC
 const MAP_SHARED = 0x01;
@@ -94,6 +120,8 @@ export interface UserPlatformOptions {
   readonly stdin: InputQueue;
   /** Simulator diagnostics (unknown syscalls); never the guest's own stderr. */
   readonly warn: (msg: string) => void;
+  /** platform.misalignedCost. */
+  readonly misalignedCost: number;
 }
 
 export class UserPlatform implements GuestEnv {
@@ -115,6 +143,22 @@ export class UserPlatform implements GuestEnv {
     this.clock = opts.clock;
     this.layout = opts.layout;
     this.brk = opts.layout.brkStart;
+  }
+
+  /** platform.misalignedCost: Linux completes misaligned user accesses (see docs/verification.md). */
+  get misalignedCost(): number { return this.opts.misalignedCost; }
+
+  /**
+   * Linux has no trap handler for the process to take: a fault kills it with a signal (what
+   * arch/riscv/kernel/traps.c sends for each cause), and its parent sees the status 128 +
+   * signal number, as a shell reports it. A one-line warning names the fault.
+   */
+  fatalTrap(regs: GuestRegs, cause: number, tval: number): boolean {
+    const [sig, name] = SIGNAL_OF_CAUSE[cause] ?? [Signal.SIGSEGV, 'SIGSEGV'];
+    const what = CAUSE_WORDS[cause] ?? `exception ${cause}`;
+    this.opts.warn(`guest killed by ${name}: ${what} (address 0x${(tval >>> 0).toString(16)}) at pc 0x${(regs.pc >>> 0).toString(16)}`);
+    this.exitCode ??= 128 + sig;
+    return true;
   }
 
   pendingInterrupts(): number { return 0; }

@@ -9,7 +9,7 @@ import { assertNever } from '../core/assert.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Config } from '../core/params.ts';
 import { Clint, Htif, InputQueue, MACHINE_DEVICE_WINDOWS, Uart16550 } from './devices.ts';
-import type { ElfImage } from './elf.ts';
+import { PF_X, type ElfImage } from './elf.ts';
 import type { SimClock } from './env.ts';
 import { Memory, PAGE_SIZE } from './memory.ts';
 import { platformParams } from './params.ts';
@@ -82,6 +82,12 @@ export function loadProgram(image: ElfImage, opts: LoadOptions): LoadedProgram {
   }
 }
 
+/**
+ * The machine platform loads every PT_LOAD segment into RAM whatever its p_flags, and any
+ * of it may be executed, as Spike and QEMU's `-kernel` loader do (bare-metal link scripts,
+ * upstream riscv-tests' among them, often leave p_flags at 0). What protects morphsim itself
+ * stays: segments must lie in RAM, clear of the device windows.
+ */
 function loadMachine(image: ElfImage, opts: LoadOptions, input: InputQueue): LoadedProgram {
   const p = platformParams.read(opts.config);
   const ramEnd = RAM_BASE + p.ramMiB * MiB;
@@ -124,6 +130,9 @@ function loadMachine(image: ElfImage, opts: LoadOptions, input: InputQueue): Loa
 
 function loadUser(image: ElfImage, opts: LoadOptions, input: InputQueue): LoadedProgram {
   const p = platformParams.read(opts.config);
+  // Linux maps each segment with its p_flags and would fault on the first fetch; say so now.
+  if (((image.segmentOf(image.entry)?.flags ?? 0) & PF_X) === 0)
+    throw new UsageError(`${image.name}: entry point ${hex(image.entry)} is not inside an executable segment (user platform: Linux maps segments with their ELF permissions)`);
   const stackSize = p.stackKiB * 1024;
   const stackBottom = STACK_TOP - stackSize;
   const mmapHigh = stackBottom - STACK_GUARD;
@@ -156,7 +165,7 @@ function loadUser(image: ElfImage, opts: LoadOptions, input: InputQueue): Loaded
   const env = new UserPlatform({
     memory, clock: opts.clock, layout, clockMHz: p.clockMHz, mtimeDivider: p.mtimeDivider,
     stdout: opts.stdout, stderr: opts.stderr, stdin: input,
-    warn: opts.warn ?? defaultWarn,
+    warn: opts.warn ?? defaultWarn, misalignedCost: p.misalignedCost,
   });
   return { env, entry: image.entry, initialRegs: { sp, a0: 0, a1: 0 } };
 }

@@ -125,7 +125,12 @@ export class GuestMachine {
   run(maxInstret = Number.MAX_SAFE_INTEGER): RunResult {
     const env = this.program.env;
     if (this.inorder) {
-      this.inorder.run(Math.max(0, maxInstret - this.hart.instret));
+      // A wfi with nothing to wake it retires as a nop and the guest runs on, as in the
+      // other engines (it used to end the run as if the instruction limit had been hit).
+      while (env.exitCode === undefined && this.hart.instret < maxInstret) {
+        const r = this.inorder.run(maxInstret - this.hart.instret);
+        if (r === 'limit' || r === 'exit') break;
+      }
     } else if (this.runtime) {
       this.runtime.run(maxInstret);
     } else {

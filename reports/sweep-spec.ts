@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
+import { parseJsonInput } from '../core/json.ts';
 import { readInput } from '../core/fsutil.ts';
 import type { ParamValue } from '../core/params.ts';
 import { paramRegistry } from '../morph/config.ts';
@@ -101,13 +102,7 @@ export function parseSweepSpec(raw: unknown, source = 'sweep spec'): SweepSpec {
 /** Read and validate a spec file. */
 export function readSweepSpec(path: string): SweepSpec {
   const text = readInput(path, 'sweep spec').toString('utf8');
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`sweep spec ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  return parseSweepSpec(obj, path);
+  return parseSweepSpec(parseJsonInput(text, `sweep spec ${path}`), path);
 }
 
 /** The spec with every ELF path absolute, to be kept next to results and run from anywhere

@@ -15,7 +15,7 @@ const CATEGORY_DOCS = {
   stallIcache: 'instruction-fetch stalls on L1 I-cache misses',
   stallDcache: 'data stalls on L1 D-cache misses',
   stallPipeline: 'baseline core: load-use, multiply/divide and branch bubbles',
-  system: 'baseline core: pipeline drains for CSR, ecall/mret and fence.i',
+  system: 'baseline core: pipeline drains for CSR, ecall/mret and fence.i, and the platform emulating misaligned accesses',
   rollback: 'wasted work: cycles of translation runs that rolled back, plus the rollback itself',
   idle: 'wfi: time skipped while waiting for an interrupt',
 } as const;

@@ -314,13 +314,17 @@ export class InorderCore implements RetireObserver {
     const irqs0 = interp.interruptsTaken;
     const instret0 = hart.instret;
     const clock0 = clock.cycles;
+    const emu0 = interp.emulationCycles;
 
     const r = interp.step();
 
-    // With cyclesPerInsn 0 the interpreter moves the clock only to skip time in wfi.
-    const idle = clock.cycles - clock0;
+    // With cyclesPerInsn 0 the interpreter moves the clock only to skip time in wfi, and for
+    // the platform's emulation of a misaligned access (user platform).
+    const emu = interp.emulationCycles - emu0;
+    const idle = clock.cycles - clock0 - emu;
     if (idle !== 0) this.pending[Cyc.idle] += idle;
-    let spent = idle;
+    if (emu !== 0) this.pending[Cyc.system] += emu;
+    let spent = idle + emu;
 
     if (interp.interruptsTaken !== irqs0) {
       // Taken at the boundary before pc (nothing executed): flush and refill at the handler.

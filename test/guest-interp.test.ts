@@ -2,6 +2,7 @@
 // instruction class, x0, traps with exact mepc/mcause/mtval, CSR rules, M/U privilege,
 // interrupts (direct and vectored), wfi, self-modifying code, runBlock and the commit log.
 import { describe, expect, it } from 'vitest';
+import { MorphsimError } from '../core/errors.ts';
 import { CSR, MISA, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, readCsr } from '../isa-guest/csr.ts';
 import { asm, asmLines } from '../isa-guest/encode.ts';
 import type { GuestEnv, GuestRegs } from '../isa-guest/env.ts';
@@ -664,11 +665,29 @@ describe('run, runBlock, exit and code changes', () => {
   });
 
   it('counts traps toward the run limit, so a trap loop cannot hang', () => {
-    const s = setup('ebreak');
-    s.hart.mtvec = 0x1000; // unmapped: every fetch faults
+    const s = setup('ebreak\nmret');
+    s.hart.mtvec = BASE + 4; // the handler returns to the ebreak: trap, mret, trap, ...
     expect(s.interp.run(100)).toBe('limit');
-    expect(s.interp.trapsTaken).toBe(100);
-    expect(s.hart.mcause).toBe(Cause.instructionAccessFault);
+    expect(s.interp.trapsTaken).toBe(50);
+    expect(s.hart.mcause).toBe(Cause.breakpoint);
+  });
+
+  it('stops a guest whose handler traps on its first instruction every time with exit code 3', () => {
+    const s = setup('ebreak');
+    s.hart.mtvec = BASE; // the handler is the ebreak itself
+    expect(() => s.interp.run(100)).toThrow('the guest is stuck: the first instruction of its trap handler at mtvec 0x80000000 raises mcause 3 every time');
+    expect(s.interp.trapsTaken).toBe(1);
+  });
+
+  it('stops a guest whose trap vector cannot be fetched (it would trap there forever) with exit code 3', () => {
+    const s = setup('ebreak');
+    s.hart.mtvec = 0x1000; // unmapped
+    let err: unknown;
+    try { s.interp.run(100); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(MorphsimError);
+    expect((err as MorphsimError).exitCode).toBe(3);
+    expect((err as Error).message).toBe('the guest is stuck: it trapped (mcause 1) to mtvec 0x00001000, where no instruction can be fetched');
+    expect(s.interp.trapsTaken).toBe(1); // the ebreak; the fetch at mtvec is the stuck one
   });
 
   it('works on registers that live in another array (the host register file)', () => {

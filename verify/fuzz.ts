@@ -1,0 +1,115 @@
+/**
+ * `npm run fuzz -- --count N --seed S [--start I] [--sample K] [--storm-every M]`: a
+ * differential fuzz campaign (verify/campaign.ts). Prints progress with programs per
+ * second on stderr, and ends with the line `N programs, D divergences` on stdout; the exit
+ * code is 1 when D > 0 (or a generated program was not a valid test), 2 for bad flags.
+ * Divergences are shrunk and written to test/regressions/ (--out, --no-shrink to skip).
+ * `--jobs J` splits the range over J processes (program i is the same in any split).
+ */
+import { spawn } from 'node:child_process';
+import { Command, CommanderError } from 'commander';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { buildMatrix } from './diff.ts';
+import { runCampaign } from './campaign.ts';
+
+const nonNegative = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} expects a non-negative integer, got '${v}'`);
+  return n;
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cmd = new Command('fuzz')
+    .description('random-program differential testing against the reference interpreter')
+    .option('--count <n>', 'programs to run', nonNegative('--count'), 1000)
+    .option('--seed <s>', 'campaign seed', nonNegative('--seed'), 1)
+    .option('--start <i>', 'first program index (resume or split a campaign)', nonNegative('--start'), 0)
+    .option('--sample <k>', 'configurations per program, rotating through the matrix (0: all)', nonNegative('--sample'), 0)
+    .option('--storm-every <m>', 'every m-th program takes timer-interrupt storms (0: none)', nonNegative('--storm-every'), 4)
+    .option('--user-every <m>', 'every m-th program runs on the user platform (0: none)', nonNegative('--user-every'), 5)
+    .option('--out <dir>', 'directory for regression files', 'test/regressions')
+    .option('--no-shrink', 'write divergences unshrunk')
+    .option('--jobs <j>', 'split the programs over j processes', nonNegative('--jobs'), 1)
+    .option('--list-matrix', 'print the configurations and exit')
+    .exitOverride()
+    .configureOutput({ outputError: (s) => process.stderr.write(`fuzz: ${s.trim().replace(/^error: /, '')}\n`) });
+  let o;
+  try {
+    o = cmd.parse([...argv], { from: 'user' }).opts<{
+      count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; out: string; shrink: boolean; jobs: number; listMatrix?: boolean;
+    }>();
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`fuzz: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const matrix = buildMatrix();
+  if (o.listMatrix) {
+    for (const c of matrix) process.stdout.write(`${c.name}\t${JSON.stringify(c.overrides)}${c.lockstep ? '\tlockstep' : ''}\n`);
+    return 0;
+  }
+  if (o.jobs > 1 && o.count > 1) return splitOverJobs(argv, o.start, o.count, Math.min(o.jobs, o.count));
+  const perProgram = o.sample > 0 ? Math.min(o.sample, matrix.length) : matrix.length;
+  process.stderr.write(`fuzz: seed ${o.seed}, programs ${o.start}..${o.start + o.count - 1}, ${perProgram} of ${matrix.length} configurations each\n`);
+  const t0 = performance.now();
+  let lastReport = t0;
+  const res = runCampaign({
+    seed: o.seed, start: o.start, count: o.count, sample: o.sample, stormEvery: o.stormEvery, userEvery: o.userEvery,
+    regressionDir: resolve(o.out), shrink: o.shrink, matrix,
+    onProgram: (done, divergences) => {
+      const now = performance.now();
+      if (now - lastReport < 10_000 && done !== o.count) return;
+      lastReport = now;
+      const rate = done / ((now - t0) / 1000);
+      process.stderr.write(`fuzz: ${done}/${o.count} programs (last index ${o.start + done - 1}), ${rate.toFixed(1)} programs/s, ${divergences} divergences\n`);
+    },
+    onDivergence: (msg) => process.stderr.write(`fuzz: ${msg}\n`),
+  });
+  const secs = (performance.now() - t0) / 1000;
+  process.stderr.write(`fuzz: ${secs.toFixed(1)} s, ${(res.programs / secs).toFixed(1)} programs/s, ${(res.instructions / res.programs || 0).toFixed(0)} reference instructions per program\n`);
+  if (res.invalid > 0) process.stdout.write(`${res.invalid} programs were not valid tests (generator bug)\n`);
+  process.stdout.write(`${res.programs} programs, ${res.divergences} divergences\n`);
+  return res.divergences > 0 || res.invalid > 0 ? 1 : 0;
+}
+
+/** Run [start, start+count) as `jobs` child processes of this script on contiguous slices,
+ * relaying their progress, and sum their final lines. */
+async function splitOverJobs(argv: readonly string[], start: number, count: number, jobs: number): Promise<number> {
+  const script = fileURLToPath(import.meta.url);
+  const t0 = performance.now();
+  const totals = { programs: 0, divergences: 0, invalid: 0, failed: 0 };
+  await Promise.all(Array.from({ length: jobs }, (_, j) => {
+    const from = start + Math.floor((count * j) / jobs);
+    const to = start + Math.floor((count * (j + 1)) / jobs);
+    const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--start', `${from}`, '--count', `${to - from}`, '--jobs', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+    child.stderr.on('data', (b: Buffer) => { process.stderr.write(b.toString('utf8').replace(/^fuzz: /gm, `fuzz[${j}]: `)); });
+    return new Promise<void>((done) => child.on('close', (code) => {
+      const m = /(\d+) programs, (\d+) divergences\s*$/.exec(out);
+      const inv = /(\d+) programs were not valid tests/.exec(out);
+      if (m) {
+        totals.programs += Number(m[1]);
+        totals.divergences += Number(m[2]);
+      }
+      if (inv) totals.invalid += Number(inv[1]);
+      if (!m || (code !== 0 && code !== 1)) totals.failed++;
+      done();
+    }));
+  }));
+  const secs = (performance.now() - t0) / 1000;
+  process.stderr.write(`fuzz: ${jobs} jobs, ${secs.toFixed(1)} s, ${(totals.programs / secs).toFixed(1)} programs/s\n`);
+  if (totals.failed > 0) process.stdout.write(`${totals.failed} jobs failed\n`);
+  if (totals.invalid > 0) process.stdout.write(`${totals.invalid} programs were not valid tests (generator bug)\n`);
+  process.stdout.write(`${totals.programs} programs, ${totals.divergences} divergences\n`);
+  return totals.divergences > 0 || totals.invalid > 0 || totals.failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  process.stderr.write(`fuzz: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exitCode = 70;
+});
