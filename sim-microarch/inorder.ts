@@ -283,8 +283,13 @@ export class InorderCore implements RetireObserver {
     const interp = this.interp;
     let n = 0;
     while (n < maxInsns) {
+      const emu0 = interp.emulationCycles;
       const r = interp.runObserved(maxInsns - n);
       n += interp.lastCount;
+      // The platform's emulation of misaligned accesses (user platform) moved the clock
+      // inside the loop: charge it as step() does.
+      const emu = interp.emulationCycles - emu0;
+      if (emu !== 0) this.pending[Cyc.system] += emu;
       if (r === 'limit' || n >= maxInsns) break;
       const s = this.stepUnflushed();
       n++;

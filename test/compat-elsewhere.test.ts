@@ -33,6 +33,7 @@ afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 
 const ENGINES: readonly (readonly string[])[] = [
   ['--mode', 'interp'], ['--mode', 'translate', '--threshold', '1', '--verify', 'lockstep'], ['--core', 'inorder'],
+  ['--mode', 'optimize', '--threshold', '1', '--set', 'tier.hotThreshold=2', '--executor', 'fast', '--set', 'run.fastCompileAfter=1'],
 ];
 
 function gcc(name: string, source: string, extra: readonly string[]): string {
@@ -258,6 +259,15 @@ out: .zero 16
     expect(a.instret).toBe(b.instret);
     expect(a.emulated).toBeGreaterThan(0);
     expect(b.cycles - a.cycles).toBe(100 * a.emulated);
+    // The in-order core's fast engine charges the emulation exactly as its reference engine.
+    const inorder = (engine: string) => {
+      const m = new GuestMachine(image, { config: paramRegistry.resolve({ 'run.core': 'inorder', 'inorder.engine': engine }) });
+      const r = m.run();
+      return { cycles: r.cycles, breakdown: r.breakdown, instret: r.instret, exit: r.exitCode };
+    };
+    const ref = inorder('reference');
+    expect(ref.breakdown.system).toBeGreaterThanOrEqual(cost * a.emulated);
+    expect(inorder('fast')).toEqual(ref);
   });
 
   it('the machine platform keeps trapping (mcause 4, mtval = the address)', () => {
