@@ -14,13 +14,8 @@
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { image, WORKLOADS } from '../test/helpers/workloads.ts';
+import { argv, only, opt } from './args.ts';
 
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const only = opt('only')?.split(',');
 const repeat = Number(opt('repeat') ?? 3);
 const maxInsns = Number(opt('max') ?? 5_000_000);
 const fastOnly = argv.includes('--fast-only');

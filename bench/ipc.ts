@@ -18,17 +18,9 @@
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine, type RunResult } from '../morph/machine.ts';
 import { image, runWorkload, WORKLOADS, type WorkloadEntry } from '../test/helpers/workloads.ts';
+import { argv, COMPUTE, only, opt } from './args.ts';
 
-/** The compute workloads: user-mode programs that measure the machine, not a mechanism
- * (smc exercises self-modifying code, alias the alias hardware). */
-const COMPUTE = ['loops', 'crc32', 'muldiv', 'recursion', 'ptrchase', 'bytecode', 'strings', 'sort', 'matmul', 'malloc'];
 
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const only = opt('only')?.split(',');
 const window = Number(opt('window') ?? 0.3);
 const sets: Record<string, unknown> = {};
 argv.forEach((a, i) => {

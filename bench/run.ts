@@ -19,13 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import type { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { runWorkload, WORKLOADS, type WorkloadEntry } from '../test/helpers/workloads.ts';
+import { argv, COMPUTE, only, opt } from './args.ts';
 
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const only = opt('only')?.split(',');
 const repeat = Number(opt('repeat') ?? 1);
 const quick = argv.includes('--quick');
 
@@ -35,7 +30,6 @@ const LONG: readonly { readonly base: string; readonly args: readonly string[] }
   { base: 'sort', args: ['100000'] },
 ];
 /** Workloads that measure the simulator, not the platform (machine workloads are tiny). */
-const COMPUTE = ['loops', 'crc32', 'muldiv', 'recursion', 'ptrchase', 'bytecode', 'sort', 'matmul', 'malloc', 'strings'];
 
 interface Engine { readonly name: string; readonly overrides: Record<string, unknown> }
 const ENGINES: readonly Engine[] = [
