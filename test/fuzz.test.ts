@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { bool, defineParams, oneOf, ParamRegistry } from '../core/params.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bool, defineParams, ParamRegistry } from '../core/params.ts';
 import { atom, hostCode, molecule } from '../isa-host-vliw/code.ts';
 import { paramRegistry } from '../morph/config.ts';
 import type { GuestMachine } from '../morph/machine.ts';
@@ -19,6 +19,7 @@ import { buildMatrix, diffSubject, MAX_INSTRET, observe, REFERENCE, subjectOf, s
 import { generateProgram, programSource } from '../verify/generate.ts';
 import { checkRegression, loadRegressions } from '../verify/regressions.ts';
 import { shrink } from '../verify/shrink.ts';
+import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { ROOT } from './helpers/workloads.ts';
 
 /** The slice `npm test` runs: programs 0..SLICE-1 of seed 20261202, 3 configurations each. */
@@ -26,6 +27,9 @@ const SLICE = 160;
 const SLICE_SEED = 20261202;
 const PER_PROGRAM = 3;
 const CHUNK = 40;
+
+// The matrix has fast-executor configurations: binaryen loads once, before any machine.
+beforeAll(async () => { await loadFastExecutor(); });
 
 describe(`fuzz slice: ${SLICE} random programs (seed ${SLICE_SEED}), ${PER_PROGRAM} configurations each, against the reference`, () => {
   const matrix = buildMatrix();
@@ -116,20 +120,23 @@ describe('the generator', () => {
 describe('the matrix', () => {
   it('comes from the registry: every mode but interp, thresholds 1, 2 and the default, the in-order core', () => {
     const names = buildMatrix().map((c) => c.name);
-    expect(names).toContain('translate/t1');
-    expect(names).toContain(`translate/t${paramRegistry.spec('tier.threshold')!.default}`);
-    expect(names.some((n) => n.startsWith('optimize/t2'))).toBe(true);
+    expect(names).toContain('translate/reference/t1');
+    expect(names).toContain('translate/fast/t1');
+    expect(names).toContain(`translate/reference/t${paramRegistry.spec('tier.threshold')!.default}`);
+    expect(names.some((n) => n.startsWith('optimize/reference/t2'))).toBe(true);
     expect(names).toContain('inorder');
     expect(buildMatrix().every((c) => c.lockstep === (c.name !== 'inorder'))).toBe(true);
   });
 
   it('picks up parameters added later (an executor, a tier-2 switch) without edits', () => {
-    const extra = defineParams('run', { executor: oneOf<'reference' | 'fast'>('reference', ['reference', 'fast'], 'which executor') });
+    // run.executor is in the registry now: every mode/threshold runs on both executors.
+    const real = buildMatrix();
+    expect(real.filter((c) => c.overrides['run.executor'] === 'fast').length).toBe(real.filter((c) => c.overrides['run.executor'] === 'reference').length);
+    expect(real.some((c) => c.overrides['run.executor'] === 'fast')).toBe(true);
+    // A switch some later branch declares lands in the matrix too.
     const opt = defineParams('opt', { speculate: bool(true, 'hoist loads above stores') });
-    const reg = new ParamRegistry([...paramRegistryGroups(), extra, opt]);
-    const m = buildMatrix(reg);
-    expect(m.filter((c) => c.overrides['run.executor'] === 'fast').length).toBe(m.filter((c) => c.overrides['run.executor'] === 'reference').length);
-    expect(m.some((c) => c.overrides['opt.speculate'] === false)).toBe(true);
+    const reg = new ParamRegistry([...paramRegistryGroups(), opt]);
+    expect(buildMatrix(reg).some((c) => c.overrides['opt.speculate'] === false)).toBe(true);
   });
 });
 

@@ -12,8 +12,12 @@ import { UsageError } from '../core/errors.ts';
 import { parseElf } from '../isa-guest/elf.ts';
 import { Rng } from '../verify/rng.ts';
 import { buildMatrix, diffSubject, subjectOf } from '../verify/diff.ts';
+import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { assemble, exitWith, TOHOST } from './helpers/guest-asm-program.ts';
 import { repoPath, runCli, type CliResult } from './helpers/run-cli.ts';
+
+// The engine matrix has fast-executor configurations: binaryen loads once, before any machine.
+beforeAll(async () => { await loadFastExecutor(); });
 
 let tmp = '';
 beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'morphsim-hostile-')); });
