@@ -10,11 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atom, hostCode, molecule } from '../isa-host-vliw/code.ts';
-import type { GuestMachine } from '../morph/machine.ts';
 import { runCampaign } from '../verify/campaign.ts';
 import { buildMatrix, type EngineConfig } from '../verify/diff.ts';
 import { mergeCampaign, readPlan, runTask, submitCampaign, taskSlice, type CampaignParams } from '../verify/fuzz-slurm.ts';
+import { breakXor } from './helpers/broken-translator.ts';
 import { ROOT, repoPath } from './helpers/run-cli.ts';
 import { bringUpSlurm, inCI, waitForJobs } from './helpers/slurm.ts';
 
@@ -28,21 +27,6 @@ function fuzz(args: readonly string[], env: Record<string, string> = {}) {
     cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A translator bug on purpose (as in fuzz.test.ts): the first `xor` of a translation computes `or`. */
-function breakXor(m: GuestMachine): void {
-  const tcache = m.runtime!.tcache;
-  const insert = tcache.insert.bind(tcache);
-  tcache.insert = (t) => {
-    let done = false;
-    const molecules = t.code.molecules.map((mol) => molecule(...mol.atoms.map((a) => {
-      if (done || a.op !== 'xor') return a;
-      done = true;
-      return atom('or', { rd: a.rd, rs1: a.rs1, rs2: a.rs2 });
-    })));
-    return insert({ ...t, code: hostCode(molecules, 0, t.code.tag) });
-  };
 }
 
 describe('a campaign split into array tasks', () => {

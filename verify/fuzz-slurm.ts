@@ -19,8 +19,8 @@ import { writeFileAtomic } from '../core/fsutil.ts';
 import { VERSION } from '../core/version.ts';
 import { arrayRanges } from '../reports/shard.ts';
 import { readJson } from '../reports/sharded-sweep.ts';
-import { arrayJobScript, queuedTasks, shellQuote, submit, type SlurmRequest } from '../reports/slurm.ts';
-import { readSlurmRecord, shardTaskStates, SLURM_FILE, SLURM_SCHEMA, type SlurmRecord } from '../reports/slurm-sweep.ts';
+import { arrayJobScript, shellQuote, submit, type SlurmRequest } from '../reports/slurm.ts';
+import { readSlurmRecord, refuseWhileQueued, shardTaskStates, SLURM_FILE, SLURM_SCHEMA, type SlurmRecord } from '../reports/slurm-sweep.ts';
 import { runCampaign, type CampaignResult } from './campaign.ts';
 import type { EngineConfig } from './diff.ts';
 
@@ -138,13 +138,7 @@ export function submitCampaign(outDir: string, params: CampaignParams, matrix: r
     writeFileAtomic(join(dir, CAMPAIGN_FILE), JSON.stringify(plan, null, 2) + '\n');
   }
   const previous = readSlurmRecord(dir);
-  if (previous && !o.dryRun) {
-    const active = queuedTasks(previous.submissions.map((s) => s.jobId));
-    if (active.length > 0) {
-      const ids = [...new Set(active.map((t) => t.id.split('_')[0]))].join(',');
-      throw new UsageError(`${outDir}: job ${ids} of this campaign is still in the queue (${active.length} task(s)); wait for it (squeue -j ${ids}) or cancel it (scancel ${ids})`);
-    }
-  }
+  if (previous && !o.dryRun) refuseWhileQueued(previous, outDir, 'campaign');
   const request: SlurmRequest = {
     shards: plan.tasks,
     partition: o.partition ?? previous?.request.partition,
