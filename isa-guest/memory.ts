@@ -93,12 +93,16 @@ export class Memory {
   /** Map zero-filled RAM over [base, base+size); both must be page-aligned. */
   mapRam(base: number, size: number): void {
     if ((base & PAGE_MASK) !== 0 || (size & PAGE_MASK) !== 0) throw new Error('mapRam: unaligned region');
-    for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
-      const idx = a >>> PAGE_BITS;
-      if (this.pageTable[idx] || this.lazy[idx] || this.deviceAt(a)) throw new Error(`mapRam: 0x${a.toString(16)} already mapped`);
-      // Pages are allocated on first touch: a 64 MiB machine costs nothing until used.
-      this.lazy[idx] = 1;
+    const lo = base >>> 0;
+    const hi = lo + size;
+    for (const d of this.devices) {
+      if (d.base < hi && d.base + d.size > lo) throw new Error(`mapRam: 0x${Math.max(lo, d.base).toString(16)} already mapped`);
     }
+    for (let idx = lo >>> PAGE_BITS; idx < hi / PAGE_SIZE; idx++) {
+      if (this.pageTable[idx] || this.lazy[idx]) throw new Error(`mapRam: 0x${(idx * PAGE_SIZE).toString(16)} already mapped`);
+    }
+    // Pages are allocated on first touch: a 64 MiB machine costs nothing until used.
+    this.lazy.fill(1, lo >>> PAGE_BITS, Math.ceil(hi / PAGE_SIZE));
   }
 
   /** The linear offset of page idx, allocating it if it is mapped RAM not yet touched; 0 when not RAM. */
