@@ -23,7 +23,7 @@ afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
 /** `npm run fuzz -- …` as a child process. */
 function fuzz(args: readonly string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', repoPath('verify/fuzz.ts'), ...args], {
+  const r = spawnSync(process.execPath, [repoPath('verify/fuzz.mjs'), ...args], {
     cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -86,7 +86,7 @@ describe('npm run fuzz -- --slurm / --merge (the job script run by hand)', () =>
     const partial = fuzz(['--merge', dir]);
     expect(partial.code).toBe(1);
     expect(partial.stdout).toBe('incomplete: 1 of 2 tasks have no result\n2 programs, 0 divergences\n');
-    expect(partial.stderr).toMatch(/task 1 \(programs 2\.\.3\) has no result; re-run: \S+ --import \S+ \S+fuzz\.ts --task-of \S+ --task 1\n/);
+    expect(partial.stderr).toMatch(/task 1 \(programs 2\.\.3\) has no result; re-run: \S+ \S+fuzz\.mjs --task-of \S+ --task 1\n/);
     const rerun = /re-run: (.*)\n/.exec(partial.stderr)![1]!.split(' ');
     expect(spawnSync(rerun[0]!, rerun.slice(1), { encoding: 'utf8', timeout: 120_000 }).status).toBe(0);
     const done = fuzz(['--merge', dir]);

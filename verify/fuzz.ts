@@ -19,6 +19,9 @@ import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { MorphsimError, UsageError } from '../core/errors.ts';
 import { mergeCampaign, runTask, submitCampaign } from './fuzz-slurm.ts';
 
+/** The command's JavaScript entry point (what child processes and Slurm tasks run). */
+const BOOTSTRAP = fileURLToPath(new URL('./fuzz.mjs', import.meta.url));
+
 const nonNegative = (name: string) => (v: string): number => {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} expects a non-negative integer, got '${v}'`);
@@ -122,7 +125,7 @@ async function slurmCampaign(o: SlurmFlags, matrix: ReturnType<typeof buildMatri
     process.stdout.write(`${m.programs} programs, ${m.divergences} divergences\n`);
     return m.divergences > 0 || m.invalid > 0 || m.missing.length > 0 ? 1 : 0;
   }
-  const launcher = [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url)];
+  const launcher = [process.execPath, BOOTSTRAP];
   const r = submitCampaign(o.slurm!, {
     seed: o.seed, start: o.start, count: o.count, sample: o.sample, stormEvery: o.stormEvery, userEvery: o.userEvery, shrink: o.shrink,
   }, matrix, launcher, { tasks: o.shards, partition: o.partition, time: o.time, dryRun: o.dryRun === true });
@@ -136,13 +139,12 @@ async function slurmCampaign(o: SlurmFlags, matrix: ReturnType<typeof buildMatri
 /** Run [start, start+count) as `jobs` child processes of this script on contiguous slices,
  * relaying their progress, and sum their final lines. */
 async function splitOverJobs(argv: readonly string[], start: number, count: number, jobs: number): Promise<number> {
-  const script = fileURLToPath(import.meta.url);
   const t0 = performance.now();
   const totals = { programs: 0, divergences: 0, invalid: 0, failed: 0 };
   await Promise.all(Array.from({ length: jobs }, (_, j) => {
     const from = start + Math.floor((count * j) / jobs);
     const to = start + Math.floor((count * (j + 1)) / jobs);
-    const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--start', `${from}`, '--count', `${to - from}`, '--jobs', '1'], {
+    const child = spawn(process.execPath, [BOOTSTRAP, ...argv, '--start', `${from}`, '--count', `${to - from}`, '--jobs', '1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -168,7 +170,12 @@ async function splitOverJobs(argv: readonly string[], start: number, count: numb
   return totals.divergences > 0 || totals.invalid > 0 || totals.failed > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-  process.stderr.write(`fuzz: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-  process.exitCode = 70;
-});
+/** The whole command (verify/fuzz.mjs starts it): its exit code; never throws. */
+export async function runFuzz(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    process.stderr.write(`fuzz: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 70;
+  }
+}
