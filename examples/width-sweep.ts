@@ -5,7 +5,7 @@
  *   npx tsx examples/width-sweep.ts [workloads/bin/matmul.elf]
  */
 import { readFileSync } from 'node:fs';
-import { GuestMachine, paramRegistry, parseElf } from '../index.ts';
+import { createMachine, paramRegistry, parseElf } from '../index.ts';
 
 const path = process.argv[2] ?? 'workloads/bin/matmul.elf';
 const image = parseElf(readFileSync(path), path);
@@ -15,7 +15,8 @@ for (const width of [2, 4, 8]) {
   for (const aluSlots of [1, 2, 4]) {
     if (aluSlots > width) continue;
     const config = paramRegistry.resolve({ 'run.mode': 'translate', 'vliw.width': width, 'vliw.aluSlots': aluSlots });
-    const r = new GuestMachine(image, { config }).run();
+    // createMachine loads binaryen for the default (fast) executor the first time it is needed.
+    const r = (await createMachine(image, { config })).run();
     if (r.exitCode !== 0) throw new Error(`${path} exited ${r.exitCode}`);
     const ipc = r.instret / r.cycles;
     console.log(

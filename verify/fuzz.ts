@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { buildMatrix } from './diff.ts';
 import { runCampaign } from './campaign.ts';
+import { paramRegistry } from '../morph/config.ts';
+import { needsFastExecutor } from '../morph/machine.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 
 const nonNegative = (name: string) => (v: string): number => {
@@ -54,7 +56,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (o.jobs > 1 && o.count > 1) return splitOverJobs(argv, o.start, o.count, Math.min(o.jobs, o.count));
   const perProgram = o.sample > 0 ? Math.min(o.sample, matrix.length) : matrix.length;
   process.stderr.write(`fuzz: seed ${o.seed}, programs ${o.start}..${o.start + o.count - 1}, ${perProgram} of ${matrix.length} configurations each\n`);
-  if (matrix.some((c) => c.overrides['run.executor'] === 'fast')) await loadFastExecutor();
+  // Configurations that leave run.executor alone get the default (fast) too.
+  if (matrix.some((c) => needsFastExecutor(paramRegistry.resolve(c.overrides)))) await loadFastExecutor();
   const t0 = performance.now();
   let lastReport = t0;
   const res = runCampaign({
