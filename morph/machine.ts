@@ -69,7 +69,7 @@ export function needsFastExecutor(cfg: Config): boolean {
 }
 
 /** Why a machine cannot be built synchronously (one line, naming both ways out). */
-export const FAST_EXECUTOR_NOT_LOADED = 'run.executor=fast (the default) needs binaryen, which is not loaded yet: ' +
+const FAST_EXECUTOR_NOT_LOADED = 'run.executor=fast (the default) needs binaryen, which is not loaded yet: ' +
   'build the machine with `await createMachine(image, options)` (or `await loadFastExecutor()` before `new GuestMachine`), ' +
   'or set run.executor=reference';
 

@@ -4,14 +4,13 @@
 // executor), and the CLI loads it for translated runs only. What binaryen's absence does is
 // checked in child processes: in this one, the test setup file has loaded it already.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paramRegistry } from '../morph/config.ts';
 import { needsFastExecutor } from '../morph/machine.ts';
-import { PROBE_LINE } from './helpers/binaryen-probe.mjs';
 import { ensureBuilt, repoPath, ROOT } from './helpers/run-cli.ts';
 
 const CRC32 = repoPath('workloads/bin/crc32.elf');
@@ -115,11 +114,12 @@ describe('morphsim run loads binaryen only for translations on the fast executor
   /** The shipped CLI in a child process, with a hook that reports when binaryen is resolved. */
   const spawnProbed = (name: string, flags: string[]) => {
     const json = join(dir, `${name}.json`);
+    const probe = join(dir, `${name}.probe`);
     const r = spawnSync(process.execPath, ['--import', repoPath('test/helpers/binaryen-probe.mjs'), repoPath('bin/morphsim.mjs'),
-      'run', '-q', '--json', json, ...flags, CRC32, '--', '8'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      'run', '-q', '--json', json, ...flags, CRC32, '--', '8'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, BINARYEN_PROBE: probe } });
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(readFileSync(json, 'utf8')) as { config: Record<string, unknown>; cycles: number; breakdown: unknown; stats: unknown };
-    return { stdout: r.stdout, summary, loadedBinaryen: r.stderr.includes(PROBE_LINE) };
+    return { stdout: r.stdout, summary, loadedBinaryen: existsSync(probe) };
   };
 
   it('by default (fast), and not with --executor reference: same output, cycles and statistics', () => {

@@ -1,12 +1,14 @@
-// A `node --import` hook for tests: it writes one line to stderr whenever the process
-// resolves the `binaryen` package, so a test can tell whether a command loaded it.
+// A `node --import` hook for tests: when the process resolves the `binaryen` package, it
+// appends a line to the file named by $BINARYEN_PROBE, so a test can tell whether a command
+// loaded it (the file exists) without parsing the command's own output.
 import { register } from 'node:module';
 
-export const PROBE_LINE = 'binaryen-probe: binaryen resolved';
-
-register(`data:text/javascript,${encodeURIComponent(`
-import { writeSync } from 'node:fs';
+const file = process.env.BINARYEN_PROBE;
+if (file) {
+  register(`data:text/javascript,${encodeURIComponent(`
+import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
-  if (specifier === 'binaryen') writeSync(2, ${JSON.stringify(PROBE_LINE + '\n')});
+  if (specifier === 'binaryen') appendFileSync(${JSON.stringify(file)}, 'binaryen resolved\\n');
   return next(specifier, context);
 }`)}`);
+}
