@@ -2,7 +2,10 @@
  * A tiny design-space experiment with morphsim as a library: how does the co-designed
  * machine's cycle count respond to molecule width and ALU slots on one workload?
  *
- *   npx tsx examples/width-sweep.ts [workloads/bin/matmul.elf]
+ *   node scripts/ts-run.mjs examples/width-sweep.ts [workloads/bin/matmul.elf]
+ *
+ * (`npx tsx` works too, but its loader spends ~10 s transforming binaryen, which the default
+ * fast executor loads; scripts/ts-run.mjs imports binaryen natively first.)
  */
 import { readFileSync } from 'node:fs';
 import { createMachine, paramRegistry, parseElf } from '../index.ts';
