@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { buildMatrix } from './diff.ts';
 import { runCampaign } from './campaign.ts';
+import { paramRegistry } from '../morph/config.ts';
+import { needsFastExecutor } from '../morph/machine.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { MorphsimError, UsageError } from '../core/errors.ts';
 import { mergeCampaign, runTask, submitCampaign } from './fuzz-slurm.ts';
@@ -79,7 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (o.jobs > 1 && o.count > 1) return splitOverJobs(argv, o.start, o.count, Math.min(o.jobs, o.count));
   const perProgram = o.sample > 0 ? Math.min(o.sample, matrix.length) : matrix.length;
   process.stderr.write(`fuzz: seed ${o.seed}, programs ${o.start}..${o.start + o.count - 1}, ${perProgram} of ${matrix.length} configurations each\n`);
-  if (matrix.some((c) => c.overrides['run.executor'] === 'fast')) await loadFastExecutor();
+  await loadFastExecutorFor(matrix);
   const t0 = performance.now();
   let lastReport = t0;
   const res = runCampaign({
@@ -101,6 +103,12 @@ async function main(argv: readonly string[]): Promise<number> {
   return res.divergences > 0 || res.invalid > 0 ? 1 : 0;
 }
 
+/** Load binaryen, once, before the first machine, when some configuration of the matrix runs
+ * translations on the fast executor (those that leave run.executor alone get the default). */
+async function loadFastExecutorFor(matrix: ReturnType<typeof buildMatrix>): Promise<void> {
+  if (matrix.some((c) => needsFastExecutor(paramRegistry.resolve(c.overrides)))) await loadFastExecutor();
+}
+
 interface SlurmFlags {
   count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; shrink: boolean;
   slurm?: string; shards?: number; partition?: string; time?: string; dryRun?: boolean; merge?: string; taskOf?: string; task?: number;
@@ -110,7 +118,7 @@ interface SlurmFlags {
 async function slurmCampaign(o: SlurmFlags, matrix: ReturnType<typeof buildMatrix>): Promise<number> {
   if (o.taskOf !== undefined) {
     if (o.task === undefined) throw new UsageError('--task-of needs --task <i>');
-    if (matrix.some((c) => c.overrides['run.executor'] === 'fast')) await loadFastExecutor();
+    await loadFastExecutorFor(matrix);
     const r = runTask(o.taskOf, o.task, matrix, (msg) => process.stderr.write(`fuzz: ${msg}\n`));
     process.stdout.write(`task ${r.task}: ${r.programs} programs, ${r.divergences} divergences (${r.seconds.toFixed(1)} s)\n`);
     return r.divergences > 0 || r.invalid > 0 ? 1 : 0;
