@@ -10,7 +10,7 @@
  * The two engines' cycle counts are compared and a mismatch is reported. Figures only:
  * nothing is asserted about time.
  *
- * Usage: npx tsx bench/inorder.ts [--only loops,crc32] [--repeat 3] [--max 5000000] [--fast-only]
+ * Usage: npm run bench:inorder -- [--only loops,crc32] [--repeat 3] [--max 5000000] [--fast-only]
  * (--fast-only: time the fast engine alone, for quick profiling; no ratios.)
  */
 import { paramRegistry } from '../morph/config.ts';

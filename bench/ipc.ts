@@ -13,7 +13,7 @@
  * optimize ≥ 1.5× translate, steady-state speedup over the scalar core ≥ 1.3×, and no
  * compute workload slower than on the scalar core.
  *
- * Usage: npx tsx bench/ipc.ts [--only crc32,sort] [--window 0.3] [--set key=value ...]
+ * Usage: npm run bench:ipc -- [--only crc32,sort] [--window 0.3] [--set key=value ...]
  */
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine, needsFastExecutor, type RunResult } from '../morph/machine.ts';

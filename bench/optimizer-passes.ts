@@ -4,7 +4,7 @@
  * count molecules (issue cycles, before stalls and exits) and atoms, weighted by how often
  * each translation ran. A static estimate; `npm run bench` measures whole runs.
  *
- *   npx tsx bench/optimizer-passes.ts [workload ...]
+ *   node scripts/ts-run.mjs bench/optimizer-passes.ts [workload ...]
  */
 import { readFileSync } from 'node:fs';
 import { createMachine, machineDescFromConfig, paramRegistry, parseElf } from '../index.ts';
