@@ -151,8 +151,16 @@ function defaultOf(reg: ParamRegistry, name: string): number | undefined {
 }
 
 /**
+ * Tier-2 thresholds besides the default: 3 forms traces from thin profiles (most end where a
+ * branch has fewer than `tier.traceMinSamples` samples, or are declined); 20 lets the
+ * profile fill first and makes about twice as many traces from generated programs, while the
+ * default (thousands) makes almost none there.
+ */
+const TIER2_THRESHOLDS = [3, 20];
+
+/**
  * Every configuration to compare with the reference, from the registry: modes (except
- * interp) × executors × tier-1 thresholds {1, 2, default}, × tier-2 thresholds {3, default}
+ * interp) × executors × tier-1 thresholds {1, 2, default}, × tier-2 thresholds {3, 20, default}
  * in modes that optimize; every other choice of an enum and every flipped boolean of the
  * policy groups (`run`, `tier`, `opt*`, `trace*`, `spec*`) once (so parameters added later are exercised without edits
  * here); the in-order core; and two stress machines.
@@ -167,7 +175,7 @@ export function buildMatrix(reg: ParamRegistry = paramRegistry): EngineConfig[] 
   for (const mode of modes) {
     for (const ex of executors) {
       for (const t of t1) {
-        const hots = mode !== 'translate' && hotDefault !== undefined ? [...new Set([3, hotDefault])] : [undefined];
+        const hots = mode !== 'translate' && hotDefault !== undefined ? [...new Set([...TIER2_THRESHOLDS, hotDefault])] : [undefined];
         for (const h of hots) {
           const o: Record<string, ParamValue> = { 'run.mode': mode, 'tier.threshold': t };
           if (ex !== undefined) o['run.executor'] = ex;
