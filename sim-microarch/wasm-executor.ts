@@ -128,13 +128,7 @@ export class WasmExecutor implements Executor {
     this.alLo = new Float64Array(state.machine.aliasEntries);
     this.alHi = new Float64Array(state.machine.aliasEntries);
     this.refreshViews();
-    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table, {
-      stored: (addr, size) => {
-        this.mem.stored(addr >>> 0, size as AccessSize);
-        if (this.state.stopRequested) this.i32[(this.L.s + S.stop) >> 2] = 1;
-      },
-      pageIn: (addr) => this.pageIn(addr),
-    });
+    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table);
     this.imports = { env: this.importObject() };
     const rt = this.rt;
     this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes, predictor);
@@ -179,10 +173,16 @@ export class WasmExecutor implements Executor {
     const sc = (off: number) => (L.s + off) >> 2;
     return {
       mem: mem.wasm, table: this.table,
-      ifetch: this.rt.ifetch, dcache: this.rt.dcache, drain: this.rt.drain,
+      ifetch: this.rt.ifetch, dcache: this.rt.dcache,
+      // A drained store reached a watched page: Memory's listeners run as after a store.
+      stored: (addr: number, size: number): void => {
+        mem.stored(addr >>> 0, size as AccessSize);
+        if (st.stopRequested) this.i32[sc(S.stop)] = 1;
+      },
       pageIn: (addr: number) => this.pageIn(addr),
-      fwd: (addr: number, size: number, value: number): number => {
-        const v = overlayStores(addr >>> 0, size, value, this.i32[sc(S.sbCount)]!, this.sbAddrView, this.sbSizeView, this.sbValView, this.fwdOut);
+      fwd: (addr: number, size: number, value: number, n: number): number => {
+        this.refreshViews();
+        const v = overlayStores(addr >>> 0, size, value, n, this.sbAddrView, this.sbSizeView, this.sbValView, this.fwdOut);
         if (this.fwdOut.forwarded) this.folded.sbForwards++;
         return v | 0;
       },
@@ -504,9 +504,9 @@ export class WasmExecutor implements Executor {
     const res = this.ref.execute(code, retired === 0 || !limits.onChain ? limits
       : { ...limits, onChain: (from, n, target) => limits.onChain!(from, n + retired, target) });
     this.refreshViews();
-    syncCacheCounters(this.f64, this.L.l1i, this.hierarchy.l1i);
-    syncCacheCounters(this.f64, this.L.l1d, this.hierarchy.l1d);
-    syncCacheCounters(this.f64, this.L.l2, this.hierarchy.l2);
+    syncCacheCounters(this.f64, this.u32, this.L.l1i, this.hierarchy.l1i);
+    syncCacheCounters(this.f64, this.u32, this.L.l1d, this.hierarchy.l1d);
+    syncCacheCounters(this.f64, this.u32, this.L.l2, this.hierarchy.l2);
     return retired === 0 ? res : { ...res, retired: res.retired + retired };
   }
 
@@ -537,9 +537,9 @@ export class WasmExecutor implements Executor {
     acct.add(Cyc.stallIcache, stallI);
     acct.add(Cyc.stallDcache, stallD);
     acct.add(Cyc.exit, exitCycles);
-    syncCacheCounters(f64, L.l1i, this.hierarchy.l1i);
-    syncCacheCounters(f64, L.l1d, this.hierarchy.l1d);
-    syncCacheCounters(f64, L.l2, this.hierarchy.l2);
+    syncCacheCounters(f64, this.u32, L.l1i, this.hierarchy.l1i);
+    syncCacheCounters(f64, this.u32, L.l1d, this.hierarchy.l1d);
+    syncCacheCounters(f64, this.u32, L.l2, this.hierarchy.l2);
   }
 
   /** Bring the executions and cycles of the translations run since the last call up to date
