@@ -492,7 +492,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         ...flushHits(pendHits),
         spill(ic), spill(dc),
         addF(S0 + S.retired, cf(a.retired)),
-        m.if(get(lStAll), addF(rec + R.cycles, m.f64.convert_u.i32(get(lStAll)))),
+        // The translation's own figures, copied to its HostCode after the run: one more
+        // execution, and its cycles up to here (a chained transfer adds its cost below; JS
+        // adds the cost of a transfer it decides).
+        m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
+        addF(rec + R.cycles, spent(0)),
         stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)),
         stS(S.exitTarget, direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!)),
       );
@@ -506,6 +510,8 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           mayStop ? m.i32.and(linked, m.i32.eqz(get(lStop))) : linked,
           m.block(null, [
             addF(S0 + S.now, spent(cost)),
+            addF(rec + R.cycles, cf(cost)),
+            addF(S0 + S.exitCycles, cf(cost)),
             addF(xr + RX.chained, cf(1)),
             m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
           ]),

@@ -42,9 +42,6 @@ interface Compiled {
   readonly jsTaken: Float64Array;
   readonly jsChained: Float64Array;
   readonly disp: Float64Array;
-  /** Per exit: wasm-chained and JS-decided counts already copied into the HostCode. */
-  readonly seenW: Float64Array;
-  readonly seenJ: Float64Array;
 }
 
 type Counters = ReturnType<typeof emptyCounters>;
@@ -281,7 +278,6 @@ export class WasmExecutor implements Executor {
       const c: Compiled = {
         code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
         jsTaken: new Float64Array(n), jsChained: new Float64Array(n), disp: new Float64Array(n),
-        seenW: new Float64Array(n), seenJ: new Float64Array(n),
       };
       this.byCid[cid] = c;
       made.push(c);
@@ -403,6 +399,7 @@ export class WasmExecutor implements Executor {
     f64[s8 + (S.now >> 3)] = this.now0;
     f64[s8 + (S.irq >> 3)] = limits.interruptAtCycle;
     f64[s8 + (S.retired >> 3)] = 0;
+    f64[s8 + (S.exitCycles >> 3)] = 0;
     f64[s8 + (S.cycStallI >> 3)] = 0;
     f64[s8 + (S.cycStallD >> 3)] = 0;
     this.limits = limits;
@@ -548,34 +545,22 @@ export class WasmExecutor implements Executor {
     const L = this.L;
     const i32 = this.i32;
     const f64 = this.f64;
-    const costs = this.exitCosts;
-    let exitCycles = 0;
     const tb = i32[(L.s + S.touchBase) >> 2]! >> 2;
     const n = i32[(L.s + S.touchN) >> 2]!;
     for (let k = 0; k < n; k++) {
       const c = this.byCid[i32[tb + k]!]!;
       const rec = c.rec;
       const code = c.code;
-      for (let j = 0; j < c.exits.length; j++) {
-        const chained = f64[(rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
-        const dW = chained - c.seenW[j]!;
-        const dJ = c.jsTaken[j]! - c.seenJ[j]!;
-        if (dW === 0 && dJ === 0) continue;
-        const x = c.exits[j]!;
-        const cc = x.kindCost + costs.chained;
-        // JS-decided exits added their transfer cost when they were taken.
-        code.execCount += dW + dJ;
-        code.cycles += dW * (x.exec + cc) + dJ * x.exec;
-        exitCycles += dW * cc;
-        c.seenW[j] = chained;
-        c.seenJ[j] = c.jsTaken[j]!;
-      }
+      code.execCount += i32[(rec + R.execs) >> 2]!;
       code.cycles += f64[(rec + R.cycles) >> 3]!;
+      i32[(rec + R.execs) >> 2] = 0;
       f64[(rec + R.cycles) >> 3] = 0;
       i32[(rec + R.touched) >> 2] = 0;
     }
     i32[(L.s + S.touchN) >> 2] = 0;
-    this.runExitCycles += exitCycles + this.jsExitCycles;
+    // Chained transfers' costs were summed in wasm; JS-decided ones were added as taken.
+    this.runExitCycles += f64[(L.s + S.exitCycles) >> 3]! + this.jsExitCycles;
+    f64[(L.s + S.exitCycles) >> 3] = 0;
     this.jsExitCycles = 0;
   }
 

@@ -19,7 +19,7 @@ import type { Binaryen } from './wasm-binaryen.ts';
 
 /** Scalar slots (byte offsets from Layout.s). f64 slots first, then i32 ones. */
 export const S = {
-  now: 0, irq: 8, retired: 16, cycStallI: 32, cycStallD: 40,
+  now: 0, irq: 8, retired: 16, exitCycles: 24, cycStallI: 32, cycStallD: 40,
   pendStallI: 64, pendStallD: 72, runStall: 80,
   sbCount: 96, alCount: 100, stop: 104, exitCid: 108, exitIdx: 112, exitTarget: 116, faultSite: 120,
   faultAddr: 124, faultCause: 128, started: 132, chainTo: 136, touchBase: 140, touchN: 144,
@@ -43,8 +43,9 @@ export interface CacheLayout {
 }
 export const CS = { clock: 0, misses: 16, writebacks: 24, mruLine: 32, mruWay: 36 } as const;
 
-/** Code record: stall cycles not yet copied to the HostCode f64 (+8), generation i32, cid i32, touched i32; then per exit 16 bytes. */
-export const R = { cycles: 8, gen: 16, cid: 20, touched: 24, exits: 32 } as const;
+/** Code record: executions (i32 +28) and cycles (f64 +8) not yet copied to the HostCode,
+ * generation i32, cid i32, touched i32; then per exit 16 bytes. */
+export const R = { cycles: 8, gen: 16, cid: 20, touched: 24, execs: 28, exits: 32 } as const;
 /** Per exit: chained count f64 (+0), link slot: record address i32 (+8) and its generation i32 (+12). */
 export const RX = { chained: 0, slotRec: 8, slotGen: 12, bytes: 16 } as const;
 
