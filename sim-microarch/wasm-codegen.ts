@@ -205,9 +205,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   let lastCommitMol = -1;
   /** The store buffer's entries in locals (address, value, page offset) and their sizes:
    * which entry a store fills is known statically. */
-  const sbA = Array.from({ length: L.sbCap }, () => local(i32));
-  const sbV = Array.from({ length: L.sbCap }, () => local(i32));
-  const sbP = Array.from({ length: L.sbCap }, () => local(i32));
+  const sbA: number[] = [];
+  const sbV: number[] = [];
+  const sbP: number[] = [];
   const sbSz: number[] = [];
   /** Can a call made so far have set the stop flag (a drain or io store reaching a watched page)? */
   let mayStop = false;
@@ -443,6 +443,8 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
             ended = true;
             return;
           }
+          // Locals for as many entries as this translation fills (the buffer may be large).
+          if (sbA.length === sbN) { sbA.push(local(i32)); sbV.push(local(i32)); sbP.push(local(i32)); }
           body.push(set(sbA[sbN]!, get(lAddr)), set(sbV[sbN]!, reg(a.rs2)), set(sbP[sbN]!, get(lP)));
           sbSz[sbN] = sz;
           sbN++;
