@@ -29,6 +29,11 @@
  *
  * Stale code: a translation that is dropped (invalidated, evicted, flushed) is purged from
  * the IBTC and from every return link (`purge`, `clear`), so neither ever transfers to it.
+ *
+ * Compiled code probes the IBTC too: the fast executor moves the table's tags and stamps,
+ * its LRU clock, hit count and pending fill address into the guest's linear memory
+ * (`relocate`) and mirrors each entry's translation there (`onEntry`), so an `exit.ind` that
+ * hits is decided in wasm with exactly this object's updates; anything else is left to it.
  */
 import { UsageError } from '../core/errors.ts';
 import { counter, defineStats, formula, ratio } from '../core/stats.ts';
@@ -66,6 +71,15 @@ export const PREDICTION_OFF: { readonly ibtc: IbtcConfig; readonly ras: RasConfi
 /** A call site: identity only (the executors pass the call's exit atom). */
 export type CallSite = object;
 
+/** Where `relocate` put the IBTC state: byte offsets of tagPc and stamp (f64 per entry) and
+ * of the scalars (f64 each, indexed by IBTC_SCALAR). */
+export interface IbtcLayout {
+  readonly tagPc: number; readonly stamp: number; readonly scalars: number;
+  readonly sets: number; readonly ways: number; readonly hitCost: number;
+}
+/** The IBTC scalars kept beside the table: LRU clock, hits, pending fill address (-1: none). */
+export const IBTC_SCALAR = { clock: 0, hits: 1, pendingPc: 2 } as const;
+
 export class IndirectPredictor {
   /** Cycles charged by the last call()/jump()/ret(), beyond exit.indirect and the transfer
    * kind (exit.toDispatcher when they return null). Read it right after the call. */
@@ -74,10 +88,13 @@ export class IndirectPredictor {
   private readonly sets: number;
   private readonly ways: number;
   /** IBTC, set s way w at s * ways + w: guest pc (-1 = empty), translation, LRU stamp. */
-  private readonly tagPc: Float64Array;
+  private tagPc: Float64Array<ArrayBufferLike>;
   private readonly code: (HostCode | null)[];
-  private readonly stamp: Float64Array;
-  private clock = 0;
+  private stamp: Float64Array<ArrayBufferLike>;
+  /** Clock, hits and pending fill address (IBTC_SCALAR), in one array so they can move. */
+  private sc: Float64Array<ArrayBufferLike> = new Float64Array(3);
+  /** Told whenever entry w's translation changes (fill, purge, clear). */
+  onEntry: ((w: number, code: HostCode | null) => void) | undefined;
 
   /** RAS as a ring: entry i holds a guest return address and its call site. */
   private readonly depth: number;
@@ -92,12 +109,14 @@ export class IndirectPredictor {
   private readonly linkedFrom = new Map<HostCode, Set<CallSite>>();
 
   /** What the next dispatcher lookup should teach us: the target of an exit that missed
-   * (-1: none), and the call site of a right but unlinked return prediction. */
-  private pendingPc = -1;
+   * (sc[pendingPc], -1: none), and the call site of a right but unlinked return prediction
+   * (meaningful only with the pending address it was set with). */
   private pendingSite: CallSite | null = null;
+  private get pendingPc(): number { return this.sc[IBTC_SCALAR.pendingPc]!; }
+  private set pendingPc(v: number) { this.sc[IBTC_SCALAR.pendingPc] = v; }
 
   private readonly c = {
-    hits: 0, misses: 0, fills: 0, purged: 0,
+    misses: 0, fills: 0, purged: 0,
     pushes: 0, rasHits: 0, unlinked: 0, mispredicts: 0, underflows: 0, overflows: 0,
   };
 
@@ -113,7 +132,31 @@ export class IndirectPredictor {
     this.depth = ras.depth;
     this.rasPc = new Float64Array(ras.depth);
     this.rasSite = new Array<CallSite | null>(ras.depth).fill(null);
+    this.pendingPc = -1;
   }
+
+  /** Move the IBTC's tags, stamps and scalars to `alloc`ated bytes of `memory()` (the fast
+   * executor's linear memory, shared and never detached), keeping their contents. */
+  relocate(alloc: (bytes: number) => number, memory: () => ArrayBufferLike): IbtcLayout {
+    const n = this.tagPc.length;
+    const at = { tagPc: alloc(8 * n), stamp: alloc(8 * n), scalars: alloc(8 * this.sc.length) };
+    const buffer = memory();
+    const move = (from: Float64Array<ArrayBufferLike>, off: number): Float64Array<ArrayBufferLike> => {
+      const to = new Float64Array(buffer, off, from.length);
+      to.set(from);
+      return to;
+    };
+    this.tagPc = move(this.tagPc, at.tagPc);
+    this.stamp = move(this.stamp, at.stamp);
+    this.sc = move(this.sc, at.scalars);
+    return { ...at, sets: this.sets, ways: this.ways, hitCost: this.ibtc.hitCost };
+  }
+
+  /** IBTC entries (0: off). */
+  get ibtcEntries(): number { return this.tagPc.length; }
+
+  /** The translation in IBTC entry w (null: empty). */
+  entry(w: number): HostCode | null { return this.code[w]!; }
 
   /** A taken call exit: push `retPc` (the guest return address) for `site`. Returns (and
    * sets `cost` to) the cycles it costs. */
@@ -144,8 +187,8 @@ export class IndirectPredictor {
     const base = (((target >>> 2) % this.sets) * this.ways);
     for (let w = base; w < base + this.ways; w++) {
       if (this.tagPc[w] === target) {
-        this.stamp[w] = ++this.clock;
-        this.c.hits++;
+        this.stamp[w] = ++this.sc[IBTC_SCALAR.clock]!;
+        this.sc[IBTC_SCALAR.hits]!++;
         this.cost = this.ibtc.hitCost;
         return this.code[w]!;
       }
@@ -218,8 +261,9 @@ export class IndirectPredictor {
     }
     this.tagPc[victim] = pc;
     this.code[victim] = code;
-    this.stamp[victim] = ++this.clock;
+    this.stamp[victim] = ++this.sc[IBTC_SCALAR.clock]!;
     this.c.fills++;
+    this.onEntry?.(victim, code);
   }
 
   /** `code` was dropped: forget every entry and return link that leads to it. */
@@ -230,6 +274,7 @@ export class IndirectPredictor {
         this.tagPc[i] = -1;
         this.stamp[i] = 0;
         this.c.purged++;
+        this.onEntry?.(i, null);
       }
     }
     const sites = this.linkedFrom.get(code);
@@ -243,7 +288,7 @@ export class IndirectPredictor {
    * still right, only their host halves are gone. */
   clear(): void {
     for (let i = 0; i < this.code.length; i++) {
-      if (this.code[i] !== null) this.c.purged++;
+      if (this.code[i] !== null) { this.c.purged++; this.onEntry?.(i, null); }
       this.code[i] = null;
       this.tagPc[i] = -1;
       this.stamp[i] = 0;
@@ -257,7 +302,7 @@ export class IndirectPredictor {
   stats(): Record<string, number> {
     const c = this.c;
     return {
-      ...ibtcStats.values({ hits: c.hits, misses: c.misses, fills: c.fills, purged: c.purged }),
+      ...ibtcStats.values({ hits: this.sc[IBTC_SCALAR.hits]!, misses: c.misses, fills: c.fills, purged: c.purged }),
       ...rasStats.values({
         pushes: c.pushes, hits: c.rasHits, unlinked: c.unlinked, mispredicts: c.mispredicts,
         underflows: c.underflows, overflows: c.overflows,

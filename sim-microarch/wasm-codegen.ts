@@ -20,6 +20,7 @@ import { ATOMS, KIND_OPERANDS, type AtomKind, type OperandKind } from '../isa-ho
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
+import { IBTC_SCALAR, type IbtcLayout } from './indirect.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
 import { CS, R, RX, S, type Layout } from './wasm-runtime.ts';
 
@@ -72,6 +73,9 @@ export interface CodegenEnv {
   readonly desc: MachineDesc;
   readonly costs: ExitCosts;
   readonly moleculeBytes: number;
+  /** The IBTC in linear memory, with each entry's compiled record and its generation (i32
+   * per entry at rec / gen); null when the IBTC is off. */
+  readonly ibtc: (IbtcLayout & { readonly rec: number; readonly gen: number }) | null;
 }
 
 const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
@@ -127,7 +131,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const lAddr = local(i32), lP = local(i32), lV = local(i32), lT = local(i32), lA = local(i32), lB = local(i32);
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
   const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
-  const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32);
+  const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
   const i64 = b.i64;
   // The L1I and L1D stamp clocks live in locals: written back before a call that may access
   // that cache (and reloaded after it), at exits and at faults.
@@ -518,6 +522,41 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
             m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
           ]),
         ));
+      }
+      if (kind === 'exitInd' && env.ibtc) {
+        // The IBTC probe of IndirectPredictor.jump, when it hits a compiled translation:
+        // the same stamp, hit count and pending-fill reset; anything else is left to JS.
+        const t = env.ibtc;
+        const cost = kindCost + t.hitCost;
+        const f64at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(3)));
+        const i32at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(2)));
+        const sc = (k: keyof typeof IBTC_SCALAR) => c32(t.scalars + 8 * IBTC_SCALAR[k]);
+        const probe = m.block(null, [
+          set(lA, m.i32.mul(m.i32.rem_u(m.i32.shr_u(get(el[k]!), c32(2)), c32(t.sets)), c32(t.ways))),
+          set(lB, m.i32.add(get(lA), c32(t.ways))),
+          m.local.set(lTF, m.f64.convert_u.i32(get(el[k]!))),
+          set(lW, c32(-1)),
+          m.loop(`p${j}`, m.if(m.f64.eq(m.f64.load(0, 8, f64at(t.tagPc, get(lA))), m.local.get(lTF, b.f64)),
+            set(lW, get(lA)),
+            m.block(null, [set(lA, m.i32.add(get(lA), c32(1))), m.br(`p${j}`, m.i32.lt_u(get(lA), get(lB)))]))),
+          m.if(m.i32.ge_s(get(lW), c32(0)), m.block(null, [
+            set(lT, m.i32.load(0, 4, i32at(t.rec, get(lW)))),
+            m.if(m.i32.and(m.i32.ne(get(lT), c32(0)), m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, i32at(t.gen, get(lW))))),
+              m.block(null, [
+                m.f64.store(0, 8, sc('clock'), m.f64.add(m.f64.load(0, 8, sc('clock')), cf(1))),
+                m.f64.store(0, 8, f64at(t.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
+                m.f64.store(0, 8, sc('hits'), m.f64.add(m.f64.load(0, 8, sc('hits')), cf(1))),
+                m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
+                addF(S0 + S.now, spent(cost)),
+                addF(rec + R.cycles, cf(cost)),
+                addF(S0 + S.exitCycles, cf(cost)),
+                addF(xr + RX.predicted, cf(1)),
+                m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
+              ])),
+          ])),
+        ]);
+        // Told not to follow (a code page was written), the predictor probes nothing.
+        seq.push(mayStop ? m.if(m.i32.eqz(get(lStop)), probe) : probe);
       }
       seq.push(addF(S0 + S.now, spent(0)), m.return(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));

@@ -24,7 +24,7 @@ import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
 import { overlayStores, type HostState } from './host-state.ts';
-import { IndirectPredictor, PREDICTION_OFF } from './indirect.ts';
+import { IndirectPredictor, PREDICTION_OFF, type IbtcLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
 import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
 import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
@@ -104,6 +104,8 @@ export class WasmExecutor implements Executor {
   private jsExitCycles = 0;
   private runExitCycles = 0;
   private readonly pendingRelease: Compiled[] = [];
+  /** The IBTC as compiled code probes it (null: off). */
+  private readonly ibtc: (IbtcLayout & { readonly rec: number; readonly gen: number }) | null = null;
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
 
@@ -126,10 +128,25 @@ export class WasmExecutor implements Executor {
     this.alHi = new Float64Array(state.machine.aliasEntries);
     this.refreshViews();
     this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table);
+    const entries = predictor.ibtcEntries;
+    if (entries > 0) {
+      const at = predictor.relocate((bytes) => this.mem.alloc(bytes, 8), () => this.mem.wasm.buffer);
+      this.ibtc = { ...at, rec: this.mem.alloc(4 * entries, 8), gen: this.mem.alloc(4 * entries, 8) };
+      predictor.onEntry = (w, code) => this.mirrorIbtc(w, code);
+    }
     this.imports = { env: this.importObject() };
     const rt = this.rt;
     this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes, predictor);
     this.ensureTouchCapacity(1024);
+  }
+
+  /** IBTC entry w now holds `code`: point compiled code at its record (0: run it from JS). */
+  private mirrorIbtc(w: number, code: HostCode | null): void {
+    const t = this.ibtc!;
+    const c = code ? this.compiled.get(code) : undefined;
+    this.refreshViews();
+    this.i32[(t.rec >> 2) + w] = c ? c.rec : 0;
+    this.i32[(t.gen >> 2) + w] = c ? this.i32[(c.rec + R.gen) >> 2]! : 0;
   }
 
   /** Translations compiled and not released. */
@@ -272,7 +289,8 @@ export class WasmExecutor implements Executor {
       this.u8().fill(0, rec, rec + recBytes);
       this.i32[(rec + R.gen) >> 2] = gen;
       this.i32[(rec + R.cid) >> 2] = cid;
-      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes }, code, `f${k}`, cid, rec);
+      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, ibtc: this.ibtc },
+        code, `f${k}`, cid, rec);
       m.addFunctionExport(`f${k}`, `f${k}`);
       const n = out.exits.length;
       const c: Compiled = {
@@ -295,6 +313,14 @@ export class WasmExecutor implements Executor {
       this.cold.delete(c.code);
     });
     this.ensureTouchCapacity(this.byRec.size + 1);
+    // IBTC entries already leading to these translations now lead to their compiled code.
+    if (this.ibtc) {
+      const entries = this.ibtc.sets * this.ibtc.ways;
+      for (let w = 0; w < entries; w++) {
+        const code = this.predictor.entry(w);
+        if (code && this.compiled.has(code)) this.mirrorIbtc(w, code);
+      }
+    }
     this.compileStats.translations += codes.length;
     this.compileStats.modules++;
     const t = process.cpuUsage(t0);
@@ -359,8 +385,9 @@ export class WasmExecutor implements Executor {
   /** Add what `c`'s exits did (static counters times executions) to `into`. */
   private foldExits(c: Compiled, into: Counters): void {
     c.exits.forEach((x, j) => {
-      const chained = this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
-      const n = chained + c.jsTaken[j]!;
+      const at = (c.rec + R.exits + j * RX.bytes) >> 3;
+      const chained = this.f64[at + (RX.chained >> 3)]!;
+      const n = chained + this.f64[at + (RX.predicted >> 3)]! + c.jsTaken[j]!;
       into.chained += chained + c.jsChained[j]!;
       into.toDispatcher += c.disp[j]!;
       if (n !== 0) addVec(into, x.vec, n);
@@ -567,7 +594,10 @@ export class WasmExecutor implements Executor {
   /** Runs of `c` that ended at an exit so far (identifies its current run). */
   private exitsTaken(c: Compiled): number {
     let n = 0;
-    for (let j = 0; j < c.exits.length; j++) n += this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]! + c.jsTaken[j]!;
+    for (let j = 0; j < c.exits.length; j++) {
+      const x = (c.rec + R.exits + j * RX.bytes) >> 3;
+      n += this.f64[x + (RX.chained >> 3)]! + this.f64[x + (RX.predicted >> 3)]! + c.jsTaken[j]!;
+    }
     return n;
   }
 

@@ -46,8 +46,9 @@ export const CS = { clock: 0, misses: 16, writebacks: 24, mruLine: 32, mruWay: 3
 /** Code record: executions (i32 +28) and cycles (f64 +8) not yet copied to the HostCode,
  * generation i32, cid i32, touched i32; then per exit 16 bytes. */
 export const R = { cycles: 8, gen: 16, cid: 20, touched: 24, execs: 28, exits: 32 } as const;
-/** Per exit: chained count f64 (+0), link slot: record address i32 (+8) and its generation i32 (+12). */
-export const RX = { chained: 0, slotRec: 8, slotGen: 12, bytes: 16 } as const;
+/** Per exit: chained count f64 (+0), link slot: record address i32 (+8) and its generation
+ * i32 (+12), transfers the IBTC predicted in wasm f64 (+16). */
+export const RX = { chained: 0, slotRec: 8, slotGen: 12, predicted: 16, bytes: 24 } as const;
 
 export class Layout {
   readonly s: number;
