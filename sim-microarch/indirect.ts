@@ -30,10 +30,12 @@
  * Stale code: a translation that is dropped (invalidated, evicted, flushed) is purged from
  * the IBTC and from every return link (`purge`, `clear`), so neither ever transfers to it.
  *
- * Compiled code probes the IBTC too: the fast executor moves the table's tags and stamps,
- * its LRU clock, hit count and pending fill address into the guest's linear memory
- * (`relocate`) and mirrors each entry's translation there (`onEntry`), so an `exit.ind` that
- * hits is decided in wasm with exactly this object's updates; anything else is left to it.
+ * Compiled code predicts too: the fast executor moves the IBTC's tags and stamps, the
+ * stack, and the scalars both use (PRED_SCALAR) into the guest's linear memory (`relocate`)
+ * and mirrors each IBTC entry's translation (`onEntry`) and each call site's return link
+ * (`onLink`; sites are numbered, `siteId`) there, so a linked call's push, an `exit.ind`
+ * that hits and a return that hits are done in wasm with exactly this object's updates;
+ * anything else is left to this object.
  */
 import { UsageError } from '../core/errors.ts';
 import { counter, defineStats, formula, ratio } from '../core/stats.ts';
@@ -71,14 +73,16 @@ export const PREDICTION_OFF: { readonly ibtc: IbtcConfig; readonly ras: RasConfi
 /** A call site: identity only (the executors pass the call's exit atom). */
 export type CallSite = object;
 
-/** Where `relocate` put the IBTC state: byte offsets of tagPc and stamp (f64 per entry) and
- * of the scalars (f64 each, indexed by IBTC_SCALAR). */
-export interface IbtcLayout {
-  readonly tagPc: number; readonly stamp: number; readonly scalars: number;
-  readonly sets: number; readonly ways: number; readonly hitCost: number;
+/** Where `relocate` put the state: byte offsets of tagPc and stamp (f64 per IBTC entry), of
+ * the stack's return addresses and call-site ids (f64 per entry, id 0: none) and of the
+ * scalars (f64 each, indexed by PRED_SCALAR); with the geometry and costs compiled code needs. */
+export interface PredictorLayout {
+  readonly tagPc: number; readonly stamp: number; readonly rasPc: number; readonly rasSite: number; readonly scalars: number;
+  readonly sets: number; readonly ways: number; readonly depth: number; readonly ibtc: IbtcConfig; readonly ras: RasConfig;
 }
-/** The IBTC scalars kept beside the table: LRU clock, hits, pending fill address (-1: none). */
-export const IBTC_SCALAR = { clock: 0, hits: 1, pendingPc: 2 } as const;
+/** The scalars: IBTC LRU clock, IBTC hits, pending fill address (-1: none), the stack's top
+ * and count, pushes, overflows and RAS hits. */
+export const PRED_SCALAR = { clock: 0, hits: 1, pendingPc: 2, top: 3, count: 4, pushes: 5, overflows: 6, rasHits: 7 } as const;
 
 export class IndirectPredictor {
   /** Cycles charged by the last call()/jump()/ret(), beyond exit.indirect and the transfer
@@ -91,17 +95,24 @@ export class IndirectPredictor {
   private tagPc: Float64Array<ArrayBufferLike>;
   private readonly code: (HostCode | null)[];
   private stamp: Float64Array<ArrayBufferLike>;
-  /** Clock, hits and pending fill address (IBTC_SCALAR), in one array so they can move. */
-  private sc: Float64Array<ArrayBufferLike> = new Float64Array(3);
-  /** Told whenever entry w's translation changes (fill, purge, clear). */
+  /** The scalars (PRED_SCALAR), in one array so they can move. */
+  private sc: Float64Array<ArrayBufferLike> = new Float64Array(8);
+  /** Told whenever IBTC entry w's translation changes (fill, purge, clear). */
   onEntry: ((w: number, code: HostCode | null) => void) | undefined;
+  /** Told whenever call site `id`'s return link changes (null: dropped). */
+  onLink: ((id: number, code: HostCode | null) => void) | undefined;
 
-  /** RAS as a ring: entry i holds a guest return address and its call site. */
+  /** RAS as a ring: entry i holds a guest return address and its call site's id. */
   private readonly depth: number;
-  private readonly rasPc: Float64Array;
-  private readonly rasSite: (CallSite | null)[];
-  private top = 0;
-  private count = 0;
+  private rasPc: Float64Array<ArrayBufferLike>;
+  private rasSite: Float64Array<ArrayBufferLike>;
+  private get top(): number { return this.sc[PRED_SCALAR.top]!; }
+  private set top(v: number) { this.sc[PRED_SCALAR.top] = v; }
+  private get count(): number { return this.sc[PRED_SCALAR.count]!; }
+  private set count(v: number) { this.sc[PRED_SCALAR.count] = v; }
+  /** Call sites by id (from 1) and ids by site. */
+  private readonly sites: CallSite[] = [{}];
+  private readonly ids = new WeakMap<CallSite, number>();
 
   /** Return links (call site → translation of its return point), and the reverse index
    * that purges them when that translation is dropped. */
@@ -112,13 +123,10 @@ export class IndirectPredictor {
    * (sc[pendingPc], -1: none), and the call site of a right but unlinked return prediction
    * (meaningful only with the pending address it was set with). */
   private pendingSite: CallSite | null = null;
-  private get pendingPc(): number { return this.sc[IBTC_SCALAR.pendingPc]!; }
-  private set pendingPc(v: number) { this.sc[IBTC_SCALAR.pendingPc] = v; }
+  private get pendingPc(): number { return this.sc[PRED_SCALAR.pendingPc]!; }
+  private set pendingPc(v: number) { this.sc[PRED_SCALAR.pendingPc] = v; }
 
-  private readonly c = {
-    misses: 0, fills: 0, purged: 0,
-    pushes: 0, rasHits: 0, unlinked: 0, mispredicts: 0, underflows: 0, overflows: 0,
-  };
+  private readonly c = { misses: 0, fills: 0, purged: 0, unlinked: 0, mispredicts: 0, underflows: 0 };
 
   constructor(private readonly ibtc: IbtcConfig, private readonly ras: RasConfig) {
     if (ibtc.entries % ibtc.ways !== 0) {
@@ -131,15 +139,33 @@ export class IndirectPredictor {
     this.stamp = new Float64Array(ibtc.entries);
     this.depth = ras.depth;
     this.rasPc = new Float64Array(ras.depth);
-    this.rasSite = new Array<CallSite | null>(ras.depth).fill(null);
+    this.rasSite = new Float64Array(ras.depth);
     this.pendingPc = -1;
   }
 
-  /** Move the IBTC's tags, stamps and scalars to `alloc`ated bytes of `memory()` (the fast
+  /** The number of call site `site` (from 1), numbering it on first sight. */
+  siteId(site: CallSite): number {
+    let id = this.ids.get(site);
+    if (id === undefined) {
+      id = this.sites.length;
+      this.sites.push(site);
+      this.ids.set(site, id);
+      this.onLink?.(id, null);
+    }
+    return id;
+  }
+
+  /** Call sites (ids) whose return link is `code`. */
+  sitesLinkedTo(code: HostCode): number[] {
+    return [...(this.linkedFrom.get(code) ?? [])].map((s) => this.siteId(s));
+  }
+
+  /** Move the IBTC's tags and stamps, the stack and the scalars to `alloc`ated bytes of `memory()` (the fast
    * executor's linear memory, shared and never detached), keeping their contents. */
-  relocate(alloc: (bytes: number) => number, memory: () => ArrayBufferLike): IbtcLayout {
+  relocate(alloc: (bytes: number) => number, memory: () => ArrayBufferLike): PredictorLayout {
     const n = this.tagPc.length;
-    const at = { tagPc: alloc(8 * n), stamp: alloc(8 * n), scalars: alloc(8 * this.sc.length) };
+    const d = this.depth;
+    const at = { tagPc: alloc(8 * n), stamp: alloc(8 * n), rasPc: alloc(8 * d), rasSite: alloc(8 * d), scalars: alloc(8 * this.sc.length) };
     const buffer = memory();
     const move = (from: Float64Array<ArrayBufferLike>, off: number): Float64Array<ArrayBufferLike> => {
       const to = new Float64Array(buffer, off, from.length);
@@ -148,12 +174,16 @@ export class IndirectPredictor {
     };
     this.tagPc = move(this.tagPc, at.tagPc);
     this.stamp = move(this.stamp, at.stamp);
+    this.rasPc = move(this.rasPc, at.rasPc);
+    this.rasSite = move(this.rasSite, at.rasSite);
     this.sc = move(this.sc, at.scalars);
-    return { ...at, sets: this.sets, ways: this.ways, hitCost: this.ibtc.hitCost };
+    return { ...at, sets: this.sets, ways: this.ways, depth: d, ibtc: this.ibtc, ras: this.ras };
   }
 
   /** IBTC entries (0: off). */
   get ibtcEntries(): number { return this.tagPc.length; }
+  /** Return-address stack entries (0: off). */
+  get rasDepth(): number { return this.depth; }
 
   /** The translation in IBTC entry w (null: empty). */
   entry(w: number): HostCode | null { return this.code[w]!; }
@@ -162,12 +192,12 @@ export class IndirectPredictor {
    * sets `cost` to) the cycles it costs. */
   call(retPc: number, site: CallSite): number {
     if (this.depth === 0) return (this.cost = 0);
-    if (this.count === this.depth) this.c.overflows++;
+    if (this.count === this.depth) this.sc[PRED_SCALAR.overflows]!++;
     else this.count++;
     this.rasPc[this.top] = retPc >>> 0;
-    this.rasSite[this.top] = site;
+    this.rasSite[this.top] = this.siteId(site);
     this.top = (this.top + 1) % this.depth;
-    this.c.pushes++;
+    this.sc[PRED_SCALAR.pushes]!++;
     return (this.cost = this.ras.pushCost);
   }
 
@@ -187,8 +217,8 @@ export class IndirectPredictor {
     const base = (((target >>> 2) % this.sets) * this.ways);
     for (let w = base; w < base + this.ways; w++) {
       if (this.tagPc[w] === target) {
-        this.stamp[w] = ++this.sc[IBTC_SCALAR.clock]!;
-        this.sc[IBTC_SCALAR.hits]!++;
+        this.stamp[w] = ++this.sc[PRED_SCALAR.clock]!;
+        this.sc[PRED_SCALAR.hits]!++;
         this.cost = this.ibtc.hitCost;
         return this.code[w]!;
       }
@@ -211,8 +241,8 @@ export class IndirectPredictor {
       this.top = (this.top + this.depth - 1) % this.depth;
       this.count--;
       predicted = this.rasPc[this.top]!;
-      site = this.rasSite[this.top]!;
-      this.rasSite[this.top] = null;
+      site = this.sites[this.rasSite[this.top]!]!;
+      this.rasSite[this.top] = 0;
     }
     if (!follow) return this.jump(target, false);
     if (predicted === target) {
@@ -220,7 +250,7 @@ export class IndirectPredictor {
       if (link) {
         this.pendingPc = -1;
         this.pendingSite = null;
-        this.c.rasHits++;
+        this.sc[PRED_SCALAR.rasHits]!++;
         this.cost = this.ras.hitCost;
         return link;
       }
@@ -261,7 +291,7 @@ export class IndirectPredictor {
     }
     this.tagPc[victim] = pc;
     this.code[victim] = code;
-    this.stamp[victim] = ++this.sc[IBTC_SCALAR.clock]!;
+    this.stamp[victim] = ++this.sc[PRED_SCALAR.clock]!;
     this.c.fills++;
     this.onEntry?.(victim, code);
   }
@@ -279,7 +309,7 @@ export class IndirectPredictor {
     }
     const sites = this.linkedFrom.get(code);
     if (sites) {
-      for (const s of sites) if (this.links.get(s) === code) this.links.delete(s);
+      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(this.siteId(s), null); }
       this.linkedFrom.delete(code);
     }
   }
@@ -293,7 +323,9 @@ export class IndirectPredictor {
       this.tagPc[i] = -1;
       this.stamp[i] = 0;
     }
-    for (const [code, sites] of this.linkedFrom) for (const s of sites) if (this.links.get(s) === code) this.links.delete(s);
+    for (const [code, sites] of this.linkedFrom) {
+      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(this.siteId(s), null); }
+    }
     this.linkedFrom.clear();
     this.pendingPc = -1;
     this.pendingSite = null;
@@ -302,10 +334,10 @@ export class IndirectPredictor {
   stats(): Record<string, number> {
     const c = this.c;
     return {
-      ...ibtcStats.values({ hits: this.sc[IBTC_SCALAR.hits]!, misses: c.misses, fills: c.fills, purged: c.purged }),
+      ...ibtcStats.values({ hits: this.sc[PRED_SCALAR.hits]!, misses: c.misses, fills: c.fills, purged: c.purged }),
       ...rasStats.values({
-        pushes: c.pushes, hits: c.rasHits, unlinked: c.unlinked, mispredicts: c.mispredicts,
-        underflows: c.underflows, overflows: c.overflows,
+        pushes: this.sc[PRED_SCALAR.pushes]!, hits: this.sc[PRED_SCALAR.rasHits]!, unlinked: c.unlinked, mispredicts: c.mispredicts,
+        underflows: c.underflows, overflows: this.sc[PRED_SCALAR.overflows]!,
       }),
     };
   }
@@ -315,6 +347,7 @@ export class IndirectPredictor {
     if (old === code) return;
     if (old) this.linkedFrom.get(old)?.delete(site);
     this.links.set(site, code);
+    this.onLink?.(this.siteId(site), code);
     let s = this.linkedFrom.get(code);
     if (!s) this.linkedFrom.set(code, (s = new Set()));
     s.add(site);

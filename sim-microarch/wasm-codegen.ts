@@ -20,7 +20,7 @@ import { ATOMS, KIND_OPERANDS, type AtomKind, type OperandKind } from '../isa-ho
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
-import { IBTC_SCALAR, type IbtcLayout } from './indirect.ts';
+import { PRED_SCALAR, type PredictorLayout } from './indirect.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
 import { CS, R, RX, S, type Layout } from './wasm-runtime.ts';
 
@@ -73,9 +73,12 @@ export interface CodegenEnv {
   readonly desc: MachineDesc;
   readonly costs: ExitCosts;
   readonly moleculeBytes: number;
-  /** The IBTC in linear memory, with each entry's compiled record and its generation (i32
-   * per entry at rec / gen); null when the IBTC is off. */
-  readonly ibtc: (IbtcLayout & { readonly rec: number; readonly gen: number }) | null;
+  /** The indirect-branch predictor in linear memory, with each IBTC entry's compiled record
+   * and its generation (i32 each, 8 bytes per entry at ibtcLinks); null when it is off. Call
+   * sites' return links are kept the same way at S.linkBase, by site id. */
+  readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null;
+  /** The predictor's number for a call site (its exit atom). */
+  readonly siteId: (site: Atom) => number;
 }
 
 const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
@@ -487,13 +490,15 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
       vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
       const j = exits.length;
-      // Calls, returns and indirect exits consult the predictor (JS); plain links chain here.
-      const chainable = kind === 'exit' || kind === 'exitIf';
+      // Direct exits and calls chain through their link slot; indirect exits and returns
+      // are predicted here when the prediction hits compiled code; JS decides the rest.
+      const chainable = kind === 'exit' || kind === 'exitIf' || kind === 'exitCall';
       exits.push({ atom: a, kind, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
       const xr = rec + R.exits + j * RX.bytes;
       // Static figures of this exit (execution, its cycles without stalls) are derived from
       // its counters after the run; only the stall cycles are dynamic.
       const spent = (extra: number) => m.f64.add(cf(exec + extra), m.f64.convert_u.i32(get(lStAll)));
+      const target = direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!);
       seq.push(
         ...flushHits(pendHits),
         spill(ic), spill(dc),
@@ -503,60 +508,91 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         // adds the cost of a transfer it decides).
         m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
         addF(rec + R.cycles, spent(0)),
-        stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)),
-        stS(S.exitTarget, direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!)),
+        stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target),
       );
+      /** Enter the translation whose record is in lT, the transfer costing `cost` cycles. */
+      const enter = (cost: number, counter: number): number[] => [
+        addF(S0 + S.now, spent(cost)),
+        addF(rec + R.cycles, cf(cost)),
+        addF(S0 + S.exitCycles, cf(cost)),
+        addF(xr + counter, cf(1)),
+        m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
+      ];
+      /** Is the record in lT live (its generation as when it was linked, at `genAddr`)? */
+      const live = (genAddr: number) => m.i32.and(m.i32.ne(get(lT), c32(0)),
+        m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, genAddr)));
+      // The stop flag is clear when a translation starts (or it would not have been entered):
+      // only this translation's own drains and io stores can have set it. Told to stop, the
+      // predictor is not consulted either.
+      const unlessStop = (e: number) => (mayStop ? m.if(m.i32.eqz(get(lStop)), e) : e);
+      const P = env.pred;
+      /** base + 8 × idx: an f64 array's element, or an 8-byte (record, generation) pair. */
+      const f64at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(3)));
+      const sc = (key: keyof typeof PRED_SCALAR) => c32((P?.scalars ?? 0) + 8 * PRED_SCALAR[key]);
+      const scAdd = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.add(m.f64.load(0, 8, sc(key)), cf(v)));
+      const scI = (key: keyof typeof PRED_SCALAR) => m.i32.trunc_u.f64(m.f64.load(0, 8, sc(key)));
+      const scSet = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.convert_u.i32(v));
       if (chainable) {
-        const cost = kindCost + costs.chained;
-        // The stop flag is clear when a translation starts (or it would not have been
-        // entered): only this translation's own drains and io stores can have set it.
-        const linked = m.i32.and(m.i32.ne(get(lT), c32(0)),
-          m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen))));
-        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))), m.if(
-          mayStop ? m.i32.and(linked, m.i32.eqz(get(lStop))) : linked,
-          m.block(null, [
-            addF(S0 + S.now, spent(cost)),
-            addF(rec + R.cycles, cf(cost)),
-            addF(S0 + S.exitCycles, cf(cost)),
-            addF(xr + RX.chained, cf(1)),
-            m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
-          ]),
-        ));
+        // A call pushes its return address and call site first (IndirectPredictor.call).
+        const push = kind === 'exitCall' && P && P.depth > 0;
+        const cost = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
+        const pushSeq = !push ? [] : [
+          set(lA, scI('top')),
+          m.if(m.f64.eq(m.f64.load(0, 8, sc('count')), cf(P.depth)), scAdd('overflows', 1), scAdd('count', 1)),
+          m.f64.store(0, 8, f64at(P.rasPc, get(lA)), cf(a.retPc >>> 0)),
+          m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(env.siteId(a))),
+          set(lA, m.i32.add(get(lA), c32(1))),
+          scSet('top', m.select(m.i32.eq(get(lA), c32(P.depth)), c32(0), get(lA))),
+          scAdd('pushes', 1),
+        ];
+        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))),
+          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained)]))));
       }
-      if (kind === 'exitInd' && env.ibtc) {
-        // The IBTC probe of IndirectPredictor.jump, when it hits a compiled translation:
-        // the same stamp, hit count and pending-fill reset; anything else is left to JS.
-        const t = env.ibtc;
-        const cost = kindCost + t.hitCost;
-        const f64at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(3)));
-        const i32at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(2)));
-        const sc = (k: keyof typeof IBTC_SCALAR) => c32(t.scalars + 8 * IBTC_SCALAR[k]);
-        const probe = m.block(null, [
-          set(lA, m.i32.mul(m.i32.rem_u(m.i32.shr_u(get(el[k]!), c32(2)), c32(t.sets)), c32(t.ways))),
-          set(lB, m.i32.add(get(lA), c32(t.ways))),
+      if (kind === 'exitInd' && P && P.sets > 0) {
+        // IndirectPredictor.jump's probe, when it hits a compiled translation: the same
+        // stamp, hit count and pending-fill reset.
+        seq.push(unlessStop(m.block(null, [
+          set(lA, m.i32.mul(m.i32.rem_u(m.i32.shr_u(get(el[k]!), c32(2)), c32(P.sets)), c32(P.ways))),
+          set(lB, m.i32.add(get(lA), c32(P.ways))),
           m.local.set(lTF, m.f64.convert_u.i32(get(el[k]!))),
           set(lW, c32(-1)),
-          m.loop(`p${j}`, m.if(m.f64.eq(m.f64.load(0, 8, f64at(t.tagPc, get(lA))), m.local.get(lTF, b.f64)),
+          m.loop(`p${j}`, m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.tagPc, get(lA))), m.local.get(lTF, b.f64)),
             set(lW, get(lA)),
             m.block(null, [set(lA, m.i32.add(get(lA), c32(1))), m.br(`p${j}`, m.i32.lt_u(get(lA), get(lB)))]))),
           m.if(m.i32.ge_s(get(lW), c32(0)), m.block(null, [
-            set(lT, m.i32.load(0, 4, i32at(t.rec, get(lW)))),
-            m.if(m.i32.and(m.i32.ne(get(lT), c32(0)), m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, i32at(t.gen, get(lW))))),
-              m.block(null, [
-                m.f64.store(0, 8, sc('clock'), m.f64.add(m.f64.load(0, 8, sc('clock')), cf(1))),
-                m.f64.store(0, 8, f64at(t.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
-                m.f64.store(0, 8, sc('hits'), m.f64.add(m.f64.load(0, 8, sc('hits')), cf(1))),
-                m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
-                addF(S0 + S.now, spent(cost)),
-                addF(rec + R.cycles, cf(cost)),
-                addF(S0 + S.exitCycles, cf(cost)),
-                addF(xr + RX.predicted, cf(1)),
-                m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
-              ])),
+            set(lT, m.i32.load(0, 4, f64at(P.ibtcLinks, get(lW)))),
+            m.if(live(m.i32.add(f64at(P.ibtcLinks, get(lW)), c32(4))), m.block(null, [
+              scAdd('clock', 1),
+              m.f64.store(0, 8, f64at(P.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
+              scAdd('hits', 1),
+              m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
+              ...enter(kindCost + P.ibtc.hitCost, RX.predicted),
+            ])),
           ])),
-        ]);
-        // Told not to follow (a code page was written), the predictor probes nothing.
-        seq.push(mayStop ? m.if(m.i32.eqz(get(lStop)), probe) : probe);
+        ])));
+      }
+      if (kind === 'exitRet' && P && P.depth > 0) {
+        // IndirectPredictor.ret when the stack predicts right and the call site's return
+        // link is compiled: the same pop, hit count and pending-fill reset.
+        seq.push(unlessStop(m.block(null, [
+          set(lB, scI('count')),
+          m.if(get(lB), m.block(null, [
+            set(lA, scI('top')),
+            set(lA, m.i32.sub(m.select(get(lA), get(lA), c32(P.depth)), c32(1))),
+            m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.rasPc, get(lA))), m.f64.convert_u.i32(get(el[k]!))), m.block(null, [
+              set(lW, m.i32.add(m.i32.load(0, 4, c32(S0 + S.linkBase)), m.i32.shl(m.i32.trunc_u.f64(m.f64.load(0, 8, f64at(P.rasSite, get(lA)))), c32(3)))),
+              set(lT, m.i32.load(0, 4, get(lW))),
+              m.if(live(m.i32.add(get(lW), c32(4))), m.block(null, [
+                scSet('top', get(lA)),
+                scSet('count', m.i32.sub(get(lB), c32(1))),
+                m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(0)),
+                m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
+                scAdd('rasHits', 1),
+                ...enter(kindCost + P.ras.hitCost, RX.predicted),
+              ])),
+            ])),
+          ])),
+        ])));
       }
       seq.push(addF(S0 + S.now, spent(0)), m.return(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));

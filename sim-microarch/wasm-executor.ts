@@ -24,7 +24,7 @@ import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
 import { overlayStores, type HostState } from './host-state.ts';
-import { IndirectPredictor, PREDICTION_OFF, type IbtcLayout } from './indirect.ts';
+import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
 import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
 import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
@@ -104,8 +104,11 @@ export class WasmExecutor implements Executor {
   private jsExitCycles = 0;
   private runExitCycles = 0;
   private readonly pendingRelease: Compiled[] = [];
-  /** The IBTC as compiled code probes it (null: off). */
-  private readonly ibtc: (IbtcLayout & { readonly rec: number; readonly gen: number }) | null = null;
+  /** The predictor as compiled code consults it (null: IBTC and RAS off). */
+  private readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null = null;
+  /** Capacity, in call sites, of the return-link mirror at S.linkBase. */
+  private linkCap = 0;
+  private readonly siteId = (site: Atom): number => this.predictor.siteId(site);
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
 
@@ -129,10 +132,13 @@ export class WasmExecutor implements Executor {
     this.refreshViews();
     this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table);
     const entries = predictor.ibtcEntries;
-    if (entries > 0) {
+    if (entries > 0 || predictor.rasDepth > 0) {
       const at = predictor.relocate((bytes) => this.mem.alloc(bytes, 8), () => this.mem.wasm.buffer);
-      this.ibtc = { ...at, rec: this.mem.alloc(4 * entries, 8), gen: this.mem.alloc(4 * entries, 8) };
+      this.pred = { ...at, ibtcLinks: this.mem.alloc(8 * entries, 8) };
+      this.refreshViews();
+      this.ensureLinkCapacity(64);
       predictor.onEntry = (w, code) => this.mirrorIbtc(w, code);
+      predictor.onLink = (id, code) => this.mirrorLink(id, code);
     }
     this.imports = { env: this.importObject() };
     const rt = this.rt;
@@ -140,13 +146,34 @@ export class WasmExecutor implements Executor {
     this.ensureTouchCapacity(1024);
   }
 
-  /** IBTC entry w now holds `code`: point compiled code at its record (0: run it from JS). */
-  private mirrorIbtc(w: number, code: HostCode | null): void {
-    const t = this.ibtc!;
+  /** Write `code`'s compiled record and its generation at `at` (zeros: JS decides). */
+  private mirror(at: number, code: HostCode | null): void {
     const c = code ? this.compiled.get(code) : undefined;
     this.refreshViews();
-    this.i32[(t.rec >> 2) + w] = c ? c.rec : 0;
-    this.i32[(t.gen >> 2) + w] = c ? this.i32[(c.rec + R.gen) >> 2]! : 0;
+    this.i32[at >> 2] = c ? c.rec : 0;
+    this.i32[(at >> 2) + 1] = c ? this.i32[(c.rec + R.gen) >> 2]! : 0;
+  }
+
+  /** IBTC entry w now holds `code`. */
+  private mirrorIbtc(w: number, code: HostCode | null): void {
+    this.mirror(this.pred!.ibtcLinks + 8 * w, code);
+  }
+
+  /** Call site `id`'s return link is now `code` (null: none; also when the site is new). */
+  private mirrorLink(id: number, code: HostCode | null): void {
+    this.ensureLinkCapacity(id + 1);
+    this.mirror(this.i32[(this.L.s + S.linkBase) >> 2]! + 8 * id, code);
+  }
+
+  private ensureLinkCapacity(n: number): void {
+    if (n <= this.linkCap) return;
+    const cap = Math.max(n, 2 * this.linkCap);
+    const base = this.mem.alloc(8 * cap, 8);
+    this.refreshViews();
+    const old = this.i32[(this.L.s + S.linkBase) >> 2]!;
+    if (this.linkCap > 0) this.u8().copyWithin(base, old, old + 8 * this.linkCap);
+    this.i32[(this.L.s + S.linkBase) >> 2] = base;
+    this.linkCap = cap;
   }
 
   /** Translations compiled and not released. */
@@ -289,7 +316,7 @@ export class WasmExecutor implements Executor {
       this.u8().fill(0, rec, rec + recBytes);
       this.i32[(rec + R.gen) >> 2] = gen;
       this.i32[(rec + R.cid) >> 2] = cid;
-      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, ibtc: this.ibtc },
+      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, pred: this.pred, siteId: this.siteId },
         code, `f${k}`, cid, rec);
       m.addFunctionExport(`f${k}`, `f${k}`);
       const n = out.exits.length;
@@ -313,13 +340,15 @@ export class WasmExecutor implements Executor {
       this.cold.delete(c.code);
     });
     this.ensureTouchCapacity(this.byRec.size + 1);
-    // IBTC entries already leading to these translations now lead to their compiled code.
-    if (this.ibtc) {
-      const entries = this.ibtc.sets * this.ibtc.ways;
+    // IBTC entries and return links already leading to these translations now lead to
+    // their compiled code.
+    if (this.pred) {
+      const entries = this.pred.sets * this.pred.ways;
       for (let w = 0; w < entries; w++) {
         const code = this.predictor.entry(w);
         if (code && this.compiled.has(code)) this.mirrorIbtc(w, code);
       }
+      for (const c of made) for (const id of this.predictor.sitesLinkedTo(c.code)) this.mirrorLink(id, c.code);
     }
     this.compileStats.translations += codes.length;
     this.compileStats.modules++;

@@ -23,7 +23,7 @@ export const S = {
   pendStallI: 64, pendStallD: 72, runStall: 80,
   sbCount: 96, alCount: 100, stop: 104, exitCid: 108, exitIdx: 112, exitTarget: 116, faultSite: 120,
   faultAddr: 124, faultCause: 128, started: 132, chainTo: 136, touchBase: 140, touchN: 144,
-  ioStatus: 148, ioStall: 152, sbPeak: 156,
+  ioStatus: 148, ioStall: 152, sbPeak: 156, linkBase: 160,
 } as const;
 const SCALAR_BYTES = 168;
 
