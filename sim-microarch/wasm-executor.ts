@@ -574,9 +574,7 @@ export class WasmExecutor implements Executor {
     const L = this.L;
     const f64 = this.f64;
     // As after the reference's runs: shadows equal the (committed) working registers.
-    const regs = st.regs;
-    const shadow = st.shadow;
-    for (let r = 0; r < shadow.length; r++) shadow[r] = regs[r]!;
+    st.checkpoint();
     st.sbCount = 0;
     st.alCount = 0;
     this.syncCodes();
