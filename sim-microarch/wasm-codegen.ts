@@ -4,15 +4,17 @@
  *
  * The function runs the molecules in order, keeps host registers in wasm locals (memory
  * holds the committed values of r0..r(numShadowed-1), so a rollback is simply not writing
- * them back), and models every dynamic event the reference does — I/D-cache accesses through
- * the runtime module, store buffer, alias table, faults, interrupt deadline. Everything a
+ * them back), and models every dynamic event the reference does — I/D-cache accesses (hits
+ * inline, the rest through the runtime module), the store buffer (in locals), alias table,
+ * faults, interrupt deadline, and the indirect-branch predictor's common cases. Everything a
  * path through the translation does statically (molecules, atoms, slots, commit waits,
  * buffered stores, exit kinds) is counted per exit and per fault site here, in JS, once: at
  * run time an exit only bumps its own counter (see `StaticVec`).
  *
- * Return value: the cid of the next translation when an exit chained inside wasm, -4 when
- * an exit leaves the decision (chained or to the dispatcher, and its cost) to JS, -2 on a
- * fault (site, cause and address in the scalar slots).
+ * Return value: the cid of the next translation when an exit chained (or was predicted)
+ * inside wasm, -4 when an exit leaves the decision (chained, predicted or to the dispatcher,
+ * and its cost) to JS having changed no predictor state, -2 on a fault (site, cause and
+ * address in the scalar slots).
  */
 import { assertNever } from '../core/assert.ts';
 import type { AluOp, BranchCond } from '../core/alu.ts';

@@ -4,10 +4,13 @@
  * executor's results, cycles and statistics (executor.ts is the specification).
  *
  * Each translation becomes a function in the shared table (its index is the translation's
- * cid); the runtime module's driver follows chained exits inside wasm. JS is involved only
- * at the edges: the first traversal of an exit (to resolve its link), exits to the
- * dispatcher and those the indirect-branch predictor decides, faults, device accesses,
- * stores to watched pages, and the runtime's chain hook when it has one. The host registers
+ * cid); the runtime module's driver follows chained exits inside wasm, and predicted ones
+ * (calls, returns, IBTC hits) when the prediction leads to compiled code: the predictor's
+ * hot state is moved into the linear memory and its links mirrored there (`pred`). JS is
+ * involved only at the edges: the first traversal of an exit (to resolve its link), exits to
+ * the dispatcher and the predictions wasm leaves to the predictor object, faults, device
+ * accesses, stores to watched pages, overlapping store forwarding, the alias table, and the
+ * runtime's chain hook when it has one. The host registers
  * already live in the linear memory (HostState). Cold translations run in the embedded
  * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
