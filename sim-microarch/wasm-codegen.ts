@@ -506,16 +506,15 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         spill(ic), spill(dc),
         addF(S0 + S.retired, cf(a.retired)),
         // The translation's own figures, copied to its HostCode after the run: one more
-        // execution, and its cycles up to here (a chained transfer adds its cost below; JS
-        // adds the cost of a transfer it decides).
+        // execution, and its cycles up to here with the transfer's cost when wasm decides
+        // it (added below; JS adds the cost of a transfer it decides).
         m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
-        addF(rec + R.cycles, spent(0)),
         stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target),
       );
       /** Enter the translation whose record is in lT, the transfer costing `cost` cycles. */
       const enter = (cost: number, counter: number): number[] => [
         addF(S0 + S.now, spent(cost)),
-        addF(rec + R.cycles, cf(cost)),
+        addF(rec + R.cycles, spent(cost)),
         addF(S0 + S.exitCycles, cf(cost)),
         addF(xr + counter, cf(1)),
         m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
@@ -596,7 +595,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           ])),
         ])));
       }
-      seq.push(addF(S0 + S.now, spent(0)), m.return(c32(-4)));
+      seq.push(addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), m.return(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);
