@@ -155,6 +155,9 @@ export class IndirectPredictor {
     return id;
   }
 
+  /** Call sites numbered so far, plus one (ids start at 1). */
+  get siteCount(): number { return this.sites.length; }
+
   /** Call sites (ids) whose return link is `code`. */
   sitesLinkedTo(code: HostCode): number[] {
     return [...(this.linkedFrom.get(code) ?? [])].map((s) => this.siteId(s));

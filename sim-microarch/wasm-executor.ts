@@ -139,7 +139,8 @@ export class WasmExecutor implements Executor {
       const at = predictor.relocate((bytes) => this.mem.alloc(bytes, 8), () => this.mem.wasm.buffer);
       this.pred = { ...at, ibtcLinks: this.mem.alloc(8 * entries, 8) };
       this.refreshViews();
-      this.ensureLinkCapacity(64);
+      // Sites numbered before this executor existed read as unlinked (JS decides them).
+      this.ensureLinkCapacity(Math.max(64, predictor.siteCount));
       predictor.onEntry = (w, code) => this.mirrorIbtc(w, code);
       predictor.onLink = (id, code) => this.mirrorLink(id, code);
     }
