@@ -3,12 +3,13 @@
  * configure a machine from the parameter registry, run it on any engine, check it against
  * the reference interpreter, and read its statistics from the registry.
  *
- *   import { GuestMachine, paramRegistry, parseElf } from 'morphsim';
- *   const m = new GuestMachine(parseElf(bytes, 'prog.elf'), { config: paramRegistry.resolve({ 'vliw.width': 8 }) });
+ *   import { createMachine, paramRegistry, parseElf } from 'morphsim';
+ *   const m = await createMachine(parseElf(bytes, 'prog.elf'), { config: paramRegistry.resolve({ 'vliw.width': 8 }) });
  *   const r = m.run();  // { exitCode, instret, cycles, breakdown, stats }
  *
- * For the fast (wasm) executor, `await loadFastExecutor()` once first (it loads binaryen),
- * then set `'run.executor': 'fast'`.
+ * Translations run on the fast (wasm) executor by default, which needs binaryen: createMachine
+ * loads it when the configuration needs it. `new GuestMachine(...)` is synchronous and works
+ * once binaryen is loaded (`await loadFastExecutor()`), or with `'run.executor': 'reference'`.
  */
 // Configuration and statistics, declared once.
 export { paramRegistry } from './morph/config.ts';
@@ -41,7 +42,7 @@ export { InorderCore } from './sim-microarch/inorder.ts';
 export { CycleAccount, CYCLE_CATEGORIES, type CycleCategory } from './sim-microarch/cycles.ts';
 
 // The code-morphing runtime.
-export { GuestMachine, provenance, type MachineOptions, type RunResult } from './morph/machine.ts';
+export { GuestMachine, createMachine, needsFastExecutor, provenance, type MachineOptions, type RunResult } from './morph/machine.ts';
 export { runSummary, summaryLines, RUN_SCHEMA, type RunSummary } from './reports/summary.ts';
 export { Runtime } from './morph/runtime.ts';
 export { attachLockstep } from './morph/lockstep.ts';

@@ -5,10 +5,12 @@
  * `inorder.engine=fast`, and of the plain interpreter (`run.mode=interp`, no timing), with
  * fast/reference. Each figure is the best of --repeat runs of process.cpuUsage() around
  * machine.run() alone (boot excluded), over the first --max instructions of the workload.
+ * The engines take turns within each repetition, so a burst of load from other processes
+ * on a shared machine slows all of them rather than one.
  * The two engines' cycle counts are compared and a mismatch is reported. Figures only:
  * nothing is asserted about time.
  *
- * Usage: npx tsx bench/inorder.ts [--only loops,crc32] [--repeat 3] [--max 5000000] [--fast-only]
+ * Usage: npm run bench:inorder -- [--only loops,crc32] [--repeat 3] [--max 5000000] [--fast-only]
  * (--fast-only: time the fast engine alone, for quick profiling; no ratios.)
  */
 import { paramRegistry } from '../morph/config.ts';
@@ -39,13 +41,17 @@ function once(name: string, args: readonly string[], engine: EngineName): Sample
   return { seconds: (t.user + t.system) / 1e6, instret: r.instret, cycles: r.cycles };
 }
 
-function best(name: string, args: readonly string[], engine: EngineName): Sample {
-  let b: Sample | undefined;
+/** The best (least CPU time) of --repeat runs of each engine, taking turns. */
+function best(name: string, args: readonly string[], engines: readonly EngineName[]): Map<EngineName, Sample> {
+  const b = new Map<EngineName, Sample>();
   for (let i = 0; i < repeat; i++) {
-    const s = once(name, args, engine);
-    if (!b || s.seconds < b.seconds) b = s;
+    for (const e of engines) {
+      const s = once(name, args, e);
+      const prev = b.get(e);
+      if (!prev || s.seconds < prev.seconds) b.set(e, s);
+    }
   }
-  return b!;
+  return b;
 }
 
 const cols = ['workload', 'Minsns', 'reference MIPS', 'fast MIPS', 'interp MIPS', 'fast/reference', 'ns/insn fast', 'cycles'];
@@ -56,13 +62,13 @@ const ratios: number[] = [];
 for (const wl of WORKLOADS) {
   if (wl.platform !== 'user' || wl.name === 'smc') continue; // compute workloads
   if (only && !only.includes(wl.name)) continue;
-  const fast = best(wl.name, wl.args, 'fast');
   if (fastOnly) {
+    const fast = best(wl.name, wl.args, ['fast']).get('fast')!;
     console.log(`${wl.name}: fast ${(fast.instret / fast.seconds / 1e6).toFixed(1)} MIPS, ${(fast.seconds / fast.instret * 1e9).toFixed(1)} ns/insn`);
     continue;
   }
-  const ref = best(wl.name, wl.args, 'reference');
-  const interp = best(wl.name, wl.args, 'interp');
+  const all = best(wl.name, wl.args, ['reference', 'fast', 'interp']);
+  const [ref, fast, interp] = [all.get('reference')!, all.get('fast')!, all.get('interp')!];
   const mips = (s: Sample) => s.instret / s.seconds / 1e6;
   const ratio = ref.seconds / fast.seconds;
   ratios.push(ratio);

@@ -13,10 +13,11 @@
  * optimize ≥ 1.5× translate, steady-state speedup over the scalar core ≥ 1.3×, and no
  * compute workload slower than on the scalar core.
  *
- * Usage: npx tsx bench/ipc.ts [--only crc32,sort] [--window 0.3] [--set key=value ...]
+ * Usage: npm run bench:ipc -- [--only crc32,sort] [--window 0.3] [--set key=value ...]
  */
 import { paramRegistry } from '../morph/config.ts';
-import { GuestMachine, type RunResult } from '../morph/machine.ts';
+import { GuestMachine, needsFastExecutor, type RunResult } from '../morph/machine.ts';
+import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { image, runWorkload, WORKLOADS, type WorkloadEntry } from '../test/helpers/workloads.ts';
 import { argv, COMPUTE, only, opt } from './args.ts';
 
@@ -28,6 +29,9 @@ argv.forEach((a, i) => {
   const [k, v] = argv[i + 1]!.split('=');
   sets[k!] = Number.isNaN(Number(v)) ? v : Number(v);
 });
+// Translated runs use the configured executor (fast by default; the same cycles either way):
+// load binaryen once, before the first machine, when it is needed.
+if (needsFastExecutor(paramRegistry.resolve({ ...sets, 'run.mode': 'translate' }))) await loadFastExecutor();
 
 const TRANSLATED = ['execute', 'exit', 'stallIcache', 'stallDcache', 'rollback'] as const;
 

@@ -4,10 +4,10 @@
  * count molecules (issue cycles, before stalls and exits) and atoms, weighted by how often
  * each translation ran. A static estimate; `npm run bench` measures whole runs.
  *
- *   npx tsx bench/optimizer-passes.ts [workload ...]
+ *   node scripts/ts-run.mjs bench/optimizer-passes.ts [workload ...]
  */
 import { readFileSync } from 'node:fs';
-import { GuestMachine, machineDescFromConfig, paramRegistry, parseElf } from '../index.ts';
+import { createMachine, machineDescFromConfig, paramRegistry, parseElf } from '../index.ts';
 import { lowerRegion } from '../morph/optimizer/lower.ts';
 import { optimizeRegion } from '../morph/optimizer/pipeline.ts';
 import { PassRegistry } from '../morph/optimizer/passes.ts';
@@ -23,7 +23,7 @@ const m = machineDescFromConfig(config);
 console.log('workload     translations   molecules O0 → O1 → O2 (weighted)     atoms O0 → O2');
 for (const w of manifest.workloads.filter((x) => x.platform === 'user' && (wanted.length === 0 || wanted.includes(x.name)))) {
   const path = `workloads/bin/${w.name}.elf`;
-  const machine = new GuestMachine(parseElf(readFileSync(path), path), { config, args: w.args, stdout: () => {}, stderr: () => {}, warn: () => {} });
+  const machine = await createMachine(parseElf(readFileSync(path), path), { config, args: w.args, stdout: () => {}, stderr: () => {}, warn: () => {} });
   machine.run();
   const sum = { mol: [0, 0, 0], atoms: [0, 0] };
   const history = machine.runtime!.tcache.history;

@@ -15,14 +15,18 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const bundle = freshBundle('cli');
 let entry;
+let unregisterTsx;
 if (bundle !== undefined) {
   // Stack traces (MORPHSIM_DEBUG=1) then name the TypeScript sources.
   if (process.env.MORPHSIM_DEBUG === '1') process.setSourceMapsEnabled(true);
   entry = pathToFileURL(bundle).href;
 } else {
   const { register } = await import('tsx/esm/api');
-  register();
+  unregisterTsx = register();
   entry = new URL('../cli/main.ts', import.meta.url).href;
 }
 const { main } = await import(entry);
+// Our whole source graph is imported statically by now; what is imported later is npm code
+// only (binaryen, for the fast executor), which tsx would transform — about 10 s for binaryen.
+await unregisterTsx?.();
 process.exitCode = await main(process.argv.slice(2));

@@ -8,12 +8,11 @@ import type { Config } from '../core/params.ts';
 import type { ElfImage } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
-import { GuestMachine } from '../morph/machine.ts';
+import { createMachine, GuestMachine } from '../morph/machine.ts';
 import { runReportData, runReportHtml } from '../reports/run-report.ts';
 import { runSummary, summaryLines, type RunSummary } from '../reports/summary.ts';
 import { runWithTimeline } from '../reports/timeline.ts';
 import { translationStats } from '../morph/translation-stats.ts';
-import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { resolveConfig } from './config-args.ts';
 import { fsReason, readElf } from './elf-file.ts';
 import { VERSION } from './version.ts';
@@ -117,18 +116,17 @@ export async function runCommand(elfPath: string, args: string[], flags: RunFlag
   if (flags.report) checkOutputPath('--report', flags.report);
   if (flags.statsJson) checkOutputPath('--stats-json', flags.statsJson);
   if (flags.logCommits) checkOutputPath('--log-commits', flags.logCommits);
-  // binaryen loads (about a second) only when translations will run on the fast executor.
-  if (cfg['run.executor'] === 'fast' && cfg['run.core'] === 'cms' && cfg['run.mode'] !== 'interp') await loadFastExecutor();
   const log = flags.logCommits ? new LogFile(flags.logCommits) : undefined;
   try {
-    return runMachine(image, bytes, args, flags, cfg, log);
+    return await runMachine(image, bytes, args, flags, cfg, log);
   } catch (e) {
     log?.discard();
     throw e;
   }
 }
 
-/** The same program on the baseline in-order core, for comparison (its output is not shown again). */
+/** The same program on the baseline in-order core, for comparison (its output is not shown again).
+ * The in-order core runs no host code, so its machine never needs binaryen. */
 function runInorder(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, max: number): RunSummary {
   const config = paramRegistry.resolve(cfg, { 'run.core': 'inorder' });
   const machine = new GuestMachine(image, { config, args, platform: flags.platform });
@@ -137,9 +135,10 @@ function runInorder(image: ElfImage, bytes: Uint8Array, args: string[], flags: R
   return runSummary({ machine, result, elfBytes: bytes, config, version: VERSION, wallSeconds: (performance.now() - t0) / 1000 });
 }
 
-function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, log: LogFile | undefined): number {
+async function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, log: LogFile | undefined): Promise<number> {
   const write = (stream: NodeJS.WriteStream) => (b: Uint8Array): void => { stream.write(Buffer.from(b)); };
-  const machine = new GuestMachine(image, {
+  // binaryen loads (about half a second) only when translations will run on the fast executor.
+  const machine = await createMachine(image, {
     config: cfg,
     args,
     platform: flags.platform,

@@ -65,7 +65,7 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
       .argument('[args...]', 'guest program arguments (after --)')
       .addOption(new Option('--mode <mode>', 'execution mode (run.mode)').choices(['interp', 'translate', 'optimize']))
       .addOption(new Option('--core <core>', 'machine model (run.core)').choices(['cms', 'inorder']))
-      .addOption(new Option('--executor <executor>', 'how translations run (run.executor): reference (JS, the specification) or fast (WebAssembly)').choices(['reference', 'fast']))
+      .addOption(new Option('--executor <executor>', `how translations run (run.executor): fast (WebAssembly) or reference (JS, the specification); default ${String(paramRegistry.spec('run.executor')?.default)}`).choices(['fast', 'reference']))
       .option('--threshold <n>', 'hotness threshold in executions (tier.threshold)', parseIntArg('--threshold'))
       .addOption(new Option('--platform <platform>', 'guest platform (default: from the ELF)').choices(['user', 'machine']))
       .option('--max-instret <n>', 'stop a runaway guest after N retired instructions', parseIntArg('--max-instret'))

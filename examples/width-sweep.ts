@@ -2,10 +2,13 @@
  * A tiny design-space experiment with morphsim as a library: how does the co-designed
  * machine's cycle count respond to molecule width and ALU slots on one workload?
  *
- *   npx tsx examples/width-sweep.ts [workloads/bin/matmul.elf]
+ *   node scripts/ts-run.mjs examples/width-sweep.ts [workloads/bin/matmul.elf]
+ *
+ * (`npx tsx` works too, but its loader spends ~10 s transforming binaryen, which the default
+ * fast executor loads; scripts/ts-run.mjs imports binaryen natively first.)
  */
 import { readFileSync } from 'node:fs';
-import { GuestMachine, paramRegistry, parseElf } from '../index.ts';
+import { createMachine, paramRegistry, parseElf } from '../index.ts';
 
 const path = process.argv[2] ?? 'workloads/bin/matmul.elf';
 const image = parseElf(readFileSync(path), path);
@@ -15,7 +18,8 @@ for (const width of [2, 4, 8]) {
   for (const aluSlots of [1, 2, 4]) {
     if (aluSlots > width) continue;
     const config = paramRegistry.resolve({ 'run.mode': 'translate', 'vliw.width': width, 'vliw.aluSlots': aluSlots });
-    const r = new GuestMachine(image, { config }).run();
+    // createMachine loads binaryen for the default (fast) executor the first time it is needed.
+    const r = (await createMachine(image, { config })).run();
     if (r.exitCode !== 0) throw new Error(`${path} exited ${r.exitCode}`);
     const ipc = r.instret / r.cycles;
     console.log(

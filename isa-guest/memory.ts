@@ -38,9 +38,6 @@ export interface Device {
   write(offset: number, size: AccessSize, value: number): void;
 }
 
-/** One page of RAM with the three views the fast paths use (host is little-endian, as RISC-V). */
-interface Page { readonly u8: Uint8Array; readonly u16: Uint16Array; readonly i32: Int32Array }
-
 export type CodeWriteListener = (addr: number, size: AccessSize) => void;
 
 /**
@@ -69,7 +66,12 @@ export class Memory {
   linearBytes = this.wasm.buffer.byteLength;
   /** Storage of unmapped pages, reused (zeroed) by later allocations. */
   private readonly freePages: number[] = [];
-  private readonly pages: (Page | undefined)[] = new Array(NUM_PAGES);
+  // Views of the whole linear memory (host is little-endian, as RISC-V), renewed when it
+  // grows. An access is one page-table lookup and one index: a page's offset plus the
+  // offset within it, `>>> k` so offsets past 2 GiB (negative in the Int32 table) still work.
+  private u8!: Uint8Array;
+  private u16!: Uint16Array;
+  private i32!: Int32Array;
   /** Mapped RAM pages not yet allocated. */
   private readonly lazy = new Uint8Array(NUM_PAGES);
   private readonly devices: Device[] = [];
@@ -79,29 +81,44 @@ export class Memory {
   private readonly listeners: CodeWriteListener[] = [];
   private readonly storeWatchers: StoreWatcher[] = [];
 
+  constructor() { this.renewViews(); }
+
+  private renewViews(): void {
+    const b = this.wasm.buffer;
+    this.u8 = new Uint8Array(b);
+    this.u16 = new Uint16Array(b);
+    this.i32 = new Int32Array(b);
+  }
+
   /** Map zero-filled RAM over [base, base+size); both must be page-aligned. */
   mapRam(base: number, size: number): void {
     if ((base & PAGE_MASK) !== 0 || (size & PAGE_MASK) !== 0) throw new Error('mapRam: unaligned region');
-    for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
-      const idx = a >>> PAGE_BITS;
-      if (this.pages[idx] || this.lazy[idx] || this.deviceAt(a)) throw new Error(`mapRam: 0x${a.toString(16)} already mapped`);
-      // Pages are allocated on first touch: a 64 MiB machine costs nothing until used.
-      this.lazy[idx] = 1;
+    const lo = base >>> 0;
+    const hi = lo + size;
+    for (const d of this.devices) {
+      if (d.base < hi && d.base + d.size > lo) throw new Error(`mapRam: 0x${Math.max(lo, d.base).toString(16)} already mapped`);
     }
+    for (let idx = lo >>> PAGE_BITS; idx < hi / PAGE_SIZE; idx++) {
+      if (this.pageTable[idx] || this.lazy[idx]) throw new Error(`mapRam: 0x${(idx * PAGE_SIZE).toString(16)} already mapped`);
+    }
+    // Pages are allocated on first touch: a 64 MiB machine costs nothing until used.
+    this.lazy.fill(1, lo >>> PAGE_BITS, Math.ceil(hi / PAGE_SIZE));
   }
 
-  /** The page at index idx, allocating it if it is mapped RAM not yet touched. */
-  private lazyPage(idx: number): Page | undefined {
-    if (!this.lazy[idx]) return undefined;
+  /** The linear offset of page idx, allocating it if it is mapped RAM not yet touched; 0 when not RAM. */
+  private lazyPage(idx: number): number {
+    if (!this.lazy[idx]) return 0;
     this.lazy[idx] = 0;
     const reused = this.freePages.pop();
     const off = reused ?? this.alloc(PAGE_SIZE, PAGE_SIZE);
-    const buf = this.wasm.buffer;
-    const p: Page = { u8: new Uint8Array(buf, off, PAGE_SIZE), u16: new Uint16Array(buf, off, PAGE_SIZE >> 1), i32: new Int32Array(buf, off, PAGE_SIZE >> 2) };
-    if (reused !== undefined) p.u8.fill(0);
-    this.pages[idx] = p;
+    if (reused !== undefined) this.u8.fill(0, reused >>> 0, (reused >>> 0) + PAGE_SIZE);
     this.pageTable[idx] = off;
-    return p;
+    return off;
+  }
+  /** The linear offset of the page holding addr (allocated on first touch), 0 when not RAM. */
+  private page(addr: number): number {
+    const idx = addr >>> PAGE_BITS;
+    return this.pageTable[idx] || this.lazyPage(idx);
   }
 
   /**
@@ -117,6 +134,7 @@ export class Memory {
       if (want > MAX_WASM_PAGES) throw new Error('guest memory: the 4 GiB linear memory is full');
       this.wasm.grow(want - have / WASM_PAGE);
       this.linearBytes = this.wasm.buffer.byteLength;
+      this.renewViews();
     }
     this.top = end;
     return off;
@@ -124,16 +142,14 @@ export class Memory {
 
   /** Byte offset of RAM page `idx` in the linear memory, allocating it on first touch; 0 when the page is not RAM. */
   pageOffset(idx: number): number {
-    if (this.pages[idx] === undefined && this.lazyPage(idx) === undefined) return 0;
-    return this.pageTable[idx]!;
+    return this.pageTable[idx] || this.lazyPage(idx);
   }
 
   /** Remove RAM pages (munmap). Unmapped pages fault on access. */
   unmapRam(base: number, size: number): void {
     for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
       const idx = a >>> PAGE_BITS;
-      if (this.pages[idx]) this.freePages.push(this.pageTable[idx]!);
-      this.pages[idx] = undefined;
+      if (this.pageTable[idx]) this.freePages.push(this.pageTable[idx]!);
       this.pageTable[idx] = 0;
       this.lazy[idx] = 0;
     }
@@ -141,12 +157,12 @@ export class Memory {
 
   addDevice(dev: Device): void {
     for (let a = dev.base; a < dev.base + dev.size; a += PAGE_SIZE) {
-      if (this.pages[a >>> PAGE_BITS] || this.lazy[a >>> PAGE_BITS]) throw new Error(`device ${dev.name} overlaps RAM at 0x${a.toString(16)}`);
+      if (this.pageTable[a >>> PAGE_BITS] || this.lazy[a >>> PAGE_BITS]) throw new Error(`device ${dev.name} overlaps RAM at 0x${a.toString(16)}`);
     }
     this.devices.push(dev);
   }
 
-  isRam(addr: number): boolean { return this.pages[addr >>> PAGE_BITS] !== undefined || this.lazy[addr >>> PAGE_BITS] === 1; }
+  isRam(addr: number): boolean { return this.pageTable[addr >>> PAGE_BITS] !== 0 || this.lazy[addr >>> PAGE_BITS] === 1; }
 
   deviceAt(addr: number): Device | undefined {
     const a = addr >>> 0;
@@ -157,7 +173,7 @@ export class Memory {
   /** Is [addr, addr+len) RAM, or a device region, or neither (then unmapped somewhere)? */
   isRamRange(addr: number, len: number): boolean {
     if (len <= 0) return true;
-    for (let p = addr >>> PAGE_BITS; p <= (addr + len - 1) >>> PAGE_BITS; p++) if (!this.pages[p] && !this.lazy[p]) return false;
+    for (let p = addr >>> PAGE_BITS; p <= (addr + len - 1) >>> PAGE_BITS; p++) if (!this.pageTable[p] && !this.lazy[p]) return false;
     return true;
   }
 
@@ -185,45 +201,42 @@ export class Memory {
 
   // ---- loads (values: u8, u16 zero-extended; 32-bit as signed int32) ----
   load8(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
-    return p ? p.u8[addr & PAGE_MASK]! : this.deviceRead(addr, 1, Cause.loadAccessFault);
+    const p = this.page(addr);
+    return p ? this.u8[(p + (addr & PAGE_MASK)) >>> 0]! : this.deviceRead(addr, 1, Cause.loadAccessFault);
   }
   load16(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
-    return p ? p.u16[(addr & PAGE_MASK) >>> 1]! : this.deviceRead(addr, 2, Cause.loadAccessFault);
+    const p = this.page(addr);
+    return p ? this.u16[(p + (addr & PAGE_MASK)) >>> 1]! : this.deviceRead(addr, 2, Cause.loadAccessFault);
   }
   load32(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
-    return p ? p.i32[(addr & PAGE_MASK) >>> 2]! : this.deviceRead(addr, 4, Cause.loadAccessFault) | 0;
+    const p = this.page(addr);
+    return p ? this.i32[(p + (addr & PAGE_MASK)) >>> 2]! : this.deviceRead(addr, 4, Cause.loadAccessFault) | 0;
   }
   /** Instruction fetch: RAM only (executing from a device is an access fault). */
   fetch32(addr: number): number {
-    const p = this.pages[addr >>> PAGE_BITS] ?? this.lazyPage(addr >>> PAGE_BITS);
+    const p = this.page(addr);
     if (!p) throw new GuestTrap(Cause.instructionAccessFault, addr >>> 0);
-    return p.i32[(addr & PAGE_MASK) >>> 2]!;
+    return this.i32[(p + (addr & PAGE_MASK)) >>> 2]!;
   }
 
   // ---- stores ----
   store8(addr: number, v: number): void {
-    const idx = addr >>> PAGE_BITS;
-    const p = this.pages[idx] ?? this.lazyPage(idx);
+    const p = this.page(addr);
     if (!p) return this.deviceWrite(addr, 1, v & 0xff);
-    p.u8[addr & PAGE_MASK] = v;
-    if (this.watched[idx]) this.codeWritten(addr, 1);
+    this.u8[(p + (addr & PAGE_MASK)) >>> 0] = v;
+    if (this.watched[addr >>> PAGE_BITS]) this.codeWritten(addr, 1);
   }
   store16(addr: number, v: number): void {
-    const idx = addr >>> PAGE_BITS;
-    const p = this.pages[idx] ?? this.lazyPage(idx);
+    const p = this.page(addr);
     if (!p) return this.deviceWrite(addr, 2, v & 0xffff);
-    p.u16[(addr & PAGE_MASK) >>> 1] = v;
-    if (this.watched[idx]) this.codeWritten(addr, 2);
+    this.u16[(p + (addr & PAGE_MASK)) >>> 1] = v;
+    if (this.watched[addr >>> PAGE_BITS]) this.codeWritten(addr, 2);
   }
   store32(addr: number, v: number): void {
-    const idx = addr >>> PAGE_BITS;
-    const p = this.pages[idx] ?? this.lazyPage(idx);
+    const p = this.page(addr);
     if (!p) return this.deviceWrite(addr, 4, v >>> 0);
-    p.i32[(addr & PAGE_MASK) >>> 2] = v;
-    if (this.watched[idx]) this.codeWritten(addr, 4);
+    this.i32[(p + (addr & PAGE_MASK)) >>> 2] = v;
+    if (this.watched[addr >>> PAGE_BITS]) this.codeWritten(addr, 4);
   }
 
   load(addr: number, size: AccessSize): number {
@@ -243,9 +256,9 @@ export class Memory {
     const out = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
       const a = (addr + i) >>> 0;
-      const p = this.pages[a >>> PAGE_BITS] ?? this.lazyPage(a >>> PAGE_BITS);
+      const p = this.page(a);
       if (!p) throw new GuestTrap(Cause.loadAccessFault, a);
-      out[i] = p.u8[a & PAGE_MASK]!;
+      out[i] = this.u8[(p + (a & PAGE_MASK)) >>> 0]!;
     }
     return out;
   }
@@ -262,11 +275,10 @@ export class Memory {
 
   private store8RamOrFault(addr: number, v: number): void {
     const a = addr >>> 0;
-    const idx = a >>> PAGE_BITS;
-    const p = this.pages[idx] ?? this.lazyPage(idx);
+    const p = this.page(a);
     if (!p) throw new GuestTrap(Cause.storeAccessFault, a);
-    p.u8[a & PAGE_MASK] = v;
-    if (this.watched[idx]) this.codeWritten(a, 1);
+    this.u8[(p + (a & PAGE_MASK)) >>> 0] = v;
+    if (this.watched[a >>> PAGE_BITS]) this.codeWritten(a, 1);
   }
 
   private deviceRead(addr: number, size: AccessSize, cause: typeof Cause.loadAccessFault): number {

@@ -28,20 +28,38 @@ import type { Translation } from './tcache.ts';
 
 /** CSRs compared at every commit (by name, from the guest ISA's CSR table). */
 const CHECKED_CSRS = ['mstatus', 'mie', 'mtvec', 'mepc', 'mcause', 'mtval', 'mscratch', 'minstret'] as const;
+const CHECKED_CSR_NUMBERS = CHECKED_CSRS.map((name) => CSR[name]);
 
 export interface LockstepChecker {
   /** Comparisons made so far. */
   readonly checks: number;
 }
 
-/** Record every address a memory's stores touch (instrumentation for this checker only). */
-function logWrites(mem: Memory, into: Set<number>): void {
+/** Record every store a memory takes, as (address, size) pairs appended to `into`
+ * (instrumentation for this checker only; a flat list is cheaper than a set of bytes, and
+ * a byte written twice is simply compared twice). */
+function logWrites(mem: Memory, into: number[]): void {
   const s8 = mem.store8.bind(mem);
   const s16 = mem.store16.bind(mem);
   const s32 = mem.store32.bind(mem);
-  mem.store8 = (a, v) => { into.add(a >>> 0); s8(a, v); };
-  mem.store16 = (a, v) => { into.add(a >>> 0); into.add((a + 1) >>> 0); s16(a, v); };
-  mem.store32 = (a, v) => { for (let i = 0; i < 4; i++) into.add((a + i) >>> 0); s32(a, v); };
+  mem.store8 = (a, v) => { into.push(a >>> 0, 1); s8(a, v); };
+  mem.store16 = (a, v) => { into.push(a >>> 0, 2); s16(a, v); };
+  mem.store32 = (a, v) => { into.push(a >>> 0, 4); s32(a, v); };
+}
+
+const byteAt = (m: Memory, addr: number): number | undefined => (m.isRam(addr) ? m.load8(addr) : undefined);
+
+/** The lowest written byte whose value differs between the two memories, or -1. */
+function firstDifference(written: readonly number[], ma: Memory, mb: Memory): number {
+  let first = -1;
+  for (let i = 0; i < written.length; i += 2) {
+    const base = written[i]!;
+    for (let k = 0; k < written[i + 1]!; k++) {
+      const addr = (base + k) >>> 0;
+      if ((first < 0 || addr < first) && byteAt(ma, addr) !== byteAt(mb, addr)) first = addr;
+    }
+  }
+  return first;
 }
 
 export function attachLockstep(main: GuestMachine): LockstepChecker {
@@ -54,7 +72,7 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
     lockstepReference: true,
     warn: () => {}, // the main machine has already said it
   });
-  const written = new Set<number>();
+  const written: number[] = [];
   logWrites(main.program.env.memory, written);
   logWrites(ref.program.env.memory, written);
   const state = { checks: 0 };
@@ -98,7 +116,7 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
       if (ref.interp.trapsTaken === before) break; // it retired instead: compare() reports it
     }
     compare(info, target, pc, midRun);
-    written.clear();
+    written.length = 0;
     state.checks++;
   }
 
@@ -124,19 +142,15 @@ export function attachLockstep(main: GuestMachine): LockstepChecker {
     }
     // Translations never touch CSRs or privilege (those instructions are interpreted), so
     // mid-run only registers and memory can differ.
-    for (const name of midRun ? [] : CHECKED_CSRS) {
-      const va = readCsr(a, main.program.env, CSR[name]);
-      const vb = readCsr(b, ref.program.env, CSR[name]);
-      if (va !== vb) fail(info, `CSR ${name}: translated ${hex(va ?? 0)}, reference ${hex(vb ?? 0)}`);
+    for (let i = 0; !midRun && i < CHECKED_CSR_NUMBERS.length; i++) {
+      const va = readCsr(a, main.program.env, CHECKED_CSR_NUMBERS[i]!);
+      const vb = readCsr(b, ref.program.env, CHECKED_CSR_NUMBERS[i]!);
+      if (va !== vb) fail(info, `CSR ${CHECKED_CSRS[i]}: translated ${hex(va ?? 0)}, reference ${hex(vb ?? 0)}`);
     }
     const ma = main.program.env.memory;
     const mb = ref.program.env.memory;
-    const byte = (m: Memory, addr: number) => (m.isRam(addr) ? m.load8(addr) : undefined);
-    let first = -1;
-    for (const addr of written) {
-      if (byte(ma, addr) !== byte(mb, addr) && (first < 0 || addr < first)) first = addr;
-    }
-    if (first >= 0) fail(info, `memory byte ${hex(first)}: translated ${byte(ma, first) ?? 'unmapped'}, reference ${byte(mb, first) ?? 'unmapped'}`);
+    const first = firstDifference(written, ma, mb);
+    if (first >= 0) fail(info, `memory byte ${hex(first)}: translated ${byteAt(ma, first) ?? 'unmapped'}, reference ${byteAt(mb, first) ?? 'unmapped'}`);
   }
 
   function fail(info: StepInfo, what: string): never {

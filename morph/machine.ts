@@ -16,6 +16,7 @@ import { loadProgram, type LoadedProgram, type PlatformName } from '../isa-guest
 import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { CycleAccount, Cyc, type CycleCategory } from '../sim-microarch/cycles.ts';
 import { ReferenceExecutor, type Executor } from '../sim-microarch/executor.ts';
+import { isFastExecutorLoaded, loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
 import { IndirectPredictor } from '../sim-microarch/indirect.ts';
@@ -58,6 +59,29 @@ export interface RunResult {
   readonly stats: Record<string, number>;
 }
 
+/**
+ * Whether a machine with this configuration runs translations on the fast executor, and so
+ * needs binaryen: the in-order core and interpret-only runs execute no host code.
+ */
+export function needsFastExecutor(cfg: Config): boolean {
+  const run = runParams.read(cfg);
+  return run.executor === 'fast' && run.core === 'cms' && run.mode !== 'interp';
+}
+
+/** Why a machine cannot be built synchronously (one line, naming both ways out). */
+const FAST_EXECUTOR_NOT_LOADED = 'run.executor=fast (the default) needs binaryen, which is not loaded yet: ' +
+  'build the machine with `await createMachine(image, options)` (or `await loadFastExecutor()` before `new GuestMachine`), ' +
+  'or set run.executor=reference';
+
+/**
+ * Build a machine, first loading binaryen (an ES module with a top-level await, so it cannot
+ * load inside the synchronous constructor) when its configuration needs it.
+ */
+export async function createMachine(image: ElfImage, opts: MachineOptions): Promise<GuestMachine> {
+  if (needsFastExecutor(opts.config)) await loadFastExecutor();
+  return new GuestMachine(image, opts);
+}
+
 export class GuestMachine {
   readonly clock: SimClock;
   readonly account = new CycleAccount();
@@ -74,9 +98,14 @@ export class GuestMachine {
   readonly mode: 'interp' | 'translate' | 'optimize';
   readonly core: 'cms' | 'inorder';
 
+  /** Synchronous; with the fast executor, binaryen must be loaded already (see createMachine). */
   constructor(readonly image: ElfImage, readonly opts: MachineOptions) {
     const cfg = opts.config;
     const run = runParams.read(cfg);
+    const fast = needsFastExecutor(cfg);
+    // Never fall back to the reference executor: the run's configuration says which one ran.
+    // Internal: no input makes the CLI or a sweep get here; only a library caller can.
+    if (fast && !isFastExecutorLoaded()) throw new MorphsimError(FAST_EXECUTOR_NOT_LOADED, ExitCode.internal);
     this.mode = run.mode;
     this.core = run.core;
     this.clock = opts.clock ?? { cycles: 0 };
@@ -96,9 +125,8 @@ export class GuestMachine {
     this.hart.x[11] = initialRegs.a1 | 0;
     this.hierarchy = new MemoryHierarchy(cfg);
     this.predictor = new IndirectPredictor(ibtcParams.read(cfg), rasParams.read(cfg));
-    // The fast executor needs binaryen loaded (loadFastExecutor); the in-order core and
-    // interpret-only runs never execute host code, so they keep the reference one.
-    const fast = run.executor === 'fast' && run.core === 'cms' && run.mode !== 'interp';
+    // The in-order core and interpret-only runs never execute host code: they keep the
+    // reference executor (whose statistics stay zero) whatever run.executor says.
     const exitCosts = exitParams.read(cfg);
     const moleculeBytes = vliwParams.read(cfg).moleculeBytes;
     this.executor = fast

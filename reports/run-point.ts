@@ -2,13 +2,14 @@
  * Running one sweep point in the current thread: load its ELF (checking it is the one the
  * point was keyed with), run the machine its configuration selects, and turn the outcome,
  * good or bad, into a results record. Sweep workers call this; so can a library user.
+ * Asynchronous because a point on the fast executor first loads binaryen (createMachine).
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ExitCode, MorphsimError } from '../core/errors.ts';
 import { readInput } from '../core/fsutil.ts';
 import { parseElf } from '../isa-guest/elf.ts';
-import { GuestMachine } from '../morph/machine.ts';
+import { createMachine } from '../morph/machine.ts';
 import { POINT_SCHEMA, type FailureKind, type PointRecord } from './results.ts';
 import type { SweepPoint } from './sweep.ts';
 import { runSummary, type RunSummary } from './summary.ts';
@@ -23,7 +24,7 @@ function failure(e: unknown): { kind: FailureKind; message: string } {
   return { kind: 'internal', message: `internal error: ${(e as Error)?.message ?? String(e)}` };
 }
 
-export function runPoint(point: SweepPoint): PointRecord {
+export async function runPoint(point: SweepPoint): Promise<PointRecord> {
   const base = {
     schema: POINT_SCHEMA, key: point.key, index: point.index, workload: point.workload,
     params: point.params, config: point.config,
@@ -33,7 +34,7 @@ export function runPoint(point: SweepPoint): PointRecord {
   try {
     const bytes = readInput(point.workload.elf, '');
     if (sha256(bytes) !== point.elfSha256) throw new MorphsimError(`${point.workload.elf} changed since the sweep was expanded (sha256 differs)`);
-    const machine = new GuestMachine(parseElf(bytes, point.workload.elf), {
+    const machine = await createMachine(parseElf(bytes, point.workload.elf), {
       config: point.config,
       args: point.workload.args,
       platform: point.workload.platform,

@@ -39,6 +39,17 @@ export function readSlurmRecord(dir: string): SlurmRecord | undefined {
   return rec;
 }
 
+/**
+ * Refuse to submit again while an earlier job of this directory is queued or running: two
+ * tasks of one shard would run (and count) its work twice.
+ */
+export function refuseWhileQueued(previous: SlurmRecord, outDir: string, what: string): void {
+  const active = queuedTasks(previous.submissions.map((s) => s.jobId));
+  if (active.length === 0) return;
+  const ids = [...new Set(active.map((t) => t.id.split('_')[0]))].join(',');
+  throw new UsageError(`${outDir}: job ${ids} of this ${what} is still in the queue (${active.length} task(s) ${[...new Set(active.map((t) => t.state))].join('/')}); wait for it (squeue -j ${ids}) or cancel it (scancel ${ids}) before re-submitting`);
+}
+
 /** The options of a submission; unset ones fall back to the previous submission's, then to defaults. */
 export interface SlurmSweepOptions {
   readonly shards?: number | undefined;
@@ -67,13 +78,7 @@ const DEFAULT_SHARDS = 16;
 export function submitSlurmSweep(specPath: string, outDir: string, launcher: Launcher, opts: SlurmSweepOptions): SlurmSweepResult {
   const dir = resolve(outDir);
   const previous = existsSync(dir) ? readSlurmRecord(dir) : undefined;
-  if (previous && !opts.dryRun) {
-    const active = queuedTasks(previous.submissions.map((s) => s.jobId));
-    if (active.length > 0) {
-      const ids = [...new Set(active.map((t) => t.id.split('_')[0]))].join(',');
-      throw new UsageError(`${outDir}: job ${ids} of this sweep is still in the queue (${active.length} task(s) ${[...new Set(active.map((t) => t.state))].join('/')}); wait for it (squeue -j ${ids}) or cancel it (scancel ${ids}) before re-submitting`);
-    }
-  }
+  if (previous && !opts.dryRun) refuseWhileQueued(previous, outDir, 'sweep');
   const { plan } = preparePlan(dir, specPath, opts.shards ?? previous?.request.shards, launcher, (n) => Math.max(1, Math.min(n, DEFAULT_SHARDS)));
   const request: SlurmRequest = {
     shards: plan.shards,

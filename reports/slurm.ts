@@ -43,27 +43,48 @@ function directiveValue(flag: string, v: string): string {
   return v;
 }
 
-/** The job-array script: one task per shard, each running `morphsim sweep … --shard i/K`. */
-export function sbatchScript(req: SlurmRequest, cmd: ShardCommand): string {
+/** A job array's task: what it runs (shell words; a word holding `${SLURM_ARRAY_TASK_ID}`
+ * is double-quoted so the shell expands it) and what the script's header says of it. */
+export interface ArrayTask {
+  readonly argv: readonly string[];
+  /** Comment lines (without `# `) opening the script. */
+  readonly about: readonly string[];
+  /** Where Slurm writes each task's output (`slurm-%A_%a.out` in this directory). */
+  readonly dir: string;
+}
+
+/** A job-array script: `req.shards` tasks numbered from 0, each running `task.argv`. */
+export function arrayJobScript(req: SlurmRequest, task: ArrayTask): string {
   const d = (flag: string, v: string): string => `#SBATCH --${flag}=${directiveValue(`--${flag}`, v)}`;
-  const argv = shardArgv(cmd, '${SLURM_ARRAY_TASK_ID}', req.shards).map((w) => (w.includes('${') ? `"${w}"` : shellQuote(w)));
+  const argv = task.argv.map((w) => (w.includes('${') ? `"${w}"` : shellQuote(w)));
   return [
     '#!/bin/bash',
-    `# morphsim sweep as a Slurm job array: task i runs shard i/${req.shards} of the points in`,
-    `# points.jsonl and appends its results to shard-i.jsonl; \`morphsim sweep --merge\` gathers them.`,
-    `# Re-running a task resumes its shard (points already in shard-i.jsonl are skipped).`,
+    ...task.about.map((line) => `# ${line}`),
     d('job-name', req.jobName),
     d('array', arrayRanges(Array.from({ length: req.shards }, (_, i) => i))),
     d('ntasks', '1'),
     d('cpus-per-task', String(req.cpusPerTask)),
     ...(req.partition !== undefined ? [d('partition', req.partition)] : []),
     ...(req.time !== undefined ? [d('time', req.time)] : []),
-    d('output', `${cmd.dir}/slurm-%A_%a.out`),
+    d('output', `${task.dir}/slurm-%A_%a.out`),
     '',
     'set -eu',
-    `exec ${argv.join(' ')} --jobs "\${SLURM_CPUS_PER_TASK:-1}"`,
+    `exec ${argv.join(' ')}`,
     '',
   ].join('\n');
+}
+
+/** The job-array script of a sweep: one task per shard, each running `morphsim sweep … --shard i/K`. */
+export function sbatchScript(req: SlurmRequest, cmd: ShardCommand): string {
+  return arrayJobScript(req, {
+    argv: [...shardArgv(cmd, '${SLURM_ARRAY_TASK_ID}', req.shards), '--jobs', '${SLURM_CPUS_PER_TASK:-1}'],
+    about: [
+      `morphsim sweep as a Slurm job array: task i runs shard i/${req.shards} of the points in`,
+      'points.jsonl and appends its results to shard-i.jsonl; `morphsim sweep --merge` gathers them.',
+      'Re-running a task resumes its shard (points already in shard-i.jsonl are skipped).',
+    ],
+    dir: cmd.dir,
+  });
 }
 
 interface Spawned { readonly status: number | null; readonly stdout: string; readonly stderr: string; readonly error?: Error | undefined }

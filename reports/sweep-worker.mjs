@@ -10,12 +10,16 @@ import { freshBundle } from '../scripts/dist.mjs';
 
 const bundle = freshBundle('sweep-worker');
 let entry;
+let unregisterTsx;
 if (bundle !== undefined) {
   entry = pathToFileURL(bundle).href;
 } else {
   const { register } = await import('tsx/esm/api');
-  register();
+  unregisterTsx = register();
   entry = new URL('./sweep-worker.ts', import.meta.url).href;
 }
 const mod = await import(entry);
+// The task's sources are all imported by now; binaryen, imported later for points on the fast
+// executor, is plain JS that tsx would transform (about 10 s): take tsx out of the way.
+await unregisterTsx?.();
 export default mod.default;

@@ -69,6 +69,85 @@ describe('Cache', () => {
     expect(c.misses).toBeGreaterThan(0);
   });
 
+  // An independent, naive model: per set, its lines in recency order (most recent first),
+  // found by scanning, with a dirty flag each. The cache's recency lists must make exactly
+  // its decisions: the same hit or miss on every access, the same victim on every eviction
+  // (the evicted line is gone, every line the model holds is present), the same write-backs.
+  interface ModelLine { line: number; dirty: boolean }
+  const GEOMETRIES: readonly [label: string, size: number, assoc: number, line: number][] = [
+    ['direct-mapped', 1024, 1, 16],
+    ['2-way', 2048, 2, 32],
+    ['4-way', 4096, 4, 64],
+    ['16-way', 8192, 16, 32],
+    ['fully associative (1 set of 64 ways)', 4096, 64, 64],
+    ['fully associative (1 set of 8 ways, 4-byte lines)', 32, 8, 4],
+  ];
+  for (const [label, size, assoc, lineBytes] of GEOMETRIES) {
+    it(`matches a naive scanning true-LRU model on random streams: ${label}`, () => {
+      const sets = size / (assoc * lineBytes);
+      for (let seed = 1; seed <= 5; seed++) {
+        const c = new Cache('t', size, assoc, lineBytes);
+        const model: ModelLine[][] = Array.from({ length: sets }, () => []);
+        let x = seed * 2654435761;
+        const rand = (n: number): number => {
+          x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+          return (x >>> 8) % n;
+        };
+        // Footprints from half the cache to 64 times it; addresses high in the
+        // address space too (negative as int32), runs of sequential words and a hot set of lines.
+        const footprint = size * [0.5, 2, 4, 8, 64][seed - 1]!;
+        const origin = seed % 2 === 0 ? 0x8000_0000 | 0 : 0x1000;
+        const hot = Array.from({ length: assoc + 1 }, () => rand(footprint));
+        let hits = 0, misses = 0, writebacks = 0;
+        let addrOffset = 0;
+        let mismatch: string | undefined;
+        for (let i = 0; i < 6000 && mismatch === undefined; i++) {
+          const r = rand(10);
+          // Seed 5: mostly lines 4 × size bytes apart, which share a lookup bucket.
+          if (seed === 5 && r < 8) addrOffset = (rand(2 * assoc + 2) * 4 * size + rand(2) * lineBytes) % footprint;
+          else if (r < 4) addrOffset = rand(footprint) & ~3;
+          else if (r < 7) addrOffset = (addrOffset + 4) % footprint;
+          else addrOffset = hot[rand(hot.length)]! & ~3;
+          const addr = (origin + addrOffset) | 0;
+          const write = rand(3) === 0;
+          const line = addr >>> Math.log2(lineBytes);
+          const set = model[line & (sets - 1)]!;
+          const at = set.findIndex((l) => l.line === line);
+          let victim: number | undefined;
+          let entry: ModelLine;
+          if (at >= 0) {
+            hits++;
+            entry = set.splice(at, 1)[0]!;
+          } else {
+            misses++;
+            if (set.length === assoc) {
+              const v = set.pop()!;
+              victim = v.line;
+              if (v.dirty) writebacks++;
+            }
+            entry = { line, dirty: false };
+          }
+          if (write) entry.dirty = true;
+          set.unshift(entry);
+          // Plain comparisons (an expect() per access would dominate the time); the first
+          // mismatch is reported.
+          const where = `seed ${seed}, access ${i} @0x${(addr >>> 0).toString(16)}`;
+          const lb = Math.log2(lineBytes);
+          if (c.access(addr, write) !== at >= 0) mismatch = `${where}: ${at >= 0 ? 'hit' : 'miss'} expected`;
+          else if (victim !== undefined && c.contains(victim << lb)) mismatch = `${where}: victim 0x${victim.toString(16)} still present`;
+          else if (c.writebacks !== writebacks) mismatch = `${where}: ${c.writebacks} write-backs, expected ${writebacks}`;
+          else for (const l of set) if (!c.contains(l.line << lb)) mismatch = `${where}: line 0x${l.line.toString(16)} lost`;
+        }
+        expect(mismatch).toBeUndefined();
+        expect([c.hits, c.misses]).toEqual([hits, misses]);
+        // The stream must exercise both outcomes and evictions of dirty lines.
+        expect(hits).toBeGreaterThan(100);
+        expect(misses).toBeGreaterThan(seed === 1 ? 0 : 100);
+        if (seed > 1) expect(writebacks).toBeGreaterThan(10);
+      }
+    });
+  }
+
   it('reset empties the cache and its counters', () => {
     const c = new Cache('t', 128, 2, 16);
     c.access(0, true);

@@ -11,15 +11,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bool, defineParams, ParamRegistry } from '../core/params.ts';
-import { atom, hostCode, molecule } from '../isa-host-vliw/code.ts';
 import { paramRegistry } from '../morph/config.ts';
-import type { GuestMachine } from '../morph/machine.ts';
 import { runCampaign } from '../verify/campaign.ts';
 import { buildMatrix, diffSubject, MAX_INSTRET, observe, REFERENCE, subjectOf, subjectOfProgram, type EngineConfig } from '../verify/diff.ts';
 import { generateProgram, programSource } from '../verify/generate.ts';
 import { checkRegression, loadRegressions } from '../verify/regressions.ts';
 import { shrink } from '../verify/shrink.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
+import { breakXor } from './helpers/broken-translator.ts';
 import { ROOT } from './helpers/workloads.ts';
 
 /** The slice `npm test` runs: programs 0..SLICE-1 of seed 20261202, 3 configurations each. */
@@ -148,21 +147,6 @@ function paramRegistryGroups() {
     (byGroup.get(g) ?? byGroup.set(g, {}).get(g)!)[k] = e.spec as never;
   }
   return [...byGroup].map(([g, specs]) => defineParams(g, specs));
-}
-
-/** A translator bug on purpose: the first `xor` atom of every translation computes `or`. */
-function breakXor(m: GuestMachine): void {
-  const tcache = m.runtime!.tcache;
-  const insert = tcache.insert.bind(tcache);
-  tcache.insert = (t) => {
-    let done = false;
-    const molecules = t.code.molecules.map((mol) => molecule(...mol.atoms.map((a) => {
-      if (done || a.op !== 'xor') return a;
-      done = true;
-      return atom('or', { rd: a.rd, rs1: a.rs1, rs2: a.rs2 });
-    })));
-    return insert({ ...t, code: hostCode(molecules, 0, t.code.tag) });
-  };
 }
 
 describe('the harness catches a broken translator', () => {

@@ -51,7 +51,7 @@ describe.skipIf(!haveChromium)('reports in headless Chromium', () => {
     }, { baseDir: ROOT });
     // Failed points too: one that ran and exited non-zero, one whose worker died (no summary).
     const failing = expandSpec({ workloads: [{ elf: 'workloads/bin/sort.elf', args: ['0'] }, 'workloads/bin/mhello.elf'], axes: { 'vliw.width': [8] } }, { baseDir: ROOT });
-    const records = [...points.map(runPoint), runPoint(failing[0]!), crashedPoint(failing[1]!, 'worker died: for the test')];
+    const records = [...await Promise.all(points.map(runPoint)), await runPoint(failing[0]!), crashedPoint(failing[1]!, 'worker died: for the test')];
     expect(records.filter((r) => r.status === 'failed').map((r) => r.error!.kind)).toEqual(['exit', 'crash']);
     sweepHtml = join(tmp, 'sweep.html');
     writeFileSync(sweepHtml, sweepReportHtml(records));

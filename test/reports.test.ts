@@ -48,13 +48,13 @@ describe('sweep report', () => {
   let records: PointRecord[];
   let html: string;
   let doc: Document;
-  beforeAll(() => {
+  beforeAll(async () => {
     // In-process (no worker threads): what the workers would return, without their start-up cost.
     const points = expandSpec({
       workloads: [{ elf: 'workloads/bin/mtraps.elf', name: XSS_NAME }, { elf: 'workloads/bin/mhello.elf', name: SCRIPT_NAME }],
       mode: 'translate', axes: { 'vliw.width': [2, 4], 'tier.threshold': [2, 20] },
     }, { baseDir: ROOT });
-    records = points.map(runPoint).reverse(); // completion order is arbitrary: the report sorts
+    records = (await Promise.all(points.map(runPoint))).reverse(); // completion order is arbitrary: the report sorts
     html = sweepReportHtml(records, { title: `sweep of ${XSS_NAME}`, date: new Date(0) });
     doc = parse(html);
   });

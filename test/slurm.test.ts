@@ -6,9 +6,9 @@
 // them, a re-submission must run only that shard, and the final merge must equal the same
 // sweep run locally, statistic for statistic.
 //
-// Runs when a Slurm controller answers `sinfo`. Run by hand as root with Slurm installed but
-// not started, the setup starts it with .ci/slurm-up.sh. Under CI=true it must run: an
-// unreachable Slurm fails the suite instead of skipping it. Elsewhere it skips, saying why.
+// Runs when a Slurm controller answers `sinfo` (test/helpers/slurm.ts starts it where it
+// may). Under CI=true it must run: an unreachable Slurm fails the suite instead of skipping
+// it. Elsewhere it skips, saying why.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,23 +16,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResults, type PointRecord } from '../reports/results.ts';
 import { readPlan } from '../reports/sharded-sweep.ts';
-import { queuedTasks, slurmUnreachable, taskOutcomes } from '../reports/slurm.ts';
+import { taskOutcomes } from '../reports/slurm.ts';
+import { bringUpSlurm, inCI, slurm, waitForJobs } from './helpers/slurm.ts';
 import { readSlurmRecord } from '../reports/slurm-sweep.ts';
 import { deterministicSummary } from '../reports/summary.ts';
-import { ROOT, repoPath, spawnCli } from './helpers/run-cli.ts';
-
-const inCI = process.env['CI'] === 'true';
-
-/** Why Slurm cannot be used, after starting it ourselves where we may; undefined when it answers. */
-function bringUpSlurm(): string | undefined {
-  const why = slurmUnreachable();
-  if (why === undefined) return undefined;
-  const haveDaemons = spawnSync('sh', ['-c', 'command -v slurmctld && command -v munged']).status === 0;
-  if (process.getuid?.() !== 0 || !haveDaemons) return why;
-  const up = spawnSync(join(ROOT, '.ci/slurm-up.sh'), { encoding: 'utf8', timeout: 120_000 });
-  if (up.status !== 0) return `${why}; .ci/slurm-up.sh failed: ${(up.stderr || up.stdout).trim().split('\n').pop()}`;
-  return slurmUnreachable();
-}
+import { repoPath, spawnCli } from './helpers/run-cli.ts';
 
 const unreachable = bringUpSlurm();
 
@@ -42,26 +30,6 @@ describe('Slurm', () => {
     if (unreachable !== undefined && inCI) expect.fail(`no Slurm controller answers (${unreachable}); CI must run .ci/slurm-up.sh as root first`);
   });
 });
-
-const POLL_MS = 250;
-const JOB_TIMEOUT_MS = 90_000;
-
-/** Waits until no task of these jobs is queued (squeue), within a bound. */
-async function waitForJobs(jobIds: readonly string[]): Promise<void> {
-  const end = Date.now() + JOB_TIMEOUT_MS;
-  for (;;) {
-    const left = queuedTasks(jobIds);
-    if (left.length === 0) return;
-    if (Date.now() > end) throw new Error(`jobs ${jobIds.join(',')} still queued after ${JOB_TIMEOUT_MS} ms: ${left.map((t) => `${t.id} ${t.state}`).join(', ')}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-function slurm(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
 
 const byKey = (records: readonly PointRecord[]) => new Map(records.map((r) => [r.key, r]));
 /** What determinism promises to repeat: everything but wall-clock time and MIPS. */

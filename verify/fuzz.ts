@@ -5,6 +5,8 @@
  * code is 1 when D > 0 (or a generated program was not a valid test), 2 for bad flags.
  * Divergences are shrunk and written to test/regressions/ (--out, --no-shrink to skip).
  * `--jobs J` splits the range over J processes (program i is the same in any split).
+ * `--slurm DIR [--shards K]` runs the campaign as a Slurm job array instead, `--merge DIR`
+ * gathers it (verify/fuzz-slurm.ts); `--task-of DIR --task I` is what each array task runs.
  */
 import { spawn } from 'node:child_process';
 import { Command, CommanderError } from 'commander';
@@ -13,7 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { buildMatrix } from './diff.ts';
 import { runCampaign } from './campaign.ts';
+import { paramRegistry } from '../morph/config.ts';
+import { needsFastExecutor } from '../morph/machine.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
+import { MorphsimError, UsageError } from '../core/errors.ts';
+import { mergeCampaign, runTask, submitCampaign } from './fuzz-slurm.ts';
+
+/** The command's JavaScript entry point (what child processes and Slurm tasks run). */
+const BOOTSTRAP = fileURLToPath(new URL('./fuzz.mjs', import.meta.url));
 
 const nonNegative = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -34,12 +43,21 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--no-shrink', 'write divergences unshrunk')
     .option('--jobs <j>', 'split the programs over j processes', nonNegative('--jobs'), 1)
     .option('--list-matrix', 'print the configurations and exit')
+    .option('--slurm <dir>', 'run the campaign as a Slurm job array with its files in <dir>')
+    .option('--shards <k>', 'array tasks of a --slurm campaign (default: one per 1% of the programs, at most 100)', nonNegative('--shards'))
+    .option('--partition <p>', 'Slurm partition (--slurm)')
+    .option('--time <t>', 'Slurm time limit per task (--slurm)')
+    .option('--dry-run', 'with --slurm: write the job script, do not submit')
+    .option('--merge <dir>', 'add up the tasks of a --slurm campaign')
+    .option('--task-of <dir>', 'run one task of a --slurm campaign (what the job script runs)')
+    .option('--task <i>', 'the task index for --task-of', nonNegative('--task'))
     .exitOverride()
     .configureOutput({ outputError: (s) => process.stderr.write(`fuzz: ${s.trim().replace(/^error: /, '')}\n`) });
   let o;
   try {
     o = cmd.parse([...argv], { from: 'user' }).opts<{
       count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; out: string; shrink: boolean; jobs: number; listMatrix?: boolean;
+      slurm?: string; shards?: number; partition?: string; time?: string; dryRun?: boolean; merge?: string; taskOf?: string; task?: number;
     }>();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
@@ -51,10 +69,19 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const c of matrix) process.stdout.write(`${c.name}\t${JSON.stringify(c.overrides)}${c.lockstep ? '\tlockstep' : ''}\n`);
     return 0;
   }
+  if (o.slurm !== undefined || o.merge !== undefined || o.taskOf !== undefined) {
+    try {
+      return await slurmCampaign(o, matrix);
+    } catch (e) {
+      if (!(e instanceof MorphsimError)) throw e;
+      process.stderr.write(`fuzz: ${e.message}\n`);
+      return e.exitCode;
+    }
+  }
   if (o.jobs > 1 && o.count > 1) return splitOverJobs(argv, o.start, o.count, Math.min(o.jobs, o.count));
   const perProgram = o.sample > 0 ? Math.min(o.sample, matrix.length) : matrix.length;
   process.stderr.write(`fuzz: seed ${o.seed}, programs ${o.start}..${o.start + o.count - 1}, ${perProgram} of ${matrix.length} configurations each\n`);
-  if (matrix.some((c) => c.overrides['run.executor'] === 'fast')) await loadFastExecutor();
+  await loadFastExecutorFor(matrix);
   const t0 = performance.now();
   let lastReport = t0;
   const res = runCampaign({
@@ -76,16 +103,56 @@ async function main(argv: readonly string[]): Promise<number> {
   return res.divergences > 0 || res.invalid > 0 ? 1 : 0;
 }
 
+/** Load binaryen, once, before the first machine, when some configuration of the matrix runs
+ * translations on the fast executor (those that leave run.executor alone get the default). */
+async function loadFastExecutorFor(matrix: ReturnType<typeof buildMatrix>): Promise<void> {
+  if (matrix.some((c) => needsFastExecutor(paramRegistry.resolve(c.overrides)))) await loadFastExecutor();
+}
+
+interface SlurmFlags {
+  count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; shrink: boolean;
+  slurm?: string; shards?: number; partition?: string; time?: string; dryRun?: boolean; merge?: string; taskOf?: string; task?: number;
+}
+
+/** `--slurm`, `--merge` and `--task-of`: a campaign as a Slurm job array (fuzz-slurm.ts). */
+async function slurmCampaign(o: SlurmFlags, matrix: ReturnType<typeof buildMatrix>): Promise<number> {
+  if (o.taskOf !== undefined) {
+    if (o.task === undefined) throw new UsageError('--task-of needs --task <i>');
+    await loadFastExecutorFor(matrix);
+    const r = runTask(o.taskOf, o.task, matrix, (msg) => process.stderr.write(`fuzz: ${msg}\n`));
+    process.stdout.write(`task ${r.task}: ${r.programs} programs, ${r.divergences} divergences (${r.seconds.toFixed(1)} s)\n`);
+    return r.divergences > 0 || r.invalid > 0 ? 1 : 0;
+  }
+  if (o.merge !== undefined) {
+    const m = mergeCampaign(o.merge);
+    for (const line of m.missing) process.stderr.write(`fuzz: ${line}\n`);
+    for (const f of m.regressions) process.stderr.write(`fuzz: divergence written to ${f}\n`);
+    process.stderr.write(`fuzz: seed ${m.plan.seed}, ${m.plan.tasks - m.missing.length} of ${m.plan.tasks} tasks done, ${m.seconds.toFixed(0)} task-seconds\n`);
+    if (m.invalid > 0) process.stdout.write(`${m.invalid} programs were not valid tests (generator bug)\n`);
+    if (m.missing.length > 0) process.stdout.write(`incomplete: ${m.missing.length} of ${m.plan.tasks} tasks have no result\n`);
+    process.stdout.write(`${m.programs} programs, ${m.divergences} divergences\n`);
+    return m.divergences > 0 || m.invalid > 0 || m.missing.length > 0 ? 1 : 0;
+  }
+  const launcher = [process.execPath, BOOTSTRAP];
+  const r = submitCampaign(o.slurm!, {
+    seed: o.seed, start: o.start, count: o.count, sample: o.sample, stormEvery: o.stormEvery, userEvery: o.userEvery, shrink: o.shrink,
+  }, matrix, launcher, { tasks: o.shards, partition: o.partition, time: o.time, dryRun: o.dryRun === true });
+  const dir = resolve(o.slurm!);
+  if (r.tasks.length === 0) process.stdout.write(`every task of ${dir} has a result: npm run fuzz -- --merge ${dir}\n`);
+  else if (r.jobId === undefined) process.stdout.write(`wrote ${r.scriptPath} (${r.tasks.length} tasks; not submitted): sbatch ${r.scriptPath}\n`);
+  else process.stdout.write(`submitted job ${r.jobId}: ${r.tasks.length} tasks; follow with squeue -j ${r.jobId}; then npm run fuzz -- --merge ${dir}\n`);
+  return 0;
+}
+
 /** Run [start, start+count) as `jobs` child processes of this script on contiguous slices,
  * relaying their progress, and sum their final lines. */
 async function splitOverJobs(argv: readonly string[], start: number, count: number, jobs: number): Promise<number> {
-  const script = fileURLToPath(import.meta.url);
   const t0 = performance.now();
   const totals = { programs: 0, divergences: 0, invalid: 0, failed: 0 };
   await Promise.all(Array.from({ length: jobs }, (_, j) => {
     const from = start + Math.floor((count * j) / jobs);
     const to = start + Math.floor((count * (j + 1)) / jobs);
-    const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--start', `${from}`, '--count', `${to - from}`, '--jobs', '1'], {
+    const child = spawn(process.execPath, [BOOTSTRAP, ...argv, '--start', `${from}`, '--count', `${to - from}`, '--jobs', '1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -111,7 +178,12 @@ async function splitOverJobs(argv: readonly string[], start: number, count: numb
   return totals.divergences > 0 || totals.invalid > 0 || totals.failed > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-  process.stderr.write(`fuzz: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-  process.exitCode = 70;
-});
+/** The whole command (verify/fuzz.mjs starts it): its exit code; never throws. */
+export async function runFuzz(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    process.stderr.write(`fuzz: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 70;
+  }
+}
