@@ -110,19 +110,19 @@ export class IndirectPredictor {
   private set top(v: number) { this.sc[PRED_SCALAR.top] = v; }
   private get count(): number { return this.sc[PRED_SCALAR.count]!; }
   private set count(v: number) { this.sc[PRED_SCALAR.count] = v; }
-  /** Call sites by id (from 1) and ids by site. */
-  private readonly sites: CallSite[] = [{}];
+  /** Call sites' ids (from 1; 0: none), weakly: a dropped translation's sites go with it. */
   private readonly ids = new WeakMap<CallSite, number>();
+  private nextSite = 1;
 
-  /** Return links (call site → translation of its return point), and the reverse index
+  /** Return links (call site id → translation of its return point), and the reverse index
    * that purges them when that translation is dropped. */
-  private readonly links = new WeakMap<CallSite, HostCode>();
-  private readonly linkedFrom = new Map<HostCode, Set<CallSite>>();
+  private readonly links = new Map<number, HostCode>();
+  private readonly linkedFrom = new Map<HostCode, Set<number>>();
 
   /** What the next dispatcher lookup should teach us: the target of an exit that missed
    * (sc[pendingPc], -1: none), and the call site of a right but unlinked return prediction
    * (meaningful only with the pending address it was set with). */
-  private pendingSite: CallSite | null = null;
+  private pendingSite = 0;
   private get pendingPc(): number { return this.sc[PRED_SCALAR.pendingPc]!; }
   private set pendingPc(v: number) { this.sc[PRED_SCALAR.pendingPc] = v; }
 
@@ -147,8 +147,7 @@ export class IndirectPredictor {
   siteId(site: CallSite): number {
     let id = this.ids.get(site);
     if (id === undefined) {
-      id = this.sites.length;
-      this.sites.push(site);
+      id = this.nextSite++;
       this.ids.set(site, id);
       this.onLink?.(id, null);
     }
@@ -156,11 +155,11 @@ export class IndirectPredictor {
   }
 
   /** Call sites numbered so far, plus one (ids start at 1). */
-  get siteCount(): number { return this.sites.length; }
+  get siteCount(): number { return this.nextSite; }
 
   /** Call sites (ids) whose return link is `code`. */
   sitesLinkedTo(code: HostCode): number[] {
-    return [...(this.linkedFrom.get(code) ?? [])].map((s) => this.siteId(s));
+    return [...(this.linkedFrom.get(code) ?? [])];
   }
 
   /** Move the IBTC's tags and stamps, the stack and the scalars to `alloc`ated bytes of `memory()` (the fast
@@ -212,7 +211,7 @@ export class IndirectPredictor {
    */
   jump(target: number, follow: boolean): HostCode | null {
     this.cost = 0;
-    this.pendingSite = null;
+    this.pendingSite = 0;
     this.pendingPc = -1;
     if (this.sets === 0) return null;
     target >>>= 0;
@@ -236,7 +235,7 @@ export class IndirectPredictor {
   ret(target: number, follow: boolean): HostCode | null {
     if (this.depth === 0) return this.jump(target, follow);
     target >>>= 0;
-    let site: CallSite | null = null;
+    let site = 0;
     let predicted = -1;
     if (this.count === 0) {
       this.c.underflows++;
@@ -244,15 +243,15 @@ export class IndirectPredictor {
       this.top = (this.top + this.depth - 1) % this.depth;
       this.count--;
       predicted = this.rasPc[this.top]!;
-      site = this.sites[this.rasSite[this.top]!]!;
+      site = this.rasSite[this.top]!;
       this.rasSite[this.top] = 0;
     }
     if (!follow) return this.jump(target, false);
     if (predicted === target) {
-      const link = this.links.get(site!);
+      const link = this.links.get(site);
       if (link) {
         this.pendingPc = -1;
-        this.pendingSite = null;
+        this.pendingSite = 0;
         this.sc[PRED_SCALAR.rasHits]!++;
         this.cost = this.ras.hitCost;
         return link;
@@ -260,7 +259,7 @@ export class IndirectPredictor {
       this.c.unlinked++;
       const next = this.jump(target, true);
       // The host half is learned from the IBTC hit now, or from the dispatcher later.
-      if (next) this.link(site!, next);
+      if (next) this.link(site, next);
       else this.pendingSite = site;
       return next;
     }
@@ -279,7 +278,7 @@ export class IndirectPredictor {
       if (this.pendingSite) this.link(this.pendingSite, code);
     }
     this.pendingPc = -1;
-    this.pendingSite = null;
+    this.pendingSite = 0;
   }
 
   /** Enter guest pc → code in the IBTC (LRU victim in its set). */
@@ -312,7 +311,7 @@ export class IndirectPredictor {
     }
     const sites = this.linkedFrom.get(code);
     if (sites) {
-      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(this.siteId(s), null); }
+      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(s, null); }
       this.linkedFrom.delete(code);
     }
   }
@@ -327,11 +326,11 @@ export class IndirectPredictor {
       this.stamp[i] = 0;
     }
     for (const [code, sites] of this.linkedFrom) {
-      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(this.siteId(s), null); }
+      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(s, null); }
     }
     this.linkedFrom.clear();
     this.pendingPc = -1;
-    this.pendingSite = null;
+    this.pendingSite = 0;
   }
 
   stats(): Record<string, number> {
@@ -345,12 +344,13 @@ export class IndirectPredictor {
     };
   }
 
-  private link(site: CallSite, code: HostCode): void {
+  /** Call site `site` (an id) returns to `code`. */
+  private link(site: number, code: HostCode): void {
     const old = this.links.get(site);
     if (old === code) return;
     if (old) this.linkedFrom.get(old)?.delete(site);
     this.links.set(site, code);
-    this.onLink?.(this.siteId(site), code);
+    this.onLink?.(site, code);
     let s = this.linkedFrom.get(code);
     if (!s) this.linkedFrom.set(code, (s = new Set()));
     s.add(site);
