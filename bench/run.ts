@@ -2,11 +2,11 @@
  * `npm run bench`: simulation speed, side by side, in one process run. For every compute
  * workload (and longer variants of those that finish too quickly to measure): guest MIPS of
  * the reference interpreter alone (--mode interp), the code-morphing machine with the
- * reference executor and with the fast (wasm) executor (--mode translate), the baseline
- * in-order core, and qemu-riscv32 on the same ELF (whole process, when qemu-user is
- * installed), with the ratios and the wasm compile time. Every simulated run's cycles are
- * checked equal between the two executors (the exactness tests assert this; here a
- * mismatch is printed, not hidden).
+ * reference executor and with the fast (wasm) executor (--mode translate, and again in
+ * --mode optimize: "ref opt" / "fast opt"), the baseline in-order core, and qemu-riscv32 on
+ * the same ELF (whole process, when qemu-user is installed), with the ratios and the wasm
+ * compile time (translate mode). Every simulated run's cycles are checked equal between the
+ * two executors (the exactness tests assert this; here a mismatch is printed, not hidden).
  *
  * Figures are CPU seconds of this process for morphsim (the machine is shared: CPU time is
  * steadier than wall time) and wall seconds for qemu. Read them as ratios. Tests never
@@ -37,6 +37,8 @@ const ENGINES: readonly Engine[] = [
   { name: 'reference', overrides: { 'run.mode': 'translate', 'run.executor': 'reference' } },
   { name: 'fast', overrides: { 'run.mode': 'translate', 'run.executor': 'fast' } },
   { name: 'inorder', overrides: { 'run.core': 'inorder' } },
+  { name: 'ref opt', overrides: { 'run.mode': 'optimize', 'run.executor': 'reference' } },
+  { name: 'fast opt', overrides: { 'run.mode': 'optimize', 'run.executor': 'fast' } },
 ];
 
 const cpuSeconds = (): number => {
@@ -77,7 +79,7 @@ const warm = WORKLOADS.find((x) => x.name === 'crc32');
 if (warm) for (const e of ENGINES) runWorkload({ ...warm, args: ['32'] }, e.overrides);
 console.log(`warm-up (crc32 32 on every engine) ${((performance.now() - w0) / 1000).toFixed(2)} s\n`);
 
-const header = ['workload', 'Minsns', ...ENGINES.map((e) => `${e.name} MIPS`), 'qemu MIPS', 'fast/ref', 'fast/interp', 'qemu/fast',
+const header = ['workload', 'Minsns', ...ENGINES.map((e) => `${e.name} MIPS`), 'qemu MIPS', 'fast/ref', 'opt fast/ref', 'fast/interp', 'qemu/fast',
   'compile s', 'fns/mods', 'IPC vliw', 'IPC inorder'];
 const widths = header.map((h) => Math.max(h.length, 9));
 console.log(header.map((h, i) => pad(h, widths[i]!)).join('  '));
@@ -98,7 +100,7 @@ for (const { label, w } of runs) {
     const o = runWorkload(w, e.overrides);
     return { seconds: cpuSeconds() - c0, result: o.result, machine: o.machine };
   }));
-  const [interp, ref, fast, inorder] = res as [typeof res[0], typeof res[0], typeof res[0], typeof res[0]];
+  const [interp, ref, fast, inorder, refOpt, fastOpt] = res as [typeof res[0], typeof res[0], typeof res[0], typeof res[0], typeof res[0], typeof res[0]];
   const instret = interp.result.instret;
   const mips = res.map((r) => r.result.instret / r.seconds / 1e6);
   const q = w.platform === 'user' ? qemuSeconds(`workloads/bin/${w.name}.elf`, w.args) : undefined;
@@ -106,17 +108,19 @@ for (const { label, w } of runs) {
   const cs = (fast.machine.executor as WasmExecutor).compileStats;
   const row = [
     label, fmt(instret / 1e6), ...mips.map((m) => fmt(m)), fmt(qMips),
-    fmt(mips[2]! / mips[1]!, 2), fmt(mips[2]! / mips[0]!, 2), fmt(qMips === undefined ? undefined : qMips / mips[2]!, 1),
+    fmt(mips[2]! / mips[1]!, 2), fmt(mips[5]! / mips[4]!, 2), fmt(mips[2]! / mips[0]!, 2), fmt(qMips === undefined ? undefined : qMips / mips[2]!, 1),
     fmt(cs.seconds, 2), `${cs.translations}/${cs.modules}`,
     fmt(ref.result.instret / ref.result.cycles, 3), fmt(inorder.result.instret / inorder.result.cycles, 3),
   ];
   console.log(row.map((c, i) => pad(c, widths[i]!)).join('  '));
-  if (fast.result.cycles !== ref.result.cycles || fast.result.instret !== ref.result.instret) {
-    console.log(`  MISMATCH ${label}: reference ${ref.result.instret} insns ${ref.result.cycles} cycles, fast ${fast.result.instret} insns ${fast.result.cycles} cycles`);
+  for (const [mode, r, f] of [['translate', ref, fast], ['optimize', refOpt, fastOpt]] as const) {
+    if (f.result.cycles !== r.result.cycles || f.result.instret !== r.result.instret) {
+      console.log(`  MISMATCH ${label} ${mode}: reference ${r.result.instret} insns ${r.result.cycles} cycles, fast ${f.result.instret} insns ${f.result.cycles} cycles`);
+    }
   }
 }
 const mem = process.memoryUsage();
 console.log(`\npeak RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB; node ${process.version}`);
 console.log('MIPS = guest instructions retired / CPU seconds of this process (qemu: wall seconds of its process, start included).');
-console.log('fast/ref and fast/interp: speed ratios; qemu/fast: how much faster qemu-riscv32 is. compile s: wasm code generation');
+console.log('fast/ref, opt fast/ref (optimize mode) and fast/interp: speed ratios; qemu/fast: how much faster qemu-riscv32 is. compile s: wasm code generation');
 console.log('and compilation inside the fast run; fns/mods: translations compiled and modules they were batched into.');

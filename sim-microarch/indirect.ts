@@ -29,6 +29,13 @@
  *
  * Stale code: a translation that is dropped (invalidated, evicted, flushed) is purged from
  * the IBTC and from every return link (`purge`, `clear`), so neither ever transfers to it.
+ *
+ * Compiled code predicts too: the fast executor moves the IBTC's tags and stamps, the
+ * stack, and the scalars both use (PRED_SCALAR) into the guest's linear memory (`relocate`)
+ * and mirrors each IBTC entry's translation (`onEntry`) and each call site's return link
+ * (`onLink`; sites are numbered, `siteId`) there, so a linked call's push, an `exit.ind`
+ * that hits and a return that hits are done in wasm with exactly this object's updates;
+ * anything else is left to this object.
  */
 import { UsageError } from '../core/errors.ts';
 import { counter, defineStats, formula, ratio } from '../core/stats.ts';
@@ -66,6 +73,17 @@ export const PREDICTION_OFF: { readonly ibtc: IbtcConfig; readonly ras: RasConfi
 /** A call site: identity only (the executors pass the call's exit atom). */
 export type CallSite = object;
 
+/** Where `relocate` put the state: byte offsets of tagPc and stamp (f64 per IBTC entry), of
+ * the stack's return addresses and call-site ids (f64 per entry, id 0: none) and of the
+ * scalars (f64 each, indexed by PRED_SCALAR); with the geometry and costs compiled code needs. */
+export interface PredictorLayout {
+  readonly tagPc: number; readonly stamp: number; readonly rasPc: number; readonly rasSite: number; readonly scalars: number;
+  readonly sets: number; readonly ways: number; readonly depth: number; readonly ibtc: IbtcConfig; readonly ras: RasConfig;
+}
+/** The scalars: IBTC LRU clock, IBTC hits, pending fill address (-1: none), the stack's top
+ * and count, pushes, overflows and RAS hits. */
+export const PRED_SCALAR = { clock: 0, hits: 1, pendingPc: 2, top: 3, count: 4, pushes: 5, overflows: 6, rasHits: 7 } as const;
+
 export class IndirectPredictor {
   /** Cycles charged by the last call()/jump()/ret(), beyond exit.indirect and the transfer
    * kind (exit.toDispatcher when they return null). Read it right after the call. */
@@ -74,32 +92,41 @@ export class IndirectPredictor {
   private readonly sets: number;
   private readonly ways: number;
   /** IBTC, set s way w at s * ways + w: guest pc (-1 = empty), translation, LRU stamp. */
-  private readonly tagPc: Float64Array;
+  private tagPc: Float64Array<ArrayBufferLike>;
   private readonly code: (HostCode | null)[];
-  private readonly stamp: Float64Array;
-  private clock = 0;
+  private stamp: Float64Array<ArrayBufferLike>;
+  /** The scalars (PRED_SCALAR), in one array so they can move. */
+  private sc: Float64Array<ArrayBufferLike> = new Float64Array(8);
+  /** Told whenever IBTC entry w's translation changes (fill, purge, clear). */
+  onEntry: ((w: number, code: HostCode | null) => void) | undefined;
+  /** Told whenever call site `id`'s return link changes (null: dropped). */
+  onLink: ((id: number, code: HostCode | null) => void) | undefined;
 
-  /** RAS as a ring: entry i holds a guest return address and its call site. */
+  /** RAS as a ring: entry i holds a guest return address and its call site's id. */
   private readonly depth: number;
-  private readonly rasPc: Float64Array;
-  private readonly rasSite: (CallSite | null)[];
-  private top = 0;
-  private count = 0;
+  private rasPc: Float64Array<ArrayBufferLike>;
+  private rasSite: Float64Array<ArrayBufferLike>;
+  private get top(): number { return this.sc[PRED_SCALAR.top]!; }
+  private set top(v: number) { this.sc[PRED_SCALAR.top] = v; }
+  private get count(): number { return this.sc[PRED_SCALAR.count]!; }
+  private set count(v: number) { this.sc[PRED_SCALAR.count] = v; }
+  /** Call sites' ids (from 1; 0: none), weakly: a dropped translation's sites go with it. */
+  private readonly ids = new WeakMap<CallSite, number>();
+  private nextSite = 1;
 
-  /** Return links (call site → translation of its return point), and the reverse index
+  /** Return links (call site id → translation of its return point), and the reverse index
    * that purges them when that translation is dropped. */
-  private readonly links = new WeakMap<CallSite, HostCode>();
-  private readonly linkedFrom = new Map<HostCode, Set<CallSite>>();
+  private readonly links = new Map<number, HostCode>();
+  private readonly linkedFrom = new Map<HostCode, Set<number>>();
 
   /** What the next dispatcher lookup should teach us: the target of an exit that missed
-   * (-1: none), and the call site of a right but unlinked return prediction. */
-  private pendingPc = -1;
-  private pendingSite: CallSite | null = null;
+   * (sc[pendingPc], -1: none), and the call site of a right but unlinked return prediction
+   * (meaningful only with the pending address it was set with). */
+  private pendingSite = 0;
+  private get pendingPc(): number { return this.sc[PRED_SCALAR.pendingPc]!; }
+  private set pendingPc(v: number) { this.sc[PRED_SCALAR.pendingPc] = v; }
 
-  private readonly c = {
-    hits: 0, misses: 0, fills: 0, purged: 0,
-    pushes: 0, rasHits: 0, unlinked: 0, mispredicts: 0, underflows: 0, overflows: 0,
-  };
+  private readonly c = { misses: 0, fills: 0, purged: 0, unlinked: 0, mispredicts: 0, underflows: 0 };
 
   constructor(private readonly ibtc: IbtcConfig, private readonly ras: RasConfig) {
     if (ibtc.entries % ibtc.ways !== 0) {
@@ -112,19 +139,67 @@ export class IndirectPredictor {
     this.stamp = new Float64Array(ibtc.entries);
     this.depth = ras.depth;
     this.rasPc = new Float64Array(ras.depth);
-    this.rasSite = new Array<CallSite | null>(ras.depth).fill(null);
+    this.rasSite = new Float64Array(ras.depth);
+    this.pendingPc = -1;
   }
+
+  /** The number of call site `site` (from 1), numbering it on first sight. */
+  siteId(site: CallSite): number {
+    let id = this.ids.get(site);
+    if (id === undefined) {
+      id = this.nextSite++;
+      this.ids.set(site, id);
+      this.onLink?.(id, null);
+    }
+    return id;
+  }
+
+  /** Call sites numbered so far, plus one (ids start at 1). */
+  get siteCount(): number { return this.nextSite; }
+
+  /** Call sites (ids) whose return link is `code`. */
+  sitesLinkedTo(code: HostCode): number[] {
+    return [...(this.linkedFrom.get(code) ?? [])];
+  }
+
+  /** Move the IBTC's tags and stamps, the stack and the scalars to `alloc`ated bytes of `memory()` (the fast
+   * executor's linear memory, shared and never detached), keeping their contents. */
+  relocate(alloc: (bytes: number) => number, memory: () => ArrayBufferLike): PredictorLayout {
+    const n = this.tagPc.length;
+    const d = this.depth;
+    const at = { tagPc: alloc(8 * n), stamp: alloc(8 * n), rasPc: alloc(8 * d), rasSite: alloc(8 * d), scalars: alloc(8 * this.sc.length) };
+    const buffer = memory();
+    const move = (from: Float64Array<ArrayBufferLike>, off: number): Float64Array<ArrayBufferLike> => {
+      const to = new Float64Array(buffer, off, from.length);
+      to.set(from);
+      return to;
+    };
+    this.tagPc = move(this.tagPc, at.tagPc);
+    this.stamp = move(this.stamp, at.stamp);
+    this.rasPc = move(this.rasPc, at.rasPc);
+    this.rasSite = move(this.rasSite, at.rasSite);
+    this.sc = move(this.sc, at.scalars);
+    return { ...at, sets: this.sets, ways: this.ways, depth: d, ibtc: this.ibtc, ras: this.ras };
+  }
+
+  /** IBTC entries (0: off). */
+  get ibtcEntries(): number { return this.tagPc.length; }
+  /** Return-address stack entries (0: off). */
+  get rasDepth(): number { return this.depth; }
+
+  /** The translation in IBTC entry w (null: empty). */
+  entry(w: number): HostCode | null { return this.code[w]!; }
 
   /** A taken call exit: push `retPc` (the guest return address) for `site`. Returns (and
    * sets `cost` to) the cycles it costs. */
   call(retPc: number, site: CallSite): number {
     if (this.depth === 0) return (this.cost = 0);
-    if (this.count === this.depth) this.c.overflows++;
+    if (this.count === this.depth) this.sc[PRED_SCALAR.overflows]!++;
     else this.count++;
     this.rasPc[this.top] = retPc >>> 0;
-    this.rasSite[this.top] = site;
+    this.rasSite[this.top] = this.siteId(site);
     this.top = (this.top + 1) % this.depth;
-    this.c.pushes++;
+    this.sc[PRED_SCALAR.pushes]!++;
     return (this.cost = this.ras.pushCost);
   }
 
@@ -136,7 +211,7 @@ export class IndirectPredictor {
    */
   jump(target: number, follow: boolean): HostCode | null {
     this.cost = 0;
-    this.pendingSite = null;
+    this.pendingSite = 0;
     this.pendingPc = -1;
     if (this.sets === 0) return null;
     target >>>= 0;
@@ -144,8 +219,8 @@ export class IndirectPredictor {
     const base = (((target >>> 2) % this.sets) * this.ways);
     for (let w = base; w < base + this.ways; w++) {
       if (this.tagPc[w] === target) {
-        this.stamp[w] = ++this.clock;
-        this.c.hits++;
+        this.stamp[w] = ++this.sc[PRED_SCALAR.clock]!;
+        this.sc[PRED_SCALAR.hits]!++;
         this.cost = this.ibtc.hitCost;
         return this.code[w]!;
       }
@@ -160,7 +235,7 @@ export class IndirectPredictor {
   ret(target: number, follow: boolean): HostCode | null {
     if (this.depth === 0) return this.jump(target, follow);
     target >>>= 0;
-    let site: CallSite | null = null;
+    let site = 0;
     let predicted = -1;
     if (this.count === 0) {
       this.c.underflows++;
@@ -169,22 +244,22 @@ export class IndirectPredictor {
       this.count--;
       predicted = this.rasPc[this.top]!;
       site = this.rasSite[this.top]!;
-      this.rasSite[this.top] = null;
+      this.rasSite[this.top] = 0;
     }
     if (!follow) return this.jump(target, false);
     if (predicted === target) {
-      const link = this.links.get(site!);
+      const link = this.links.get(site);
       if (link) {
         this.pendingPc = -1;
-        this.pendingSite = null;
-        this.c.rasHits++;
+        this.pendingSite = 0;
+        this.sc[PRED_SCALAR.rasHits]!++;
         this.cost = this.ras.hitCost;
         return link;
       }
       this.c.unlinked++;
       const next = this.jump(target, true);
       // The host half is learned from the IBTC hit now, or from the dispatcher later.
-      if (next) this.link(site!, next);
+      if (next) this.link(site, next);
       else this.pendingSite = site;
       return next;
     }
@@ -203,7 +278,7 @@ export class IndirectPredictor {
       if (this.pendingSite) this.link(this.pendingSite, code);
     }
     this.pendingPc = -1;
-    this.pendingSite = null;
+    this.pendingSite = 0;
   }
 
   /** Enter guest pc → code in the IBTC (LRU victim in its set). */
@@ -218,8 +293,9 @@ export class IndirectPredictor {
     }
     this.tagPc[victim] = pc;
     this.code[victim] = code;
-    this.stamp[victim] = ++this.clock;
+    this.stamp[victim] = ++this.sc[PRED_SCALAR.clock]!;
     this.c.fills++;
+    this.onEntry?.(victim, code);
   }
 
   /** `code` was dropped: forget every entry and return link that leads to it. */
@@ -230,11 +306,12 @@ export class IndirectPredictor {
         this.tagPc[i] = -1;
         this.stamp[i] = 0;
         this.c.purged++;
+        this.onEntry?.(i, null);
       }
     }
     const sites = this.linkedFrom.get(code);
     if (sites) {
-      for (const s of sites) if (this.links.get(s) === code) this.links.delete(s);
+      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(s, null); }
       this.linkedFrom.delete(code);
     }
   }
@@ -243,33 +320,37 @@ export class IndirectPredictor {
    * still right, only their host halves are gone. */
   clear(): void {
     for (let i = 0; i < this.code.length; i++) {
-      if (this.code[i] !== null) this.c.purged++;
+      if (this.code[i] !== null) { this.c.purged++; this.onEntry?.(i, null); }
       this.code[i] = null;
       this.tagPc[i] = -1;
       this.stamp[i] = 0;
     }
-    for (const [code, sites] of this.linkedFrom) for (const s of sites) if (this.links.get(s) === code) this.links.delete(s);
+    for (const [code, sites] of this.linkedFrom) {
+      for (const s of sites) if (this.links.get(s) === code) { this.links.delete(s); this.onLink?.(s, null); }
+    }
     this.linkedFrom.clear();
     this.pendingPc = -1;
-    this.pendingSite = null;
+    this.pendingSite = 0;
   }
 
   stats(): Record<string, number> {
     const c = this.c;
     return {
-      ...ibtcStats.values({ hits: c.hits, misses: c.misses, fills: c.fills, purged: c.purged }),
+      ...ibtcStats.values({ hits: this.sc[PRED_SCALAR.hits]!, misses: c.misses, fills: c.fills, purged: c.purged }),
       ...rasStats.values({
-        pushes: c.pushes, hits: c.rasHits, unlinked: c.unlinked, mispredicts: c.mispredicts,
-        underflows: c.underflows, overflows: c.overflows,
+        pushes: this.sc[PRED_SCALAR.pushes]!, hits: this.sc[PRED_SCALAR.rasHits]!, unlinked: c.unlinked, mispredicts: c.mispredicts,
+        underflows: c.underflows, overflows: this.sc[PRED_SCALAR.overflows]!,
       }),
     };
   }
 
-  private link(site: CallSite, code: HostCode): void {
+  /** Call site `site` (an id) returns to `code`. */
+  private link(site: number, code: HostCode): void {
     const old = this.links.get(site);
     if (old === code) return;
     if (old) this.linkedFrom.get(old)?.delete(site);
     this.links.set(site, code);
+    this.onLink?.(site, code);
     let s = this.linkedFrom.get(code);
     if (!s) this.linkedFrom.set(code, (s = new Set()));
     s.add(site);

@@ -4,15 +4,17 @@
  *
  * The function runs the molecules in order, keeps host registers in wasm locals (memory
  * holds the committed values of r0..r(numShadowed-1), so a rollback is simply not writing
- * them back), and models every dynamic event the reference does — I/D-cache accesses through
- * the runtime module, store buffer, alias table, faults, interrupt deadline. Everything a
+ * them back), and models every dynamic event the reference does — I/D-cache accesses (hits
+ * inline, the rest through the runtime module), the store buffer (in locals), alias table,
+ * faults, interrupt deadline, and the indirect-branch predictor's common cases. Everything a
  * path through the translation does statically (molecules, atoms, slots, commit waits,
  * buffered stores, exit kinds) is counted per exit and per fault site here, in JS, once: at
  * run time an exit only bumps its own counter (see `StaticVec`).
  *
- * Return value: the cid of the next translation when an exit chained inside wasm, -4 when
- * an exit leaves the decision (chained or to the dispatcher, and its cost) to JS, -2 on a
- * fault (site, cause and address in the scalar slots).
+ * Return value: the cid of the next translation when an exit chained (or was predicted)
+ * inside wasm, -4 when an exit leaves the decision (chained, predicted or to the dispatcher,
+ * and its cost) to JS having changed no predictor state, -2 on a fault (site, cause and
+ * address in the scalar slots).
  */
 import { assertNever } from '../core/assert.ts';
 import type { AluOp, BranchCond } from '../core/alu.ts';
@@ -20,6 +22,7 @@ import { ATOMS, KIND_OPERANDS, type AtomKind, type OperandKind } from '../isa-ho
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
+import { PRED_SCALAR, type PredictorLayout } from './indirect.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
 import { CS, R, RX, S, type Layout } from './wasm-runtime.ts';
 
@@ -72,30 +75,29 @@ export interface CodegenEnv {
   readonly desc: MachineDesc;
   readonly costs: ExitCosts;
   readonly moleculeBytes: number;
+  /** The indirect-branch predictor in linear memory, with each IBTC entry's compiled record
+   * and its generation (i32 each, 8 bytes per entry at ibtcLinks); null when it is off. Call
+   * sites' return links are kept the same way at S.linkBase, by site id. */
+  readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null;
+  /** The predictor's number for a call site (its exit atom). */
+  readonly siteId: (site: Atom) => number;
 }
 
 const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
 
 /** Host functions every translation module imports: [name, params, result]. */
 export const TRANSLATION_IMPORTS = [
-  ['ifetch', 1, true], ['dcache', 2, true], ['drain', 0, true], ['pageIn', 1, true],
-  ['fwd', 3, true], ['protect', 2, true], ['aliases', 2, true], ['storeCheck', 3, true],
+  ['ifetch', 1, true], ['dcache', 2, true], ['stored', 2, false], ['pageIn', 1, true],
+  ['fwd', 4, true], ['protect', 2, true], ['aliases', 2, true], ['storeCheck', 3, true],
   ['ioLoad', 3, true], ['ioStore', 5, false],
 ] as const;
 
 /** Bytes of `code`'s record: header, per-exit counters and link slots, then one way-hint
- * word per cache access site (each molecule's fetch, each load). */
+ * word per molecule fetch (data accesses use the L1D's per-set hints instead). */
 export function recordLayout(code: HostCode): { bytes: number; hintBase: number } {
   let exits = 0;
-  let sites = 0;
-  for (const mol of code.molecules) {
-    sites++;
-    for (const a of mol.atoms) {
-      const k = ATOMS[a.op].kind;
-      if (ATOMS[a.op].effects.exit) exits++;
-      if (k === 'load') sites++;
-    }
-  }
+  const sites = code.molecules.length;
+  for (const mol of code.molecules) for (const a of mol.atoms) if (ATOMS[a.op].effects.exit) exits++;
   const hintBase = R.exits + exits * RX.bytes;
   return { bytes: hintBase + sites * 4, hintBase };
 }
@@ -133,34 +135,51 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const el = Array.from({ length: maxAtoms }, () => local(i32));
   const lAddr = local(i32), lP = local(i32), lV = local(i32), lT = local(i32), lA = local(i32), lB = local(i32);
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
-  const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32);
-  const lClock = local(b.i64);
-  const lLine = local(i32), lW = local(i32);
+  const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
+  const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
+  const i64 = b.i64;
+  // The L1I and L1D stamp clocks live in locals: written back before a call that may access
+  // that cache (and reloaded after it), at exits and at faults.
+  const lIClk = local(i64), lDClk = local(i64);
+  const ic = L.l1i;
+  const dc = L.l1d;
+  const clk = (c: typeof ic) => (c === ic ? lIClk : lDClk);
+  const spill = (c: typeof ic) => m.i64.store(0, 8, c32(c.sc + CS.clock), m.local.get(clk(c), i64));
+  const reload = (c: typeof ic) => m.local.set(clk(c), m.i64.load(0, 8, c32(c.sc + CS.clock)));
+  /** A call into code that may access the caches, with the clocks written back around it. */
+  const callOut = (call: number): number[] => [spill(ic), spill(dc), call, reload(ic), reload(dc)];
+  const stamp = (c: typeof ic, w: number, n: number) => [
+    m.local.set(clk(c), m.i64.add(m.local.get(clk(c), i64), m.i64.const(BigInt(n)))),
+    m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(w, c32(3))), m.local.get(clk(c), i64)),
+  ];
   let nextHint = rec + recordLayout(code).hintBase;
   /**
-   * One access to cache `c` at the address in `addrL`, hit path inline: this site's way hint
-   * (where its last access found its line) is checked first; a tag match there is a hit —
-   * the same updates the cache function makes — else the runtime function does the whole
-   * access (whose last-used way becomes the new hint). Adds the stall to stI or stD.
+   * One access to cache `c` at the address `addr`, hit path inline: a way hint (I-cache: where
+   * this fetch site last found its line; D-cache: the way its set used last) is checked
+   * first; a tag match there is a hit — stamp it as the cache function would (its set's
+   * last-used line need not change: that pair stays valid until the function replaces a
+   * line) — else the runtime function does the whole access. Adds the stall to stI or stD.
    */
-  const access = (c: typeof L.l1i, addr: number, fn: 'ifetch' | 'dcache', isI: boolean): number[] => {
-    const hs = nextHint;
-    nextHint += 4;
+  const access = (c: typeof ic, addr: number, write: boolean): number[] => {
+    const isI = c === ic;
+    const hs = isI ? nextHint : 0;
+    if (isI) nextHint += 4;
+    const hint = isI ? m.i32.load(0, 4, c32(hs))
+      : m.i32.load(0, 4, m.i32.add(c32(c.hint), m.i32.shl(m.i32.and(get(lLine), c32(c.sets - 1)), c32(2))));
     return [
       set(lLine, m.i32.shr_u(addr, c32(c.lineBits))),
-      set(lW, m.i32.load(0, 4, c32(hs))),
+      set(lW, hint),
       m.if(m.i32.eq(m.i32.load(0, 4, m.i32.add(c32(c.tags), m.i32.shl(get(lW), c32(2)))), get(lLine)),
         m.block(null, [
-          m.local.set(lClock, m.i64.add(m.i64.load(0, 8, c32(c.sc + CS.clock)), m.i64.const(1n as never))),
-          m.i64.store(0, 8, c32(c.sc + CS.clock), m.local.get(lClock, b.i64)),
-          m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(get(lW), c32(3))), m.local.get(lClock, b.i64)),
-          addF(c.sc + CS.hits, cf(1)),
-          m.i32.store(0, 4, c32(c.sc + CS.mruLine), get(lLine)),
-          m.i32.store(0, 4, c32(c.sc + CS.mruWay), get(lW)),
+          ...stamp(c, get(lW), 1),
+          ...(write ? [m.i32.store8(0, 1, m.i32.add(c32(c.dirty), get(lW)), c32(1))] : []),
+          ...(isI ? [set(lIWay, get(lW))] : []),
         ]),
         m.block(null, [
-          addStall(fn === 'ifetch' ? m.call('ifetch', [addr], i32) : m.call('dcache', [addr, c32(0)], i32), isI),
-          m.i32.store(0, 4, c32(hs), m.i32.load(0, 4, c32(c.sc + CS.mruWay))),
+          spill(c),
+          addStall(isI ? m.call('ifetch', [addr], i32) : m.call('dcache', [addr, c32(write ? 1 : 0)], i32), isI),
+          reload(c),
+          ...(isI ? [set(lIWay, m.i32.load(0, 4, c32(c.sc + CS.mruWay))), m.i32.store(0, 4, c32(hs), get(lIWay))] : []),
         ])),
     ];
   };
@@ -181,6 +200,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
   // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
   body.push(set(lLim, m.i32.trunc_s_sat.f64(m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now))))));
+  body.push(reload(ic), reload(dc));
 
   const exits: ExitInfo[] = [];
   const sites: SiteInfo[] = [];
@@ -192,6 +212,14 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   let commitRetired = 0;
   let commitPc: number | null = null;
   let lastCommitMol = -1;
+  /** The store buffer's entries in locals (address, value, page offset) and their sizes:
+   * which entry a store fills is known statically. */
+  const sbA: number[] = [];
+  const sbV: number[] = [];
+  const sbP: number[] = [];
+  const sbSz: number[] = [];
+  /** Can a call made so far have set the stop flag (a drain or io store reaching a watched page)? */
+  let mayStop = false;
 
   const site = (molecule: number, atomIdx: number, v: StaticVec): number => {
     sites.push({ molecule, atomIdx, vec: v.slice(), exec, pendingExec: exec - execAtCommit, commitRetired, commitPc, lastCommitMol });
@@ -201,20 +229,15 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   // last-used-line shortcut (nothing else touches the L1I during a run), so their accesses
   // are counted statically and applied together: stamp clock and hits advance by n, and the
   // line's way gets the last stamp — the state n single accesses leave.
-  const ic = L.l1i;
   let pendHits = 0;
   let prevLine = -1;
-  const flushHits = (n: number): number[] => {
-    if (n === 0) return [];
-    return [
-      m.local.set(lClock, m.i64.add(m.i64.load(0, 8, c32(ic.sc + CS.clock)), m.i64.extend_u(c32(n)))),
-      m.i64.store(0, 8, c32(ic.sc + CS.clock), m.local.get(lClock, b.i64)),
-      m.i64.store(0, 8, m.i32.add(c32(ic.lastUse), m.i32.shl(m.i32.load(0, 4, c32(ic.sc + CS.mruWay)), c32(3))), m.local.get(lClock, b.i64)),
-      addF(ic.sc + CS.hits, cf(n)),
-    ];
-  };
-  const fault = (siteId: number, cause: number, addr: number): number =>
-    m.block(null, [set(lSite, c32(siteId)), set(lCause, cause), set(lFAddr, addr), set(lHits, c32(pendHits)), m.br('fault')]);
+  const flushHits = (n: number): number[] => (n === 0 ? [] : stamp(ic, get(lIWay), n));
+  /** Leave for the fault tail. Locals start at zero and a fault happens once per run of the
+   * function, so zeros need no setting (fewer nodes: faster to build and compile). */
+  const fault = (siteId: number, cause: number, addr: number | null): number => m.block(null, [
+    set(lSite, c32(siteId)), set(lCause, cause), ...(addr === null ? [] : [set(lFAddr, addr)]),
+    ...(pendHits ? [set(lHits, c32(pendHits))] : []), ...(sbN ? [set(lSbN, c32(sbN))] : []), m.br('fault'),
+  ]);
   const addStall = (s: number, isI: boolean): number => m.block(null, [
     set(lT, s),
     set(isI ? lStI : lStD, m.i32.add(get(isI ? lStI : lStD), get(lT))),
@@ -227,8 +250,23 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     vec[V.commits]!++;
     if (sbN > 0) {
       vec[V.sbDrained]! += sbN;
+      out.push(m.if(m.i32.lt_s(ldS(S.sbPeak), c32(sbN)), stS(S.sbPeak, c32(sbN))));
+      // The drain, in order: D-cache access (a write), the store, then Memory's listeners
+      // when the page is watched (code pages, store watchers).
+      for (let e = 0; e < sbN; e++) {
+        const sz = sbSz[e]!;
+        const ptr = m.i32.add(get(sbP[e]!), m.i32.and(get(sbA[e]!), c32(0xfff)));
+        out.push(
+          ...access(dc, get(sbA[e]!), true),
+          sz === 4 ? m.i32.store(0, 4, ptr, get(sbV[e]!)) : sz === 2 ? m.i32.store16(0, 2, ptr, get(sbV[e]!)) : m.i32.store8(0, 1, ptr, get(sbV[e]!)),
+          m.if(m.i32.load8_u(0, 1, m.i32.add(c32(L.watched), m.i32.shr_u(get(sbA[e]!), c32(12)))), m.block(null, [
+            ...callOut(m.call('stored', [get(sbA[e]!), c32(sz)], b.none)),
+            set(lStop, ldS(S.stop)),
+          ])),
+        );
+      }
+      mayStop = true;
       sbN = 0;
-      out.push(set(lT, m.call('drain', [], i32)), set(lStD, m.i32.add(get(lStD), get(lT))), set(lStAll, m.i32.add(get(lStAll), get(lT))));
     }
     if (aliasUsed) { out.push(stS(S.alCount, c32(0))); aliasUsed = false; }
     // Stall categories (execute is what the run's time leaves once stalls and exits are out).
@@ -256,10 +294,37 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   };
 
   /** A device (io) access, done by JS: an access fault, or its D-cache stall. */
-  const io = (mi: number, k: number, call: number): number[] => {
+  const io = (mi: number, k: number, call: number, store: boolean): number[] => {
     const s = site(mi, k, vec);
     vec[V.ioAccesses]!++;
-    return [call, m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))), addStall(ldS(S.ioStall), false)];
+    if (store) mayStop = true;
+    return [
+      ...callOut(call), ...(store ? [set(lStop, ldS(S.stop))] : []),
+      m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))), addStall(ldS(S.ioStall), false),
+    ];
+  };
+  /**
+   * Store-to-load forwarding for a load of `sz` bytes at lAddr (its memory value in lV): when
+   * no buffered store overlaps it (checked inline) the value stands, else the buffer is
+   * written out for JS, which overlays the stores byte by byte as the reference does.
+   */
+  const forward = (sz: number): number[] => {
+    if (sbN === 0) return [];
+    let any = 0;
+    for (let e = 0; e < sbN; e++) {
+      // [lAddr, +sz) and [a, +size) overlap: modular distances, so no end wraps.
+      const hit = m.i32.or(m.i32.lt_u(m.i32.sub(get(lAddr), get(sbA[e]!)), c32(sbSz[e]!)), m.i32.lt_u(m.i32.sub(get(sbA[e]!), get(lAddr)), c32(sz)));
+      any = e === 0 ? hit : m.i32.or(any, hit);
+    }
+    const spillSb: number[] = [];
+    for (let e = 0; e < sbN; e++) {
+      spillSb.push(
+        m.i32.store(0, 4, c32(L.sbAddr + 4 * e), get(sbA[e]!)),
+        m.i32.store(0, 4, c32(L.sbSize + 4 * e), c32(sbSz[e]!)),
+        m.i32.store(0, 4, c32(L.sbVal + 4 * e), get(sbV[e]!)),
+      );
+    }
+    return [m.if(any, m.block(null, [...spillSb, set(lV, m.call('fwd', [get(lAddr), c32(sz), get(lV), c32(sbN)], i32))]))];
   };
 
   const aluExpr = (op: AluOp, a: number, bExpr: number): number[] => {
@@ -313,7 +378,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     const atoms = code.molecules[i]!.atoms;
     // 1. interrupt check before the molecule issues.
     const irqSite = site(i, -1, vec);
-    body.push(m.if(m.i32.ge_s(m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, c32(CAUSE.interrupt), c32(0))));
+    body.push(m.if(m.i32.ge_s(m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, c32(CAUSE.interrupt), null)));
     // 2. fetch; 3. issue.
     const fetchAddr = (code.hostAddr + i * env.moleculeBytes) >>> 0;
     const line = fetchAddr >>> ic.lineBits;
@@ -323,7 +388,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       body.push(...flushHits(pendHits));
       pendHits = 0;
       prevLine = line;
-      body.push(...access(ic, c32(fetchAddr), 'ifetch', true));
+      body.push(...access(ic, c32(fetchAddr), false));
     }
     exec += 1;
     vec[V.molecules]!++;
@@ -351,7 +416,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           const sz = spec.size!;
           body.push(memAddr(a), ...misaligned(sz, i, k));
           if (spec.mode === 'io') {
-            body.push(...io(i, k, set(lV, m.call('ioLoad', [get(lAddr), c32(sz), c32(i)], i32))));
+            body.push(...io(i, k, set(lV, m.call('ioLoad', [get(lAddr), c32(sz), c32(i)], i32)), false));
           } else {
             body.push(...pageOf(i, k));
             if (spec.mode === 'protected') {
@@ -359,10 +424,10 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
               vec[V.aliasRecords]!++;
               aliasUsed = true;
             }
-            body.push(...access(L.l1d, get(lAddr), 'dcache', false));
+            body.push(...access(dc, get(lAddr), false));
             const ptr = m.i32.add(get(lP), m.i32.and(get(lAddr), c32(0xfff)));
             body.push(set(lV, sz === 4 ? m.i32.load(0, 4, ptr) : sz === 2 ? m.i32.load16_u(0, 2, ptr) : m.i32.load8_u(0, 1, ptr)));
-            if (sbN > 0) body.push(set(lV, m.call('fwd', [get(lAddr), c32(sz), get(lV)], i32)));
+            body.push(...forward(sz));
           }
           body.push(set(t, sext(sz, spec.signed === true, get(lV))));
           lands.push([a.rd, t]);
@@ -372,7 +437,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           const sz = spec.size!;
           body.push(memAddr(a), ...misaligned(sz, i, k));
           if (spec.mode === 'io') {
-            body.push(...io(i, k, m.call('ioStore', [get(lAddr), c32(sz), reg(a.rs2), c32(cid), c32(i)], b.none)));
+            body.push(...io(i, k, m.call('ioStore', [get(lAddr), c32(sz), reg(a.rs2), c32(cid), c32(i)], b.none), true));
             break;
           }
           body.push(...pageOf(i, k));
@@ -391,13 +456,10 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
             ended = true;
             return;
           }
-          body.push(
-            m.i32.store(0, 4, c32(L.sbAddr + 4 * sbN), get(lAddr)),
-            m.i32.store(0, 4, c32(L.sbSize + 4 * sbN), c32(sz)),
-            m.i32.store(0, 4, c32(L.sbVal + 4 * sbN), reg(a.rs2)),
-            stS(S.sbCount, c32(sbN + 1)),
-            m.if(m.i32.gt_s(c32(sbN + 1), ldS(S.sbPeak)), stS(S.sbPeak, c32(sbN + 1))),
-          );
+          // Locals for as many entries as this translation fills (the buffer may be large).
+          if (sbA.length === sbN) { sbA.push(local(i32)); sbV.push(local(i32)); sbP.push(local(i32)); }
+          body.push(set(sbA[sbN]!, get(lAddr)), set(sbV[sbN]!, reg(a.rs2)), set(sbP[sbN]!, get(lP)));
+          sbSz[sbN] = sz;
           sbN++;
           vec[V.sbStores]!++;
           break;
@@ -434,33 +496,110 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
       vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
       const j = exits.length;
-      // Calls, returns and indirect exits consult the predictor (JS); plain links chain here.
-      const chainable = kind === 'exit' || kind === 'exitIf';
+      // Direct exits and calls chain through their link slot; indirect exits and returns
+      // are predicted here when the prediction hits compiled code; JS decides the rest.
+      const chainable = kind === 'exit' || kind === 'exitIf' || kind === 'exitCall';
       exits.push({ atom: a, kind, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
       const xr = rec + R.exits + j * RX.bytes;
       // Static figures of this exit (execution, its cycles without stalls) are derived from
       // its counters after the run; only the stall cycles are dynamic.
       const spent = (extra: number) => m.f64.add(cf(exec + extra), m.f64.convert_u.i32(get(lStAll)));
+      const target = direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!);
       seq.push(
         ...flushHits(pendHits),
+        spill(ic), spill(dc),
         addF(S0 + S.retired, cf(a.retired)),
-        m.if(get(lStAll), addF(rec + R.cycles, m.f64.convert_u.i32(get(lStAll)))),
-        stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)),
-        stS(S.exitTarget, direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!)),
+        // The translation's own figures, copied to its HostCode after the run: one more
+        // execution, and its cycles up to here with the transfer's cost when wasm decides
+        // it (added below; JS adds the cost of a transfer it decides).
+        m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
+        stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target),
       );
+      /** Enter the translation whose record is in lT, the transfer costing `cost` cycles. */
+      const enter = (cost: number, counter: number): number[] => [
+        addF(S0 + S.now, spent(cost)),
+        addF(rec + R.cycles, spent(cost)),
+        addF(S0 + S.exitCycles, cf(cost)),
+        addF(xr + counter, cf(1)),
+        m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
+      ];
+      /** Is the record in lT live (its generation as when it was linked, at `genAddr`)? */
+      const live = (genAddr: number) => m.i32.and(m.i32.ne(get(lT), c32(0)),
+        m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, genAddr)));
+      // The stop flag is clear when a translation starts (or it would not have been entered):
+      // only this translation's own drains and io stores can have set it. Told to stop, the
+      // predictor is not consulted either.
+      const unlessStop = (e: number) => (mayStop ? m.if(m.i32.eqz(get(lStop)), e) : e);
+      const P = env.pred;
+      /** base + 8 × idx: an f64 array's element, or an 8-byte (record, generation) pair. */
+      const f64at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(3)));
+      const sc = (key: keyof typeof PRED_SCALAR) => c32((P?.scalars ?? 0) + 8 * PRED_SCALAR[key]);
+      const scAdd = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.add(m.f64.load(0, 8, sc(key)), cf(v)));
+      const scI = (key: keyof typeof PRED_SCALAR) => m.i32.trunc_u.f64(m.f64.load(0, 8, sc(key)));
+      const scSet = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.convert_u.i32(v));
       if (chainable) {
-        const cost = kindCost + costs.chained;
-        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))), m.if(
-          m.i32.and(m.i32.and(m.i32.ne(get(lT), c32(0)), m.i32.eqz(ldS(S.stop))),
-            m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen)))),
-          m.block(null, [
-            addF(S0 + S.now, spent(cost)),
-            addF(xr + RX.chained, cf(1)),
-            m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
-          ]),
-        ));
+        // A call pushes its return address and call site first (IndirectPredictor.call).
+        const push = kind === 'exitCall' && P && P.depth > 0;
+        const cost = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
+        const pushSeq = !push ? [] : [
+          set(lA, scI('top')),
+          m.if(m.f64.eq(m.f64.load(0, 8, sc('count')), cf(P.depth)), scAdd('overflows', 1), scAdd('count', 1)),
+          m.f64.store(0, 8, f64at(P.rasPc, get(lA)), cf(a.retPc >>> 0)),
+          m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(env.siteId(a))),
+          set(lA, m.i32.add(get(lA), c32(1))),
+          scSet('top', m.select(m.i32.eq(get(lA), c32(P.depth)), c32(0), get(lA))),
+          scAdd('pushes', 1),
+        ];
+        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))),
+          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained)]))));
       }
-      seq.push(addF(S0 + S.now, spent(0)), m.return(c32(-4)));
+      if (kind === 'exitInd' && P && P.sets > 0) {
+        // IndirectPredictor.jump's probe, when it hits a compiled translation: the same
+        // stamp, hit count and pending-fill reset.
+        seq.push(unlessStop(m.block(null, [
+          set(lA, m.i32.mul(m.i32.rem_u(m.i32.shr_u(get(el[k]!), c32(2)), c32(P.sets)), c32(P.ways))),
+          set(lB, m.i32.add(get(lA), c32(P.ways))),
+          m.local.set(lTF, m.f64.convert_u.i32(get(el[k]!))),
+          set(lW, c32(-1)),
+          m.loop(`p${j}`, m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.tagPc, get(lA))), m.local.get(lTF, b.f64)),
+            set(lW, get(lA)),
+            m.block(null, [set(lA, m.i32.add(get(lA), c32(1))), m.br(`p${j}`, m.i32.lt_u(get(lA), get(lB)))]))),
+          m.if(m.i32.ge_s(get(lW), c32(0)), m.block(null, [
+            set(lT, m.i32.load(0, 4, f64at(P.ibtcLinks, get(lW)))),
+            m.if(live(m.i32.add(f64at(P.ibtcLinks, get(lW)), c32(4))), m.block(null, [
+              scAdd('clock', 1),
+              m.f64.store(0, 8, f64at(P.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
+              scAdd('hits', 1),
+              m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
+              ...enter(kindCost + P.ibtc.hitCost, RX.predicted),
+            ])),
+          ])),
+        ])));
+      }
+      if (kind === 'exitRet' && P && P.depth > 0) {
+        // IndirectPredictor.ret when the stack predicts right and the call site's return
+        // link is compiled: the same pop, hit count and pending-fill reset.
+        seq.push(unlessStop(m.block(null, [
+          set(lB, scI('count')),
+          m.if(get(lB), m.block(null, [
+            set(lA, scI('top')),
+            set(lA, m.i32.sub(m.select(get(lA), get(lA), c32(P.depth)), c32(1))),
+            m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.rasPc, get(lA))), m.f64.convert_u.i32(get(el[k]!))), m.block(null, [
+              set(lW, m.i32.add(m.i32.load(0, 4, c32(S0 + S.linkBase)), m.i32.shl(m.i32.trunc_u.f64(m.f64.load(0, 8, f64at(P.rasSite, get(lA)))), c32(3)))),
+              set(lT, m.i32.load(0, 4, get(lW))),
+              m.if(live(m.i32.add(get(lW), c32(4))), m.block(null, [
+                scSet('top', get(lA)),
+                scSet('count', m.i32.sub(get(lB), c32(1))),
+                m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(0)),
+                m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
+                scAdd('rasHits', 1),
+                ...enter(kindCost + P.ras.hitCost, RX.predicted),
+              ])),
+            ])),
+          ])),
+        ])));
+      }
+      seq.push(addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), m.return(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);
@@ -473,11 +612,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const faultTail = [
     ...storeRegs((r) => r >= desc.numShadowed),
     m.if(get(lHits), m.block(null, [
-      m.local.set(lClock, m.i64.add(m.i64.load(0, 8, c32(ic.sc + CS.clock)), m.i64.extend_u(get(lHits)))),
-      m.i64.store(0, 8, c32(ic.sc + CS.clock), m.local.get(lClock, b.i64)),
-      m.i64.store(0, 8, m.i32.add(c32(ic.lastUse), m.i32.shl(m.i32.load(0, 4, c32(ic.sc + CS.mruWay)), c32(3))), m.local.get(lClock, b.i64)),
-      addF(ic.sc + CS.hits, m.f64.convert_u.i32(get(lHits))),
+      m.local.set(lIClk, m.i64.add(m.local.get(lIClk, i64), m.i64.extend_u(get(lHits)))),
+      m.i64.store(0, 8, m.i32.add(c32(ic.lastUse), m.i32.shl(get(lIWay), c32(3))), m.local.get(lIClk, i64)),
     ])),
+    spill(ic), spill(dc),
+    m.if(m.i32.lt_s(ldS(S.sbPeak), get(lSbN)), stS(S.sbPeak, get(lSbN))),
     stS(S.sbCount, c32(0)), stS(S.alCount, c32(0)),
     m.f64.store(0, 8, c32(S0 + S.pendStallI), m.f64.convert_u.i32(get(lStI))),
     m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),

@@ -4,10 +4,13 @@
  * executor's results, cycles and statistics (executor.ts is the specification).
  *
  * Each translation becomes a function in the shared table (its index is the translation's
- * cid); the runtime module's driver follows chained exits inside wasm. JS is involved only
- * at the edges: the first traversal of an exit (to resolve its link), exits to the
- * dispatcher and those the indirect-branch predictor decides, faults, device accesses,
- * stores to watched pages, and the runtime's chain hook when it has one. The host registers
+ * cid); the runtime module's driver follows chained exits inside wasm, and predicted ones
+ * (calls, returns, IBTC hits) when the prediction leads to compiled code: the predictor's
+ * hot state is moved into the linear memory and its links mirrored there (`pred`). JS is
+ * involved only at the edges: the first traversal of an exit (to resolve its link), exits to
+ * the dispatcher and the predictions wasm leaves to the predictor object, faults, device
+ * accesses, stores to watched pages, overlapping store forwarding, the alias table, and the
+ * runtime's chain hook when it has one. The host registers
  * already live in the linear memory (HostState). Cold translations run in the embedded
  * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
@@ -24,7 +27,7 @@ import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
 import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
 import { overlayStores, type HostState } from './host-state.ts';
-import { IndirectPredictor, PREDICTION_OFF } from './indirect.ts';
+import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
 import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
 import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
@@ -42,9 +45,6 @@ interface Compiled {
   readonly jsTaken: Float64Array;
   readonly jsChained: Float64Array;
   readonly disp: Float64Array;
-  /** Per exit: wasm-chained and JS-decided counts already copied into the HostCode. */
-  readonly seenW: Float64Array;
-  readonly seenJ: Float64Array;
 }
 
 type Counters = ReturnType<typeof emptyCounters>;
@@ -107,6 +107,11 @@ export class WasmExecutor implements Executor {
   private jsExitCycles = 0;
   private runExitCycles = 0;
   private readonly pendingRelease: Compiled[] = [];
+  /** The predictor as compiled code consults it (null: IBTC and RAS off). */
+  private readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null = null;
+  /** Capacity, in call sites, of the return-link mirror at S.linkBase. */
+  private linkCap = 0;
+  private readonly siteId = (site: Atom): number => this.predictor.siteId(site);
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
 
@@ -128,17 +133,51 @@ export class WasmExecutor implements Executor {
     this.alLo = new Float64Array(state.machine.aliasEntries);
     this.alHi = new Float64Array(state.machine.aliasEntries);
     this.refreshViews();
-    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table, {
-      stored: (addr, size) => {
-        this.mem.stored(addr >>> 0, size as AccessSize);
-        if (this.state.stopRequested) this.i32[(this.L.s + S.stop) >> 2] = 1;
-      },
-      pageIn: (addr) => this.pageIn(addr),
-    });
+    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table);
+    const entries = predictor.ibtcEntries;
+    if (entries > 0 || predictor.rasDepth > 0) {
+      const at = predictor.relocate((bytes) => this.mem.alloc(bytes, 8), () => this.mem.wasm.buffer);
+      this.pred = { ...at, ibtcLinks: this.mem.alloc(8 * entries, 8) };
+      this.refreshViews();
+      // Sites numbered before this executor existed read as unlinked (JS decides them).
+      this.ensureLinkCapacity(Math.max(64, predictor.siteCount));
+      predictor.onEntry = (w, code) => this.mirrorIbtc(w, code);
+      predictor.onLink = (id, code) => this.mirrorLink(id, code);
+    }
     this.imports = { env: this.importObject() };
     const rt = this.rt;
     this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes, predictor);
     this.ensureTouchCapacity(1024);
+  }
+
+  /** Write `code`'s compiled record and its generation at `at` (zeros: JS decides). */
+  private mirror(at: number, code: HostCode | null): void {
+    const c = code ? this.compiled.get(code) : undefined;
+    this.refreshViews();
+    this.i32[at >> 2] = c ? c.rec : 0;
+    this.i32[(at >> 2) + 1] = c ? this.i32[(c.rec + R.gen) >> 2]! : 0;
+  }
+
+  /** IBTC entry w now holds `code`. */
+  private mirrorIbtc(w: number, code: HostCode | null): void {
+    this.mirror(this.pred!.ibtcLinks + 8 * w, code);
+  }
+
+  /** Call site `id`'s return link is now `code` (null: none; also when the site is new). */
+  private mirrorLink(id: number, code: HostCode | null): void {
+    this.ensureLinkCapacity(id + 1);
+    this.mirror(this.i32[(this.L.s + S.linkBase) >> 2]! + 8 * id, code);
+  }
+
+  private ensureLinkCapacity(n: number): void {
+    if (n <= this.linkCap) return;
+    const cap = Math.max(n, 2 * this.linkCap);
+    const base = this.mem.alloc(8 * cap, 8);
+    this.refreshViews();
+    const old = this.i32[(this.L.s + S.linkBase) >> 2]!;
+    if (this.linkCap > 0) this.u8().copyWithin(base, old, old + 8 * this.linkCap);
+    this.i32[(this.L.s + S.linkBase) >> 2] = base;
+    this.linkCap = cap;
   }
 
   /** Translations compiled and not released. */
@@ -179,10 +218,16 @@ export class WasmExecutor implements Executor {
     const sc = (off: number) => (L.s + off) >> 2;
     return {
       mem: mem.wasm, table: this.table,
-      ifetch: this.rt.ifetch, dcache: this.rt.dcache, drain: this.rt.drain,
+      ifetch: this.rt.ifetch, dcache: this.rt.dcache,
+      // A drained store reached a watched page: Memory's listeners run as after a store.
+      stored: (addr: number, size: number): void => {
+        mem.stored(addr >>> 0, size as AccessSize);
+        if (st.stopRequested) this.i32[sc(S.stop)] = 1;
+      },
       pageIn: (addr: number) => this.pageIn(addr),
-      fwd: (addr: number, size: number, value: number): number => {
-        const v = overlayStores(addr >>> 0, size, value, this.i32[sc(S.sbCount)]!, this.sbAddrView, this.sbSizeView, this.sbValView, this.fwdOut);
+      fwd: (addr: number, size: number, value: number, n: number): number => {
+        this.refreshViews();
+        const v = overlayStores(addr >>> 0, size, value, n, this.sbAddrView, this.sbSizeView, this.sbValView, this.fwdOut);
         if (this.fwdOut.forwarded) this.folded.sbForwards++;
         return v | 0;
       },
@@ -275,13 +320,13 @@ export class WasmExecutor implements Executor {
       this.u8().fill(0, rec, rec + recBytes);
       this.i32[(rec + R.gen) >> 2] = gen;
       this.i32[(rec + R.cid) >> 2] = cid;
-      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes }, code, `f${k}`, cid, rec);
+      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, pred: this.pred, siteId: this.siteId },
+        code, `f${k}`, cid, rec);
       m.addFunctionExport(`f${k}`, `f${k}`);
       const n = out.exits.length;
       const c: Compiled = {
         code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
         jsTaken: new Float64Array(n), jsChained: new Float64Array(n), disp: new Float64Array(n),
-        seenW: new Float64Array(n), seenJ: new Float64Array(n),
       };
       this.byCid[cid] = c;
       made.push(c);
@@ -299,6 +344,16 @@ export class WasmExecutor implements Executor {
       this.cold.delete(c.code);
     });
     this.ensureTouchCapacity(this.byRec.size + 1);
+    // IBTC entries and return links already leading to these translations now lead to
+    // their compiled code.
+    if (this.pred) {
+      const entries = this.pred.sets * this.pred.ways;
+      for (let w = 0; w < entries; w++) {
+        const code = this.predictor.entry(w);
+        if (code && this.compiled.has(code)) this.mirrorIbtc(w, code);
+      }
+      for (const c of made) for (const id of this.predictor.sitesLinkedTo(c.code)) this.mirrorLink(id, c.code);
+    }
     this.compileStats.translations += codes.length;
     this.compileStats.modules++;
     const t = process.cpuUsage(t0);
@@ -363,8 +418,9 @@ export class WasmExecutor implements Executor {
   /** Add what `c`'s exits did (static counters times executions) to `into`. */
   private foldExits(c: Compiled, into: Counters): void {
     c.exits.forEach((x, j) => {
-      const chained = this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
-      const n = chained + c.jsTaken[j]!;
+      const at = (c.rec + R.exits + j * RX.bytes) >> 3;
+      const chained = this.f64[at + (RX.chained >> 3)]!;
+      const n = chained + this.f64[at + (RX.predicted >> 3)]! + c.jsTaken[j]!;
       into.chained += chained + c.jsChained[j]!;
       into.toDispatcher += c.disp[j]!;
       if (n !== 0) addVec(into, x.vec, n);
@@ -403,6 +459,7 @@ export class WasmExecutor implements Executor {
     f64[s8 + (S.now >> 3)] = this.now0;
     f64[s8 + (S.irq >> 3)] = limits.interruptAtCycle;
     f64[s8 + (S.retired >> 3)] = 0;
+    f64[s8 + (S.exitCycles >> 3)] = 0;
     f64[s8 + (S.cycStallI >> 3)] = 0;
     f64[s8 + (S.cycStallD >> 3)] = 0;
     this.limits = limits;
@@ -504,9 +561,9 @@ export class WasmExecutor implements Executor {
     const res = this.ref.execute(code, retired === 0 || !limits.onChain ? limits
       : { ...limits, onChain: (from, n, target) => limits.onChain!(from, n + retired, target) });
     this.refreshViews();
-    syncCacheCounters(this.f64, this.L.l1i, this.hierarchy.l1i);
-    syncCacheCounters(this.f64, this.L.l1d, this.hierarchy.l1d);
-    syncCacheCounters(this.f64, this.L.l2, this.hierarchy.l2);
+    syncCacheCounters(this.f64, this.u32, this.L.l1i, this.hierarchy.l1i);
+    syncCacheCounters(this.f64, this.u32, this.L.l1d, this.hierarchy.l1d);
+    syncCacheCounters(this.f64, this.u32, this.L.l2, this.hierarchy.l2);
     return retired === 0 ? res : { ...res, retired: res.retired + retired };
   }
 
@@ -521,9 +578,7 @@ export class WasmExecutor implements Executor {
     const L = this.L;
     const f64 = this.f64;
     // As after the reference's runs: shadows equal the (committed) working registers.
-    const regs = st.regs;
-    const shadow = st.shadow;
-    for (let r = 0; r < shadow.length; r++) shadow[r] = regs[r]!;
+    st.checkpoint();
     st.sbCount = 0;
     st.alCount = 0;
     this.syncCodes();
@@ -537,9 +592,9 @@ export class WasmExecutor implements Executor {
     acct.add(Cyc.stallIcache, stallI);
     acct.add(Cyc.stallDcache, stallD);
     acct.add(Cyc.exit, exitCycles);
-    syncCacheCounters(f64, L.l1i, this.hierarchy.l1i);
-    syncCacheCounters(f64, L.l1d, this.hierarchy.l1d);
-    syncCacheCounters(f64, L.l2, this.hierarchy.l2);
+    syncCacheCounters(f64, this.u32, L.l1i, this.hierarchy.l1i);
+    syncCacheCounters(f64, this.u32, L.l1d, this.hierarchy.l1d);
+    syncCacheCounters(f64, this.u32, L.l2, this.hierarchy.l2);
   }
 
   /** Bring the executions and cycles of the translations run since the last call up to date
@@ -548,41 +603,32 @@ export class WasmExecutor implements Executor {
     const L = this.L;
     const i32 = this.i32;
     const f64 = this.f64;
-    const costs = this.exitCosts;
-    let exitCycles = 0;
     const tb = i32[(L.s + S.touchBase) >> 2]! >> 2;
     const n = i32[(L.s + S.touchN) >> 2]!;
     for (let k = 0; k < n; k++) {
       const c = this.byCid[i32[tb + k]!]!;
       const rec = c.rec;
       const code = c.code;
-      for (let j = 0; j < c.exits.length; j++) {
-        const chained = f64[(rec + R.exits + j * RX.bytes + RX.chained) >> 3]!;
-        const dW = chained - c.seenW[j]!;
-        const dJ = c.jsTaken[j]! - c.seenJ[j]!;
-        if (dW === 0 && dJ === 0) continue;
-        const x = c.exits[j]!;
-        const cc = x.kindCost + costs.chained;
-        // JS-decided exits added their transfer cost when they were taken.
-        code.execCount += dW + dJ;
-        code.cycles += dW * (x.exec + cc) + dJ * x.exec;
-        exitCycles += dW * cc;
-        c.seenW[j] = chained;
-        c.seenJ[j] = c.jsTaken[j]!;
-      }
+      code.execCount += i32[(rec + R.execs) >> 2]!;
       code.cycles += f64[(rec + R.cycles) >> 3]!;
+      i32[(rec + R.execs) >> 2] = 0;
       f64[(rec + R.cycles) >> 3] = 0;
       i32[(rec + R.touched) >> 2] = 0;
     }
     i32[(L.s + S.touchN) >> 2] = 0;
-    this.runExitCycles += exitCycles + this.jsExitCycles;
+    // Chained transfers' costs were summed in wasm; JS-decided ones were added as taken.
+    this.runExitCycles += f64[(L.s + S.exitCycles) >> 3]! + this.jsExitCycles;
+    f64[(L.s + S.exitCycles) >> 3] = 0;
     this.jsExitCycles = 0;
   }
 
   /** Runs of `c` that ended at an exit so far (identifies its current run). */
   private exitsTaken(c: Compiled): number {
     let n = 0;
-    for (let j = 0; j < c.exits.length; j++) n += this.f64[(c.rec + R.exits + j * RX.bytes + RX.chained) >> 3]! + c.jsTaken[j]!;
+    for (let j = 0; j < c.exits.length; j++) {
+      const x = (c.rec + R.exits + j * RX.bytes) >> 3;
+      n += this.f64[x + (RX.chained >> 3)]! + this.f64[x + (RX.predicted >> 3)]! + c.jsTaken[j]!;
+    }
     return n;
   }
 

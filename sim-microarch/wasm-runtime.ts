@@ -7,7 +7,9 @@
  * The cache functions are the same true-LRU, write-back/write-allocate model as cache.ts,
  * access for access: per way the line tag, a 64-bit last-use stamp and a dirty bit, one
  * stamp clock per cache, and the last-used-line shortcut; the counters are copied into the
- * JS Cache objects after every run, so statistics read the same.
+ * JS Cache objects after every run, so statistics read the same. Every access, hit or miss,
+ * advances its cache's clock by one, so hits are not counted: they are the clock less the
+ * misses (compiled code keeps the clocks in locals and hits cost it no memory traffic).
  */
 import type { Memory } from '../isa-guest/memory.ts';
 import { PAGE_TABLE_OFFSET, WATCHED_OFFSET } from '../isa-guest/memory.ts';
@@ -17,11 +19,11 @@ import type { Binaryen } from './wasm-binaryen.ts';
 
 /** Scalar slots (byte offsets from Layout.s). f64 slots first, then i32 ones. */
 export const S = {
-  now: 0, irq: 8, retired: 16, cycStallI: 32, cycStallD: 40,
+  now: 0, irq: 8, retired: 16, exitCycles: 24, cycStallI: 32, cycStallD: 40,
   pendStallI: 64, pendStallD: 72, runStall: 80,
   sbCount: 96, alCount: 100, stop: 104, exitCid: 108, exitIdx: 112, exitTarget: 116, faultSite: 120,
   faultAddr: 124, faultCause: 128, started: 132, chainTo: 136, touchBase: 140, touchN: 144,
-  ioStatus: 148, ioStall: 152, sbPeak: 156,
+  ioStatus: 148, ioStall: 152, sbPeak: 156, linkBase: 160,
 } as const;
 const SCALAR_BYTES = 168;
 
@@ -30,18 +32,23 @@ export interface CacheLayout {
   readonly tags: number;
   readonly lastUse: number;
   readonly dirty: number;
-  /** clock i64 at +0, hits f64 +8, misses f64 +16, writebacks f64 +24, mruLine i32 +32, mruWay i32 +36. */
+  /** Per set (i32): the way its last access used, a hint for compiled code's inline hit
+   * check (any way of the set will do: a tag match there is a hit). */
+  readonly hint: number;
+  /** clock i64 at +0, misses f64 +16, writebacks f64 +24, mruLine i32 +32, mruWay i32 +36. */
   readonly sc: number;
   readonly sets: number;
   readonly assoc: number;
   readonly lineBits: number;
 }
-export const CS = { clock: 0, hits: 8, misses: 16, writebacks: 24, mruLine: 32, mruWay: 36 } as const;
+export const CS = { clock: 0, misses: 16, writebacks: 24, mruLine: 32, mruWay: 36 } as const;
 
-/** Code record: stall cycles not yet copied to the HostCode f64 (+8), generation i32, cid i32, touched i32; then per exit 16 bytes. */
-export const R = { cycles: 8, gen: 16, cid: 20, touched: 24, exits: 32 } as const;
-/** Per exit: chained count f64 (+0), link slot: record address i32 (+8) and its generation i32 (+12). */
-export const RX = { chained: 0, slotRec: 8, slotGen: 12, bytes: 16 } as const;
+/** Code record: executions (i32 +28) and cycles (f64 +8) not yet copied to the HostCode,
+ * generation i32, cid i32, touched i32; then per exit 16 bytes. */
+export const R = { cycles: 8, gen: 16, cid: 20, touched: 24, execs: 28, exits: 32 } as const;
+/** Per exit: chained count f64 (+0), link slot: record address i32 (+8) and its generation
+ * i32 (+12), transfers the IBTC predicted in wasm f64 (+16). */
+export const RX = { chained: 0, slotRec: 8, slotGen: 12, predicted: 16, bytes: 24 } as const;
 
 export class Layout {
   readonly s: number;
@@ -69,11 +76,14 @@ export class Layout {
       // A fresh cache (nothing has accessed it yet): every way invalid.
       if (c.hits + c.misses !== 0) throw new Error('fast executor: the cache hierarchy must be cold when the executor is built');
       const l: CacheLayout = {
-        tags: mem.alloc(ways * 4, 8), lastUse: mem.alloc(ways * 8, 8), dirty: mem.alloc(ways, 8), sc: mem.alloc(40, 8),
+        tags: mem.alloc(ways * 4, 8), lastUse: mem.alloc(ways * 8, 8), dirty: mem.alloc(ways, 8), hint: mem.alloc(c.sets * 4, 8),
+        sc: mem.alloc(40, 8),
         sets: c.sets, assoc: c.assoc, lineBits: Math.log2(c.lineBytes),
       };
       new Int32Array(mem.wasm.buffer, l.tags, ways).fill(-1);
       new Int32Array(mem.wasm.buffer, l.sc + CS.mruLine, 1)[0] = -1;
+      // Way 0 of the cache for every set: its tag cannot match a line of another set.
+      new Int32Array(mem.wasm.buffer, l.hint, c.sets).fill(0);
       return l;
     };
     this.l1i = cache(hier.l1i);
@@ -82,18 +92,9 @@ export class Layout {
   }
 }
 
-/** The runtime module's imports from JS (rare paths). */
-export interface RuntimeImports {
-  /** A drained store landed on a watched page: tell Memory's listeners. */
-  stored(addr: number, size: number): void;
-  /** Offset of a RAM page in the linear memory, allocating it; 0 when not RAM. */
-  pageIn(addr: number): number;
-}
-
 export interface RuntimeExports {
   ifetch(addr: number): number;
   dcache(addr: number, write: number): number;
-  drain(): number;
   run(cid: number, max: number): number;
 }
 
@@ -111,7 +112,7 @@ export function newModule(b: Binaryen, memPages: number): InstanceType<Binaryen[
 }
 
 /** Build and instantiate the runtime module. */
-export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem: Memory, table: WebAssembly.Table, imp: RuntimeImports): RuntimeExports {
+export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem: Memory, table: WebAssembly.Table): RuntimeExports {
   const m = newModule(b, mem.wasm.buffer.byteLength / 65536);
   const { i32, i64, none } = b;
   const c32 = (v: number) => m.i32.const(v | 0);
@@ -122,17 +123,16 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   const f64inc = (addr: number) => m.f64.store(0, 8, c32(addr), m.f64.add(m.f64.load(0, 8, c32(addr)), m.f64.const(1)));
   const T = (...ts: number[]) => b.createType(ts);
 
-  m.addFunctionImport('stored', 'env', 'stored', T(i32, i32), none);
-  m.addFunctionImport('pageIn', 'env', 'pageIn', T(i32), i32);
 
   // access_<name>(addr, write) -> 1 on hit. Locals: 0 addr, 1 write, 2 line, 3 clock(i64), 4 w, 5 base, 6 end, 7 victim, 8 oldest(i64), 9 t(i64)
   const cacheFn = (name: string, c: CacheLayout): void => {
     const setMask = c.sets - 1;
     const sc = c.sc;
+    const setHint = (w: number) => m.i32.store(0, 4, m.i32.add(c32(c.hint), m.i32.shl(m.i32.and(get(2), c32(setMask)), c32(2))), w);
     const hitAt = (w: number) => [
       m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(w, c32(3))), get(3, i64)),
       m.if(get(1), m.i32.store8(0, 1, m.i32.add(c32(c.dirty), w), c32(1))),
-      f64inc(sc + CS.hits),
+      setHint(w),
     ];
     const body = m.block(null, [
       set(2, m.i32.shr_u(get(0), c32(c.lineBits))),
@@ -163,6 +163,7 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
       m.i32.store8(0, 1, m.i32.add(c32(c.dirty), get(7)), get(1)),
       st(sc + CS.mruLine, get(2)),
       st(sc + CS.mruWay, get(7)),
+      setHint(get(7)),
       m.return(c32(0)),
     ]);
     m.addFunction(name, T(i32, i32), i32, [i32, i64, i32, i32, i32, i32, i64, i64], body);
@@ -175,32 +176,7 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   m.addFunction('ifetch', T(i32), i32, [], m.if(m.call('l1i', [get(0), c32(0)], i32), c32(0), miss(get(0))));
   m.addFunction('dcache', T(i32, i32), i32, [], m.if(m.call('l1d', [get(0), get(1)], i32), c32(0), miss(get(0))));
 
-  // drain() -> stall. Locals: 0 n, 1 e, 2 a, 3 sz, 4 p, 5 stall, 6 idx
   const S0 = L.s;
-  m.addFunction('drain', none, i32, [i32, i32, i32, i32, i32, i32, i32], m.block(null, [
-    set(0, ld(S0 + S.sbCount)),
-    st(S0 + S.sbCount, c32(0)),
-    m.if(m.i32.eqz(get(0)), m.return(c32(0))),
-    m.loop('d', m.block(null, [
-      set(2, m.i32.load(0, 4, m.i32.add(c32(L.sbAddr), m.i32.shl(get(1), c32(2))))),
-      set(3, m.i32.load(0, 4, m.i32.add(c32(L.sbSize), m.i32.shl(get(1), c32(2))))),
-      set(5, m.i32.add(get(5), m.call('dcache', [get(2), c32(1)], i32))),
-      set(6, m.i32.shr_u(get(2), c32(12))),
-      set(4, m.i32.load(0, 4, m.i32.add(c32(L.pt), m.i32.shl(get(6), c32(2))))),
-      m.if(m.i32.eqz(get(4)), set(4, m.call('pageIn', [get(2)], i32))),
-      set(4, m.i32.add(get(4), m.i32.and(get(2), c32(0xfff)))),
-      m.if(m.i32.eq(get(3), c32(4)),
-        m.i32.store(0, 4, get(4), m.i32.load(0, 4, m.i32.add(c32(L.sbVal), m.i32.shl(get(1), c32(2))))),
-        m.if(m.i32.eq(get(3), c32(2)),
-          m.i32.store16(0, 2, get(4), m.i32.load(0, 4, m.i32.add(c32(L.sbVal), m.i32.shl(get(1), c32(2))))),
-          m.i32.store8(0, 1, get(4), m.i32.load(0, 4, m.i32.add(c32(L.sbVal), m.i32.shl(get(1), c32(2))))))),
-      m.if(m.i32.load8_u(0, 1, m.i32.add(c32(L.watched), get(6))), m.call('stored', [get(2), get(3)], none)),
-      set(1, m.i32.add(get(1), c32(1))),
-      m.br('d', m.i32.lt_u(get(1), get(0))),
-    ])),
-    m.return(get(5)),
-  ]));
-
   // run(cid, max) -> status: the chaining driver. Locals: 0 cid, 1 max, 2 n, 3 r
   m.addFunction('run', T(i32, i32), i32, [i32, i32], m.block(null, [
     m.loop('L', m.block(null, [
@@ -213,19 +189,21 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
     ])),
     m.unreachable(),
   ]));
-  for (const f of ['ifetch', 'dcache', 'drain', 'run']) m.addFunctionExport(f, f);
+  for (const f of ['ifetch', 'dcache', 'run']) m.addFunctionExport(f, f);
   if (!m.validate()) throw new Error('fast executor: runtime module failed validation');
   const bytes = m.emitBinary();
   m.dispose();
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {
-    env: { mem: mem.wasm, table, stored: imp.stored, pageIn: imp.pageIn },
+    env: { mem: mem.wasm, table },
   });
   return inst.exports as unknown as RuntimeExports;
 }
 
 /** Copy a wasm cache's counters into its JS Cache object (statistics read those). */
-export function syncCacheCounters(f64: Float64Array, l: CacheLayout, c: Cache): void {
-  c.hits = f64[(l.sc + CS.hits) >> 3]!;
+export function syncCacheCounters(f64: Float64Array, u32: Uint32Array, l: CacheLayout, c: Cache): void {
+  // The clock counts accesses (an i64 read as two words; exact below 2^53).
+  const w = (l.sc + CS.clock) >> 2;
   c.misses = f64[(l.sc + CS.misses) >> 3]!;
+  c.hits = u32[w]! + u32[w + 1]! * 2 ** 32 - c.misses;
   c.writebacks = f64[(l.sc + CS.writebacks) >> 3]!;
 }

@@ -89,6 +89,38 @@ describe('fast executor = reference executor on every workload', () => {
   }, 120_000);
 });
 
+// The compiled code's own mechanisms under pressure: inline cache hits with clocks kept in
+// locals and per-set way hints (tiny, low-associativity caches miss and evict constantly),
+// the store buffer kept in locals with its drain and forwarding check inlined (a small
+// buffer overflows and rolls back; byte stores forwarded into word loads), and the
+// indirect-branch predictor at its smallest (every statistic compared, ibtc.* and ras.*
+// included).
+describe('fast executor = reference executor on stressed hardware', () => {
+  const wl = (name: string) => WORKLOADS.find((w) => w.name === name)!;
+  const TINY_CACHES = {
+    'cache.l1iSize': 1024, 'cache.l1iAssoc': 2, 'cache.l1dSize': 1024, 'cache.l1dAssoc': 1, 'cache.l1dLine': 16,
+    'cache.l2Size': 4096, 'cache.l2Assoc': 2,
+  };
+  for (const name of ['sort', 'strings', 'crc32', 'malloc', 'ptrchase']) {
+    it(`${name}: tiny caches, translate and optimize`, () => {
+      for (const mode of ['translate', 'optimize']) compareOn(wl(name), { 'run.mode': mode, 'run.fastCompileAfter': 2, ...TINY_CACHES });
+    }, 60_000);
+  }
+  for (const name of ['sort', 'strings', 'malloc', 'alias']) {
+    it(`${name}: a two-entry store buffer`, () => {
+      for (const mode of ['translate', 'optimize']) compareOn(wl(name), { 'run.mode': mode, 'run.fastCompileAfter': 2, 'vliw.storeBuffer': 2 });
+    }, 60_000);
+  }
+  for (const name of ['bytecode', 'recursion']) {
+    it(`${name}: the smallest IBTC and return-address stack`, () => {
+      for (const predictor of [{ 'ibtc.entries': 2, 'ibtc.ways': 1 }, { 'ras.depth': 1 }, { 'ibtc.entries': 2, 'ibtc.ways': 2, 'ras.depth': 1 }]) {
+        const { fast } = compareOn(wl(name), { 'run.mode': 'translate', 'run.fastCompileAfter': 1, ...predictor });
+        expect(fast.result.stats['ibtc.hits']! + fast.result.stats['ras.hits']!).toBeGreaterThan(0);
+      }
+    }, 60_000);
+  }
+});
+
 describe('fast executor under lockstep verification', () => {
   it('passes the check at every commit, chained transfers included', () => {
     const w = WORKLOADS.find((x) => x.name === 'crc32')!;
