@@ -4,9 +4,10 @@
  * with binaryen. Compiled translations (wasm-codegen.ts) import these functions, the memory
  * and one shared function table, so a chained transfer never leaves wasm.
  *
- * The cache functions are the same true-LRU, write-back/write-allocate model as cache.ts,
- * access for access: per way the line tag, a 64-bit last-use stamp and a dirty bit, one
- * stamp clock per cache, and the last-used-line shortcut; the counters are copied into the
+ * The cache functions make the same decisions as cache.ts (true LRU, write-back,
+ * write-allocate), access for access, from their own representation: per way the line tag,
+ * a 64-bit last-use stamp and a dirty bit, one stamp clock per cache, and the last-used-line
+ * shortcut (cache.ts keeps recency lists instead of stamps); the counters are copied into the
  * JS Cache objects after every run, so statistics read the same. Every access, hit or miss,
  * advances its cache's clock by one, so hits are not counted: they are the clock less the
  * misses (compiled code keeps the clocks in locals and hits cost it no memory traffic).
