@@ -123,6 +123,7 @@ const sameParams = (a: CampaignParams, b: CampaignParams): boolean =>
  */
 export function submitCampaign(outDir: string, params: CampaignParams, matrix: readonly EngineConfig[], launcher: readonly string[], o: SubmitOptions): SubmitResult {
   const dir = resolve(outDir);
+  if (params.count < 1) throw new UsageError('--count: a campaign needs at least one program');
   mkdirSync(join(dir, 'regressions'), { recursive: true });
   const names = matrix.map((c) => c.name);
   let plan: CampaignPlan;
@@ -132,7 +133,6 @@ export function submitCampaign(outDir: string, params: CampaignParams, matrix: r
       throw new UsageError(`${outDir} holds another campaign (seed ${plan.seed}, programs ${plan.start}..${plan.start + plan.count - 1}, ${plan.tasks} tasks); use a new directory`);
     }
   } else {
-    if (params.count < 1) throw new UsageError('--count: a campaign needs at least one program');
     const tasks = o.tasks ?? Math.min(params.count, 100);
     if (tasks < 1 || tasks > params.count) throw new UsageError(`--shards ${tasks}: between 1 and the program count (${params.count})`);
     plan = { schema: CAMPAIGN_SCHEMA, version: VERSION, ...params, tasks, matrix: names, launcher };
