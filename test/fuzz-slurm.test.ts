@@ -6,7 +6,7 @@
  * campaign completes and merges to `N programs, 0 divergences`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,10 @@ describe('npm run fuzz -- --slurm / --merge (the job script run by hand)', () =>
     const r = fuzz(['--merge', join(tmp, 'none')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`fuzz: ${join(tmp, 'none')}: no campaign.json (not a fuzz campaign directory; start one with --slurm ${join(tmp, 'none')})\n`);
+    const empty = fuzz(['--slurm', join(tmp, 'empty'), '--count', '0']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('fuzz: --count: a campaign needs at least one program\n');
+    expect(existsSync(join(tmp, 'empty'))).toBe(false);
     const t = fuzz(['--task-of', join(tmp, 'script')]);
     expect(t.code).toBe(2);
     expect(t.stderr).toBe('fuzz: --task-of needs --task <i>\n');
