@@ -19,10 +19,15 @@ import { paramRegistry } from '../morph/config.ts';
 import { needsFastExecutor } from '../morph/machine.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import { MorphsimError, UsageError } from '../core/errors.ts';
-import { mergeCampaign, runTask, submitCampaign } from './fuzz-slurm.ts';
+import { mergeCampaign, runTask, submitCampaign, taskSlice } from './fuzz-slurm.ts';
 
 /** The command's JavaScript entry point (what child processes and Slurm tasks run). */
 const BOOTSTRAP = fileURLToPath(new URL('./fuzz.mjs', import.meta.url));
+
+interface FuzzFlags {
+  count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; out: string; shrink: boolean; jobs: number; listMatrix?: boolean;
+  slurm?: string; shards?: number; partition?: string; time?: string; dryRun?: boolean; merge?: string; taskOf?: string; task?: number;
+}
 
 const nonNegative = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -55,10 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ outputError: (s) => process.stderr.write(`fuzz: ${s.trim().replace(/^error: /, '')}\n`) });
   let o;
   try {
-    o = cmd.parse([...argv], { from: 'user' }).opts<{
-      count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; out: string; shrink: boolean; jobs: number; listMatrix?: boolean;
-      slurm?: string; shards?: number; partition?: string; time?: string; dryRun?: boolean; merge?: string; taskOf?: string; task?: number;
-    }>();
+    o = cmd.parse([...argv], { from: 'user' }).opts<FuzzFlags>();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     process.stderr.write(`fuzz: ${(e as Error).message}\n`);
@@ -98,9 +100,19 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const secs = (performance.now() - t0) / 1000;
   process.stderr.write(`fuzz: ${secs.toFixed(1)} s, ${(res.programs / secs).toFixed(1)} programs/s, ${(res.instructions / res.programs || 0).toFixed(0)} reference instructions per program\n`);
-  if (res.invalid > 0) process.stdout.write(`${res.invalid} programs were not valid tests (generator bug)\n`);
-  process.stdout.write(`${res.programs} programs, ${res.divergences} divergences\n`);
-  return res.divergences > 0 || res.invalid > 0 ? 1 : 0;
+  return finalLines(res);
+}
+
+/**
+ * A campaign's last lines on stdout — `N programs, D divergences` always last (scripts and
+ * the --jobs parent parse it) — and its exit code: 1 for divergences, invalid programs or
+ * `trouble` (jobs that failed, tasks missing), else 0.
+ */
+function finalLines(t: { programs: number; divergences: number; invalid: number }, trouble?: string): number {
+  if (trouble !== undefined) process.stdout.write(`${trouble}\n`);
+  if (t.invalid > 0) process.stdout.write(`${t.invalid} programs were not valid tests (generator bug)\n`);
+  process.stdout.write(`${t.programs} programs, ${t.divergences} divergences\n`);
+  return t.divergences > 0 || t.invalid > 0 || trouble !== undefined ? 1 : 0;
 }
 
 /** Load binaryen, once, before the first machine, when some configuration of the matrix runs
@@ -109,13 +121,8 @@ async function loadFastExecutorFor(matrix: ReturnType<typeof buildMatrix>): Prom
   if (matrix.some((c) => needsFastExecutor(paramRegistry.resolve(c.overrides)))) await loadFastExecutor();
 }
 
-interface SlurmFlags {
-  count: number; seed: number; start: number; sample: number; stormEvery: number; userEvery: number; shrink: boolean;
-  slurm?: string; shards?: number; partition?: string; time?: string; dryRun?: boolean; merge?: string; taskOf?: string; task?: number;
-}
-
 /** `--slurm`, `--merge` and `--task-of`: a campaign as a Slurm job array (fuzz-slurm.ts). */
-async function slurmCampaign(o: SlurmFlags, matrix: ReturnType<typeof buildMatrix>): Promise<number> {
+async function slurmCampaign(o: FuzzFlags, matrix: ReturnType<typeof buildMatrix>): Promise<number> {
   if (o.taskOf !== undefined) {
     if (o.task === undefined) throw new UsageError('--task-of needs --task <i>');
     await loadFastExecutorFor(matrix);
@@ -128,10 +135,7 @@ async function slurmCampaign(o: SlurmFlags, matrix: ReturnType<typeof buildMatri
     for (const line of m.missing) process.stderr.write(`fuzz: ${line}\n`);
     for (const f of m.regressions) process.stderr.write(`fuzz: divergence written to ${f}\n`);
     process.stderr.write(`fuzz: seed ${m.plan.seed}, ${m.plan.tasks - m.missing.length} of ${m.plan.tasks} tasks done, ${m.seconds.toFixed(0)} task-seconds\n`);
-    if (m.invalid > 0) process.stdout.write(`${m.invalid} programs were not valid tests (generator bug)\n`);
-    if (m.missing.length > 0) process.stdout.write(`incomplete: ${m.missing.length} of ${m.plan.tasks} tasks have no result\n`);
-    process.stdout.write(`${m.programs} programs, ${m.divergences} divergences\n`);
-    return m.divergences > 0 || m.invalid > 0 || m.missing.length > 0 ? 1 : 0;
+    return finalLines(m, m.missing.length > 0 ? `incomplete: ${m.missing.length} of ${m.plan.tasks} tasks have no result` : undefined);
   }
   const launcher = [process.execPath, BOOTSTRAP];
   const r = submitCampaign(o.slurm!, {
@@ -150,9 +154,8 @@ async function splitOverJobs(argv: readonly string[], start: number, count: numb
   const t0 = performance.now();
   const totals = { programs: 0, divergences: 0, invalid: 0, failed: 0 };
   await Promise.all(Array.from({ length: jobs }, (_, j) => {
-    const from = start + Math.floor((count * j) / jobs);
-    const to = start + Math.floor((count * (j + 1)) / jobs);
-    const child = spawn(process.execPath, [BOOTSTRAP, ...argv, '--start', `${from}`, '--count', `${to - from}`, '--jobs', '1'], {
+    const slice = taskSlice({ start, count, tasks: jobs }, j);
+    const child = spawn(process.execPath, [BOOTSTRAP, ...argv, '--start', `${slice.from}`, '--count', `${slice.count}`, '--jobs', '1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -172,10 +175,7 @@ async function splitOverJobs(argv: readonly string[], start: number, count: numb
   }));
   const secs = (performance.now() - t0) / 1000;
   process.stderr.write(`fuzz: ${jobs} jobs, ${secs.toFixed(1)} s, ${(totals.programs / secs).toFixed(1)} programs/s\n`);
-  if (totals.failed > 0) process.stdout.write(`${totals.failed} jobs failed\n`);
-  if (totals.invalid > 0) process.stdout.write(`${totals.invalid} programs were not valid tests (generator bug)\n`);
-  process.stdout.write(`${totals.programs} programs, ${totals.divergences} divergences\n`);
-  return totals.divergences > 0 || totals.invalid > 0 || totals.failed > 0 ? 1 : 0;
+  return finalLines(totals, totals.failed > 0 ? `${totals.failed} jobs failed` : undefined);
 }
 
 /** The whole command (verify/fuzz.mjs starts it): its exit code; never throws. */
