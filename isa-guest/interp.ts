@@ -58,6 +58,13 @@ export const NOTE_STEP = 1;
  * A timing model driven by runObserved() (the baseline in-order core): it annotates each
  * instruction word once, when the interpreter decodes it, and is told of every retire.
  * Notes live beside the decoded closures, so a store that drops a closure drops its note.
+ *
+ * Retires come a basic block at a time where the observer can time a block as a whole:
+ * before each instruction that may start one, enterBlock() says how many instructions to
+ * run back to back (0: just this one, reported with retired()). The interpreter runs them,
+ * recording each one's x[rs1] in `blockRs1`, and reports them with blockRetired(), or with
+ * blockCut() when fewer retired (an exception, a closure dropped by a store into the block,
+ * or a store that made the loop look between instructions: checkAt changed).
  */
 export interface RetireObserver {
   /** The note for a word (`d` undefined: it does not decode). */
@@ -67,6 +74,21 @@ export interface RetireObserver {
   retired(note: number, pc: number, nextPc: number, rs1Value: number): number;
   /** The instruction at `pc` raised an exception, already taken. Returns the cycles it took. */
   trapped(pc: number): number;
+  /**
+   * How many instructions from `pc` to run as one block (0: one, through retired()).
+   * `notes` and `fns` are pc's page's notes and closures (undefined: not decoded yet);
+   * `budget` is the steps left in this run, `cyclesLeft` the cycles until the clock reaches
+   * the next between-instructions check (Infinity: none). A block must fit both: no
+   * instruction of it but the first may start with the check due.
+   */
+  enterBlock(pc: number, notes: Int32Array, fns: readonly unknown[], budget: number, cyclesLeft: number): number;
+  /** x[rs1] of each instruction of the block entered last, from before it ran. */
+  readonly blockRs1: Int32Array;
+  /** The block entered last retired whole; the next instruction is at `nextPc`. Returns its cycles. */
+  blockRetired(nextPc: number): number;
+  /** Only the first `count` (< its length) instructions of the block entered last retired,
+   * none of them a control transfer. Returns their cycles. */
+  blockCut(count: number): number;
 }
 
 /**
@@ -274,7 +296,8 @@ export class Interpreter {
 
   /**
    * run() for the observer given at construction: each retired instruction is reported to
-   * it, and the clock advances by the cycles it returns (cyclesPerInsn is not used). Returns
+   * it, one at a time or a block at a time (see RetireObserver), and the clock advances by
+   * the cycles it returns (cyclesPerInsn is not used). Returns
    * 'step', with `lastCount` steps done, before anything the caller must time step by step
    * with step(): an instruction noted NOTE_STEP or not decoded yet, or a between-instructions
    * check (exit, interrupt, wfi, PMP mode). Exceptions are taken here and reported with trapped().
@@ -286,6 +309,7 @@ export class Interpreter {
     const h = this.hart;
     const x = h.x;
     const clock = this.env.clock;
+    const blockRs1 = obs.blockRs1;
     let n = 0;
     try {
       for (;;) {
@@ -294,13 +318,16 @@ export class Interpreter {
         let fns = NO_FNS;
         let notes = NO_PAGE.notes;
         let rs1s = NO_PAGE.rs1;
+        // Instructions of the current block retired so far; -1 outside a block.
+        let inBlock = -1;
         try {
           for (;;) {
             if (n >= maxInsns) {
               h.pc = pc;
               return 'limit';
             }
-            if (clock.cycles >= this.checkAt) {
+            const checkAt = this.checkAt;
+            if (clock.cycles >= checkAt) {
               h.pc = pc;
               return 'step';
             }
@@ -312,6 +339,33 @@ export class Interpreter {
               pageNo = this.pmpChecked ? -1 : pc >>> PAGE_BITS;
             }
             const i = (pc & PAGE_OFFSET_MASK) >>> 2;
+            const len = obs.enterBlock(pc, notes, fns, maxInsns - n, checkAt - clock.cycles);
+            if (len > 0) {
+              // The block's instructions are sequential, and only its last may transfer
+              // control; anything that stops it early is reported with blockCut().
+              inBlock = 0;
+              for (;;) {
+                const f = fns[i + inBlock];
+                if (f === undefined) break; // a store into the block dropped it
+                blockRs1[inBlock] = x[rs1s[i + inBlock]!]!;
+                const r = f();
+                h.instret++;
+                n++;
+                inBlock++;
+                if (inBlock === len) {
+                  pc = r === 0 ? (pc + 4 * len) >>> 0 : h.pc;
+                  break;
+                }
+                if (r !== 0 || this.checkAt !== checkAt) break;
+              }
+              if (inBlock === len) clock.cycles += obs.blockRetired(pc);
+              else {
+                clock.cycles += obs.blockCut(inBlock);
+                pc = (pc + 4 * inBlock) >>> 0;
+              }
+              inBlock = -1;
+              continue;
+            }
             const f = fns[i];
             const note = notes[i]!;
             // A word not decoded yet goes to step() too, which decodes it: compiling here
@@ -329,6 +383,11 @@ export class Interpreter {
           }
         } catch (e) {
           if (!(e instanceof GuestTrap)) throw e;
+          if (inBlock >= 0) {
+            // The instructions of the block before the faulting one retired.
+            clock.cycles += obs.blockCut(inBlock);
+            pc = (pc + 4 * inBlock) >>> 0;
+          }
           h.pc = pc;
           this.takeTrap(e);
           n++;

@@ -120,6 +120,65 @@ class TimingPage {
   readonly info = new Int32Array(PAGE_SIZE / 4);
 }
 
+/** Most instructions in one timing block (a longer straight line is timed in pieces). */
+const MAX_BLOCK = 64;
+
+/**
+ * The fast engine's timing of a basic block (up to and including its first branch or jump,
+ * within one page, without system instructions), computed once from the notes of its words
+ * assuming no register read in it waits for a result produced before it: everything that
+ * then does not depend on run-time values. At run time blockRetired() checks that
+ * assumption (`entry`), looks up the I-cache lines and data addresses in program order
+ * (`events`), and adds the rest; a block that fails the check, or is cut short, is timed
+ * one instruction at a time by retired(), as the per-instruction engine does.
+ */
+class TimingBlock {
+  constructor(
+    readonly pc: number,
+    readonly len: number,
+    /** The note of each instruction. */
+    readonly notes: Int32Array,
+    /** Pipeline-advancing cycles from entry to exit, when the last instruction does not
+     * redirect fetch (a not-taken branch): execute cycles plus `stall`. */
+    readonly pipe: number,
+    /** Of those, stall cycles: hazards inside the block, the divider, a final jump's bubble. */
+    readonly stall: number,
+    readonly loadUseStalls: number,
+    readonly mulStalls: number,
+    readonly divStalls: number,
+    readonly branchStalls: number,
+    readonly loads: number,
+    readonly stores: number,
+    readonly jumps: number,
+    /** Its last instruction is a conditional branch (taken or not is known only at run time). */
+    readonly endsInBranch: boolean,
+    /** Pairs (register, EX offset): the first read of a register the block has not written
+     * yet, early enough that a result produced before the block may still be pending. */
+    readonly entry: Int32Array,
+    /** Triples (register, offset of the cycle its value is ready, producer) to set in
+     * readyAt/producer when the block retires. */
+    readonly exit: Int32Array,
+    /** Cache accesses in program order: ~k fetches the line of instruction k (the first of
+     * each line), 2k + write accesses the data of instruction k. */
+    readonly events: Int32Array,
+    /** Fetches of a line just fetched by the instruction before (hits on the last line of their set). */
+    readonly sameLineFetches: number,
+    /** Most cycles the block can take (every access a miss to memory): it may run as a block
+     * only while the clock cannot reach the next between-instructions check inside it. */
+    readonly bound: number,
+    /** It loads or stores. */
+    readonly hasMem: boolean,
+  ) {}
+}
+
+/** The timing blocks starting at each word of one page, built from the interpreter's
+ * decoding `fns` of the page (another decoding of it, after a flush or a PMP mode switch,
+ * starts a new BlockPage). */
+class BlockPage {
+  readonly blocks: (TimingBlock | undefined)[] = new Array<TimingBlock | undefined>(PAGE_SIZE / 4).fill(undefined);
+  constructor(readonly fns: readonly unknown[]) {}
+}
+
 export const inorderStats = defineStats('inorder', {
   instret: counter('insns', 'guest instructions retired by the baseline in-order core'),
   cycles: counter('cycles', 'cycles of the baseline core (all categories, idle included)'),
@@ -206,6 +265,23 @@ export class InorderCore implements RetireObserver {
   private readonly iLineBits: number;
   private readonly dLineBits: number;
 
+  /** The fast engine's timing blocks (see TimingBlock), per page, and the one entered last. */
+  private readonly blockPages = new Map<number, BlockPage>();
+  private lastBlockPageNo = -1;
+  private lastBlockPage: BlockPage | undefined = undefined;
+  private block: TimingBlock | undefined = undefined;
+  /** RetireObserver: x[rs1] of each instruction of the block entered last. */
+  readonly blockRs1 = new Int32Array(MAX_BLOCK);
+  /** Most cycles a result can still be pending after the pipe time: a block's reads at
+   * least this far into it cannot wait for anything produced before it. */
+  private readonly maxLag: number;
+  /** Most stall cycles of one fetch or data access, misaligned emulation included. */
+  private readonly worstFetch: number;
+  private readonly worstAccess: number;
+  /** Blocks that load or store may run only where no access can reach a device: a device
+   * read (mtime) must see the clock as of its own instruction, which a block sets at its end. */
+  private readonly memInBlocks: boolean;
+
   constructor(
     readonly hart: Hart,
     readonly env: GuestEnv,
@@ -235,6 +311,13 @@ export class InorderCore implements RetireObserver {
     this.interp = new Interpreter(hart, env, {
       cyclesPerInsn: 0, commitLog: opts.commitLog, observer: this.engine === 'fast' ? this : undefined,
     });
+    this.maxLag = Math.max(this.loadUse, this.mulLatency - 1, 0);
+    this.worstFetch = this.caches.l2Latency + this.memLatency;
+    this.worstAccess = this.worstFetch + (env.misalignedCost ?? 0);
+    // The user platform maps no devices: a load or store outside RAM faults.
+    this.memInBlocks = env.name === 'user';
+    // A store into a block's words drops the block (the interpreter drops their closures).
+    if (this.engine === 'fast') env.memory.addCodeWriteListener((addr) => this.dropBlocks(addr));
   }
 
   /**
@@ -351,6 +434,247 @@ export class InorderCore implements RetireObserver {
   /** For the interpreter (RetireObserver): the packed timing of a word it decodes. */
   annotate(d: Decoded | undefined): number {
     return packDecoded(d);
+  }
+
+  // ---- the fast engine's timing blocks ------------------------------------------------
+
+  /** RetireObserver: the block at pc, if it can run as one now (see TimingBlock). */
+  enterBlock(pc: number, notes: Int32Array, fns: readonly unknown[], budget: number, cyclesLeft: number): number {
+    const pageNo = pc >>> PAGE_BITS;
+    let page = this.lastBlockPage;
+    if (pageNo !== this.lastBlockPageNo || page === undefined || page.fns !== fns) {
+      page = this.blockPages.get(pageNo);
+      if (page === undefined || page.fns !== fns) {
+        page = new BlockPage(fns);
+        this.blockPages.set(pageNo, page);
+      }
+      this.lastBlockPage = page;
+      this.lastBlockPageNo = pageNo;
+    }
+    const i = (pc & (PAGE_SIZE - 1)) >>> 2;
+    let b = page.blocks[i];
+    if (b === undefined) {
+      b = this.buildBlock(pc, notes, fns, i);
+      if (b === undefined) return 0;
+      page.blocks[i] = b;
+    }
+    if (b.len > budget || b.bound >= cyclesLeft || (b.hasMem && !this.memInBlocks)) return 0;
+    this.block = b;
+    return b.len;
+  }
+
+  /**
+   * The timing block starting at word i of a page (pc), or undefined when the word cannot
+   * start one (a system instruction, or not decoded yet) or the straight line from it
+   * reaches a word not decoded yet: retired() times it then, and the interpreter's step()
+   * decodes what is missing, so the block is built whole later.
+   */
+  private buildBlock(pc: number, notes: Int32Array, fns: readonly unknown[], i: number): TimingBlock | undefined {
+    let len = 0;
+    for (;;) {
+      const w = i + len;
+      if (w >= PAGE_SIZE / 4 || len === MAX_BLOCK) break;
+      if (fns[w] === undefined) return undefined;
+      const note = notes[w]!;
+      const kind = kindOfNote(note);
+      if ((note & NOTE_STEP) !== 0 || kind > Kind.system) break;
+      len++;
+      if (kind === Kind.branch || kind === Kind.jump) break;
+    }
+    if (len === 0) return undefined;
+    const blockNotes = notes.slice(i, i + len);
+
+    // The pipeline from the block's entry (offset 0), as retired() would time it when no
+    // register it reads is pending at entry.
+    const ready = new Int32Array(32);
+    const producer = new Uint8Array(32);
+    const written = new Uint8Array(32);
+    const checked = new Uint8Array(32);
+    const entry: number[] = [];
+    const events: number[] = [];
+    let p = 0;
+    let stall = 0;
+    let loadUseStalls = 0;
+    let mulStalls = 0;
+    let divStalls = 0;
+    let branchStalls = 0;
+    let loads = 0;
+    let stores = 0;
+    let jumps = 0;
+    let lines = 0;
+    for (let k = 0; k < len; k++) {
+      const note = blockNotes[k]!;
+      const kind = kindOfNote(note) as Kind;
+      const rd = (note >>> 5) & 31;
+      const rs1 = (note >>> 10) & 31;
+      const rs2 = (note >>> 15) & 31;
+      const line = ((pc + 4 * k) >>> 0) >>> this.iLineBits;
+      if (k === 0 || line !== ((pc + 4 * (k - 1)) >>> 0) >>> this.iLineBits) {
+        events.push(~k);
+        lines++;
+      }
+      let ex = p;
+      for (const r of [rs1, rs2]) {
+        // x0 is never pending; a result from before the block is ready by maxLag.
+        if (r !== 0 && written[r] === 0 && checked[r] === 0 && ex < this.maxLag) {
+          entry.push(r, ex);
+          checked[r] = 1;
+        }
+      }
+      const r1 = written[rs1] === 1 ? ready[rs1]! : -Infinity;
+      const r2 = written[rs2] === 1 ? ready[rs2]! : -Infinity;
+      const wait = (r1 >= r2 ? r1 : r2) - ex;
+      if (wait > 0) {
+        if (producer[r1 >= r2 ? rs1 : rs2] === Producer.load) loadUseStalls += wait;
+        else mulStalls += wait;
+        stall += wait;
+        ex += wait;
+      }
+      let readyAt = ex + 1;
+      let prod: number = Producer.none;
+      let pipeAfter = ex + 1;
+      switch (kind) {
+        case Kind.alu:
+          break;
+        case Kind.mul:
+          readyAt = ex + this.mulLatency;
+          prod = Producer.mul;
+          break;
+        case Kind.div: {
+          const hold = this.divLatency - 1;
+          stall += hold;
+          divStalls += hold;
+          pipeAfter += hold;
+          readyAt = pipeAfter;
+          break;
+        }
+        case Kind.load:
+          loads++;
+          events.push(2 * k);
+          readyAt = ex + 1 + this.loadUse;
+          prod = Producer.load;
+          break;
+        case Kind.store:
+          stores++;
+          events.push(2 * k + 1);
+          break;
+        case Kind.branch:
+          break; // the last instruction: its bubble, if taken, is added at run time
+        case Kind.jump:
+          jumps++;
+          stall += this.branchPenalty;
+          branchStalls += this.branchPenalty;
+          pipeAfter += this.branchPenalty;
+          break;
+        case Kind.system:
+          invariant(false, 'a system instruction in a timing block');
+          break;
+        default:
+          assertNever(kind, 'timing kind');
+      }
+      if (rd !== 0) {
+        ready[rd] = readyAt;
+        producer[rd] = prod;
+        written[rd] = 1;
+      }
+      p = pipeAfter;
+    }
+    // Results still pending at exit must be recorded; so must every result of a block too
+    // short to outlast what was pending at its entry (or readyAt would keep a stale later time).
+    const exit: number[] = [];
+    for (let r = 1; r < 32; r++) {
+      if (written[r] === 1 && (ready[r]! > p || p < this.maxLag)) exit.push(r, ready[r]!, producer[r]!);
+    }
+    const mems = loads + stores;
+    const bound = p + this.branchPenalty + this.maxLag + lines * this.worstFetch + mems * this.worstAccess;
+    const endsInBranch = kindOfNote(blockNotes[len - 1]!) === Kind.branch;
+    return new TimingBlock(
+      pc, len, blockNotes, p, stall, loadUseStalls, mulStalls, divStalls, branchStalls, loads, stores, jumps,
+      endsInBranch, Int32Array.from(entry), Int32Array.from(exit), Int32Array.from(events), len - lines, bound, mems > 0,
+    );
+  }
+
+  /** RetireObserver: the block entered last retired whole, followed by nextPc. */
+  blockRetired(nextPc: number): number {
+    const b = this.block!;
+    const readyAt = this.readyAt;
+    const pipe0 = this.pipe;
+    const entry = b.entry;
+    for (let j = 0; j < entry.length; j += 2) {
+      if (readyAt[entry[j]!]! > pipe0 + entry[j + 1]!) return this.timeEach(b, b.len, nextPc);
+    }
+    // Cache accesses in program order (the L2 is shared by both L1s).
+    let cycles = b.pipe;
+    const events = b.events;
+    const rs1 = this.blockRs1;
+    for (let j = 0; j < events.length; j++) {
+      const e = events[j]!;
+      if (e < 0) {
+        const pc = (b.pc + 4 * ~e) | 0;
+        const line = pc >>> this.iLineBits;
+        if (this.iMru[line & this.iSetMask] === line) this.iHitsSkipped++;
+        else cycles += this.fetch(pc);
+      } else {
+        const k = e >>> 1;
+        cycles += this.dataAccess((rs1[k]! + (b.notes[k]! >> 20)) | 0, (e & 1) === 1);
+      }
+    }
+    this.iHitsSkipped += b.sameLineFetches;
+    this.instret += b.len;
+    this.loads += b.loads;
+    this.stores += b.stores;
+    this.jumps += b.jumps;
+    this.loadUseStalls += b.loadUseStalls;
+    this.mulStalls += b.mulStalls;
+    this.divStalls += b.divStalls;
+    this.branchStalls += b.branchStalls;
+    if (b.stall !== 0) this.pending[Cyc.stallPipeline] += b.stall;
+    let pipe = pipe0 + b.pipe;
+    if (b.endsInBranch) {
+      this.branches++;
+      if ((nextPc | 0) !== ((b.pc + 4 * b.len) | 0)) {
+        this.taken++;
+        const bubble = this.redirect();
+        cycles += bubble;
+        pipe += bubble;
+      }
+    }
+    this.pipe = pipe;
+    const exit = b.exit;
+    for (let j = 0; j < exit.length; j += 3) {
+      const r = exit[j]!;
+      readyAt[r] = pipe0 + exit[j + 1]!;
+      this.producer[r] = exit[j + 2]!;
+    }
+    return cycles;
+  }
+
+  /** RetireObserver: the first `count` instructions of the block entered last retired. */
+  blockCut(count: number): number {
+    return this.timeEach(this.block!, count, 0);
+  }
+
+  /** The first `count` instructions of block b, timed one by one by retired(); the last of
+   * the whole block is followed by nextPc, the others by the next word. */
+  private timeEach(b: TimingBlock, count: number, nextPc: number): number {
+    let cycles = 0;
+    for (let k = 0; k < count; k++) {
+      const pc = (b.pc + 4 * k) >>> 0;
+      const next = k === b.len - 1 ? nextPc : (pc + 4) >>> 0;
+      cycles += this.retired(b.notes[k]!, pc, next, this.blockRs1[k]!);
+    }
+    return cycles;
+  }
+
+  /** A store at addr: drop the blocks holding that word. */
+  private dropBlocks(addr: number): void {
+    const page = this.blockPages.get(addr >>> PAGE_BITS);
+    if (page === undefined) return;
+    const w = (addr & (PAGE_SIZE - 1)) >>> 2;
+    for (let s = Math.max(0, w - MAX_BLOCK + 1); s <= w; s++) {
+      const b = page.blocks[s];
+      if (b !== undefined && s + b.len > w) page.blocks[s] = undefined;
+    }
   }
 
   /** The instruction at pc faulted: it was fetched (unless the fetch itself faulted, i.e. pc
