@@ -349,8 +349,6 @@ export class Interpreter {
                 if (f === undefined) break; // a store into the block dropped it
                 blockRs1[inBlock] = x[rs1s[i + inBlock]!]!;
                 const r = f();
-                h.instret++;
-                n++;
                 inBlock++;
                 if (inBlock === len) {
                   pc = r === 0 ? (pc + 4 * len) >>> 0 : h.pc;
@@ -358,6 +356,9 @@ export class Interpreter {
                 }
                 if (r !== 0 || this.checkAt !== checkAt) break;
               }
+              // Nothing in a block reads instret (CSR reads are system instructions).
+              h.instret += inBlock;
+              n += inBlock;
               if (inBlock === len) clock.cycles += obs.blockRetired(pc);
               else {
                 clock.cycles += obs.blockCut(inBlock);
@@ -385,6 +386,8 @@ export class Interpreter {
           if (!(e instanceof GuestTrap)) throw e;
           if (inBlock >= 0) {
             // The instructions of the block before the faulting one retired.
+            h.instret += inBlock;
+            n += inBlock;
             clock.cycles += obs.blockCut(inBlock);
             pc = (pc + 4 * inBlock) >>> 0;
           }

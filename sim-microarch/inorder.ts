@@ -169,6 +169,10 @@ class TimingBlock {
     /** It loads or stores. */
     readonly hasMem: boolean,
   ) {}
+
+  /** Times it retired whole through the fast path since the last flush(), which adds its
+   * static counts that many times (so a retire adds none of them itself). */
+  runs = 0;
 }
 
 /** The timing blocks starting at each word of one page, built from the interpreter's
@@ -270,6 +274,8 @@ export class InorderCore implements RetireObserver {
   private lastBlockPageNo = -1;
   private lastBlockPage: BlockPage | undefined = undefined;
   private block: TimingBlock | undefined = undefined;
+  /** The blocks with `runs` not yet counted. */
+  private readonly blocksRun: TimingBlock[] = [];
   /** RetireObserver: x[rs1] of each instruction of the block entered last. */
   readonly blockRs1 = new Int32Array(MAX_BLOCK);
   /** Most cycles a result can still be pending after the pipe time: a block's reads at
@@ -333,6 +339,7 @@ export class InorderCore implements RetireObserver {
 
   /** Move the pending cycles into the account and `cycles`. */
   private flush(): void {
+    this.countBlocks();
     this.caches.l1i.hits += this.iHitsSkipped;
     this.caches.l1d.hits += this.dHitsSkipped;
     this.iHitsSkipped = 0;
@@ -615,23 +622,20 @@ export class InorderCore implements RetireObserver {
         if (this.iMru[line & this.iSetMask] === line) this.iHitsSkipped++;
         else cycles += this.fetch(pc);
       } else {
+        // Only the user platform runs blocks that access memory, and there an access that
+        // completed was to RAM (anything else faults).
         const k = e >>> 1;
-        cycles += this.dataAccess((rs1[k]! + (b.notes[k]! >> 20)) | 0, (e & 1) === 1);
+        const ea = (rs1[k]! + (b.notes[k]! >> 20)) | 0;
+        const write = (e & 1) === 1;
+        const line = ea >>> this.dLineBits;
+        const set = line & this.dSetMask;
+        if (this.dMru[set] === line && (!write || this.dDirty[set] === 1)) this.dHitsSkipped++;
+        else cycles += this.ramAccess(ea, write, line, set);
       }
     }
-    this.iHitsSkipped += b.sameLineFetches;
-    this.instret += b.len;
-    this.loads += b.loads;
-    this.stores += b.stores;
-    this.jumps += b.jumps;
-    this.loadUseStalls += b.loadUseStalls;
-    this.mulStalls += b.mulStalls;
-    this.divStalls += b.divStalls;
-    this.branchStalls += b.branchStalls;
-    if (b.stall !== 0) this.pending[Cyc.stallPipeline] += b.stall;
+    if (b.runs++ === 0) this.blocksRun.push(b);
     let pipe = pipe0 + b.pipe;
     if (b.endsInBranch) {
-      this.branches++;
       if ((nextPc | 0) !== ((b.pc + 4 * b.len) | 0)) {
         this.taken++;
         const bubble = this.redirect();
@@ -647,6 +651,26 @@ export class InorderCore implements RetireObserver {
       this.producer[r] = exit[j + 2]!;
     }
     return cycles;
+  }
+
+  /** Add the static counts of the blocks retired since the last call. */
+  private countBlocks(): void {
+    for (const b of this.blocksRun) {
+      const n = b.runs;
+      b.runs = 0;
+      this.iHitsSkipped += n * b.sameLineFetches;
+      this.instret += n * b.len;
+      this.loads += n * b.loads;
+      this.stores += n * b.stores;
+      this.jumps += n * b.jumps;
+      if (b.endsInBranch) this.branches += n;
+      this.loadUseStalls += n * b.loadUseStalls;
+      this.mulStalls += n * b.mulStalls;
+      this.divStalls += n * b.divStalls;
+      this.branchStalls += n * b.branchStalls;
+      this.pending[Cyc.stallPipeline] += n * b.stall;
+    }
+    this.blocksRun.length = 0;
   }
 
   /** RetireObserver: the first `count` instructions of the block entered last retired. */
@@ -924,16 +948,20 @@ export class InorderCore implements RetireObserver {
       this.dHitsSkipped++;
       return 0;
     }
-    let stall: number;
-    if (this.env.memory.isRam(ea)) {
-      stall = this.caches.data(ea, write);
-      // A read leaves the dirty bit unknown: the next write to the line looks it up.
-      if (this.dMru[set] !== line) this.dDirty[set] = write ? 1 : 0;
-      else if (write) this.dDirty[set] = 1;
-      this.dMru[set] = line;
-    } else {
-      stall = this.memLatency;
+    if (!this.env.memory.isRam(ea)) {
+      this.pending[Cyc.stallDcache] += this.memLatency;
+      return this.memLatency;
     }
+    return this.ramAccess(ea, write, line, set);
+  }
+
+  /** dataAccess() of a RAM address `ea` in `line` of L1D `set`, past the last-line check. */
+  private ramAccess(ea: number, write: boolean, line: number, set: number): number {
+    const stall = this.caches.data(ea, write);
+    // A read leaves the dirty bit unknown: the next write to the line looks it up.
+    if (this.dMru[set] !== line) this.dDirty[set] = write ? 1 : 0;
+    else if (write) this.dDirty[set] = 1;
+    this.dMru[set] = line;
     if (stall !== 0) this.pending[Cyc.stallDcache] += stall;
     return stall;
   }
