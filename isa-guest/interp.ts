@@ -346,7 +346,7 @@ export class Interpreter {
               inBlock = 0;
               for (;;) {
                 const f = fns[i + inBlock];
-                if (f === undefined) break; // a store into the block dropped it
+                if (f === undefined) break; // a store into the block dropped it (or, before it ran, another)
                 blockRs1[inBlock] = x[rs1s[i + inBlock]!]!;
                 const r = f();
                 inBlock++;
@@ -360,7 +360,11 @@ export class Interpreter {
               h.instret += inBlock;
               n += inBlock;
               if (inBlock === len) clock.cycles += obs.blockRetired(pc);
-              else {
+              else if (inBlock === 0) {
+                // Its first word is not decoded now: step() decodes it.
+                h.pc = pc;
+                return 'step';
+              } else {
                 clock.cycles += obs.blockCut(inBlock);
                 pc = (pc + 4 * inBlock) >>> 0;
               }
