@@ -339,7 +339,8 @@ export class Interpreter {
               pageNo = this.pmpChecked ? -1 : pc >>> PAGE_BITS;
             }
             const i = (pc & PAGE_OFFSET_MASK) >>> 2;
-            const len = obs.enterBlock(pc, notes, fns, maxInsns - n, checkAt - clock.cycles);
+            // While PMP may deny, each fetch is checked on its own (enterPage): no blocks.
+            const len = this.pmpChecked ? 0 : obs.enterBlock(pc, notes, fns, maxInsns - n, checkAt - clock.cycles);
             if (len > 0) {
               // The block's instructions are sequential, and only its last may transfer
               // control; anything that stops it early is reported with blockCut().

@@ -243,6 +243,50 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
     expect(ref.stats['cache.l2Misses']).toBeGreaterThan(40);
   });
 
+  it('while PMP may deny, every fetch is checked: no block runs past a PMP boundary', () => {
+    // U-mode loops over w16..w22 three times (blocks are built and run), then an ebreak
+    // makes the handler lower the executable top to w19, inside that block, and return to
+    // w16: the fetch of w19 must fault (mcause 1, the exit code).
+    const ref = agree({
+      platform: 'machine',
+      program: `
+        lui t0, 0x80000
+        addi t0, t0, 128      # mtvec: w32
+        csrrw zero, mtvec, t0
+        lui t1, 0x80000
+        addi t1, t1, 96       # U may execute below w24 (TOR)
+        srli t1, t1, 2
+        csrrw zero, pmpaddr0, t1
+        addi t2, zero, 15
+        csrrw zero, pmpcfg0, t2
+        lui t3, 0x80000
+        addi t3, t3, 64       # U entry: w16
+        csrrw zero, mepc, t3
+        lui t4, 2
+        addi t4, t4, -2048
+        csrrc zero, mstatus, t4
+        mret
+        addi a1, a1, 1        # w16
+        addi a1, a1, 1
+        addi a1, a1, 1
+        addi a1, a1, 1        # w19
+        addi a2, a2, 1
+        slti t5, a2, 3
+        bne t5, zero, -24
+        ebreak` + '\naddi zero, zero, 0'.repeat(8) + `
+        csrrs t6, mcause, zero  # w32: the handler
+        addi t5, zero, 3
+        bne t6, t5, 20
+        addi t1, t1, -5       # breakpoint: the top down to w19, back to w16
+        csrrw zero, pmpaddr0, t1
+        csrrw zero, mepc, t3
+        mret
+        addi a0, t6, 0
+        ecall`,
+    });
+    expect(ref.exitCode).toBe(1);
+  });
+
   it('runs cut in pieces of a few steps agree (a block must fit in the steps left)', () => {
     for (const piece of [1, 2, 3, 5, 8]) {
       agree({
