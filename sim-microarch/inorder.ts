@@ -37,6 +37,20 @@
  * Simulated time stays consistent: after every step env.clock.cycles has advanced by
  * exactly the cycles charged (the account receives them when run() or step() returns), so
  * the CLINT timer, mcycle and the guest's clock_gettime see the baseline core's time.
+ *
+ * Two engines give the same cycles and statistics. `reference` times one interp.step() at
+ * a time with its own code (retiredReference: the oracle). `fast` lets the interpreter's
+ * loop run (runObserved) and times a basic block at a time: a TimingBlock holds what the
+ * model makes static for the block's words (execute cycles, hazards inside it, the divider,
+ * a jump's bubble, which instructions fetch a new line or access data), and at run time
+ * only the rest is added — hazards from before the block, cache lookups in program order,
+ * whether the final branch was taken. Where a block cannot be timed that way (a result from
+ * before it still pending where it is read, an exception or a store cutting it short) its
+ * instructions go through retired() one by one, and whatever is not an ordinary instruction
+ * (system instructions, interrupts, wfi, exits) through step(). Between two instructions of
+ * a block the clock does not move, so a block runs only when the clock cannot reach the
+ * interpreter's next check inside it, and, on a platform with devices, only if it neither
+ * loads nor stores (a device read sees the clock).
  */
 import { assertNever, invariant } from '../core/assert.ts';
 import type { Config } from '../core/params.ts';
