@@ -5,7 +5,7 @@
 // into a block's own words, and cache accesses whose order matters (fetches and data share
 // the L2) — each run on both engines and compared field by field: cycles, every category,
 // every statistic, the clock, registers. The reference engine is the oracle.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { asm, asmLines } from '../isa-guest/encode.ts';
 import type { GuestEnv, GuestRegs } from '../isa-guest/env.ts';
 import { Hart } from '../isa-guest/hart.ts';
@@ -58,11 +58,14 @@ function run(engine: 'reference' | 'fast', c: Case) {
     'cache.l2Latency': 10, 'cache.memLatency': 100, 'inorder.systemCost': 5, ...c.cfg, 'inorder.engine': engine,
   });
   const core = new InorderCore(hart, env, cfg, account);
+  // How many blocks the fast engine timed whole (not compared: the reference has none).
+  const blocks = vi.spyOn(core, 'blockRetired');
   const stops: string[] = [];
   for (let n = 0; n < 100_000 && env.exitCode === undefined; n++) stops.push(core.run(c.piece ?? 1_000_000));
   expect(env.exitCode, `${engine} engine: the program did not exit`).toBeDefined();
   expect(account.total()).toBe(env.clock.cycles);
   return {
+    blocks: blocks.mock.calls.length,
     exitCode: env.exitCode,
     stops: stops.join(' '),
     clock: env.clock.cycles,
@@ -74,12 +77,14 @@ function run(engine: 'reference' | 'fast', c: Case) {
   };
 }
 
-/** Both engines on `c`, field by field; returns the reference run. */
+/** Both engines on `c`, field by field; returns the reference run, and how many blocks the
+ * fast engine timed whole. */
 function agree(c: Case) {
   const ref = run('reference', c);
   const fast = run('fast', c);
-  for (const key of Object.keys(ref) as (keyof typeof ref)[]) expect(fast[key], key).toEqual(ref[key]);
-  return ref;
+  expect(ref.blocks).toBe(0);
+  for (const key of Object.keys(ref) as (keyof typeof ref)[]) if (key !== 'blocks') expect(fast[key], key).toEqual(ref[key]);
+  return { ...ref, blocks: fast.blocks };
 }
 
 describe('in-order fast engine: timing blocks against the reference engine', () => {
@@ -106,6 +111,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
       ecall`;
     const ref = agree({ program, data: [1000], cfg });
     expect(ref.exitCode).toBe(0);
+    expect(ref.blocks).toBeGreaterThan(50); // the loop's 5 blocks ran as blocks
     expect(ref.stats['inorder.loadUseStalls']).toBeGreaterThan(0);
     expect(ref.stats['inorder.mulStalls']).toBeGreaterThan(0);
     // The same with other latencies, and with a zero branch penalty (a jump then leaves
@@ -137,6 +143,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
       data: [5, 0],
     });
     expect(ref.stats['inorder.traps']).toBe(5);
+    expect(ref.blocks).toBeGreaterThan(5);
   });
 
   it('a timer interrupt due inside a block is taken at the same boundary', () => {
@@ -164,6 +171,10 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
       for (const platform of ['user', 'machine'] as const) {
         const ref = agree({ program, data: [0, 16], cfg, timerAt, platform });
         expect(ref.stats['inorder.traps']).toBe(1);
+        // The loop loads and stores, so it runs as blocks only where no device can be
+        // reached (user), and only while the clock is far enough from the timer that no block
+        // can reach it (its bound counts every access as a miss to memory: 5 x 110 cycles).
+        if (platform === 'user' && timerAt >= 2345) expect(ref.blocks).toBeGreaterThan(5);
         expect(ref.exitCode).toBeGreaterThanOrEqual(timerAt);
       }
     }
@@ -241,6 +252,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
     expect(words.length).toBeLessThan(512);
     const ref = agree({ program, data: Array.from({ length: 0x500 / 4 }, (_, i) => i), cfg });
     expect(ref.stats['cache.l2Misses']).toBeGreaterThan(40);
+    expect(ref.blocks).toBeGreaterThan(40);
   });
 
   it('while PMP may deny, every fetch is checked: no block runs past a PMP boundary', () => {
