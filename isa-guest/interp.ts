@@ -21,7 +21,7 @@
  * Only a CSR write, a trap or mret can switch between the two, and each of those makes the
  * loop look between instructions, where the choice is made again.
  */
-import { assertNever } from '../core/assert.ts';
+import { assertNever, invariant } from '../core/assert.ts';
 import { ExitCode, MorphsimError } from '../core/errors.ts';
 import { ALU, BRANCH, type AluOp, type BranchCond } from '../core/alu.ts';
 import {
@@ -86,8 +86,8 @@ export interface RetireObserver {
   readonly blockRs1: Int32Array;
   /** The block entered last retired whole; the next instruction is at `nextPc`. Returns its cycles. */
   blockRetired(nextPc: number): number;
-  /** Only the first `count` (< its length) instructions of the block entered last retired,
-   * none of them a control transfer. Returns their cycles. */
+  /** Only the first `count` (< its length) instructions of the block entered last retired
+   * (only a block's last instruction may transfer control). Returns their cycles. */
   blockCut(count: number): number;
 }
 
@@ -343,7 +343,7 @@ export class Interpreter {
             const len = this.pmpChecked ? 0 : obs.enterBlock(pc, notes, fns, maxInsns - n, checkAt - clock.cycles);
             if (len > 0) {
               // The block's instructions are sequential, and only its last may transfer
-              // control; anything that stops it early is reported with blockCut().
+              // control; whatever stops it early is reported with blockCut().
               inBlock = 0;
               for (;;) {
                 const f = fns[i + inBlock];
@@ -355,7 +355,9 @@ export class Interpreter {
                   pc = r === 0 ? (pc + 4 * len) >>> 0 : h.pc;
                   break;
                 }
-                if (r !== 0 || this.checkAt !== checkAt) break;
+                // The observer ends its blocks at control transfers.
+                if (r !== 0) invariant(false, 'runObserved: a control transfer inside a block');
+                if (this.checkAt !== checkAt) break;
               }
               // Nothing in a block reads instret (CSR reads are system instructions).
               h.instret += inBlock;
