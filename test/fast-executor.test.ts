@@ -35,9 +35,10 @@ const SMALL_ARGS: Record<string, string[]> = { crc32: ['16'], sort: ['500'] };
 /** As test/helpers/workloads.ts: mtimer's 50 ticks in a tenth of the simulated time. */
 const EXTRA: Record<string, Record<string, unknown>> = { mtimer: { 'platform.mtimeDivider': 100 } };
 
-/** `hook`: a runtime chain hook that does nothing, so the executor stops at every chained
- * transfer and tier 2 notes each as it happens (as under lockstep verification) instead of
- * replaying the executor's chain log after the run. */
+/** `hook`: a runtime chain hook, so the executor stops at every chained transfer and tier 2
+ * notes each as it happens (as under lockstep verification) instead of replaying the
+ * executor's chain log after the run. Either way, `transfers` lists the chained transfers
+ * (translation id × 2^32 + target pc). */
 function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT, hook = false, args = SMALL_ARGS[w.name] ?? w.args) {
   const out: Buffer[] = [];
   const m = new GuestMachine(image(`workloads/bin/${w.name}.elf`), {
@@ -47,9 +48,22 @@ function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT
     stderr: (b) => out.push(Buffer.from(b)),
     warn: () => {},
   });
-  if (hook) m.runtime!.onChain = () => {};
+  const transfers: number[] = [];
+  const note = (id: number, target: number) => transfers.push(id * 2 ** 32 + target);
+  if (hook) m.runtime!.onChain = (info, _instret, pc) => note(info.translation?.id ?? -1, pc);
+  else {
+    const ex = m.executor;
+    const execute = ex.execute.bind(ex);
+    ex.execute = (code, limits) => {
+      const log = limits.chainLog;
+      const from = log?.length ?? 0;
+      const r = execute(code, limits);
+      for (let i = from; i < (log?.length ?? 0); i++) note(log!.from[i]!.tag, log!.target[i]!);
+      return r;
+    };
+  }
   const result = m.run(limit);
-  return { m, result, output: Buffer.concat(out).toString('latin1'), translations: translationStats(m.runtime!, m.image) };
+  return { m, result, output: Buffer.concat(out).toString('latin1'), translations: translationStats(m.runtime!, m.image), transfers };
 }
 
 /** Run on both executors and compare everything a run reports. */
@@ -70,6 +84,8 @@ function expectSameRun(fast: ReturnType<typeof run>, ref: ReturnType<typeof run>
   expect(fast.result.stats).toEqual(ref.result.stats);
   expect(fast.translations).toEqual(ref.translations);
   expect(Array.from(fast.m.host.regs)).toEqual(Array.from(ref.m.host.regs));
+  expect(fast.transfers.length).toBe(ref.transfers.length);
+  expect(fast.transfers).toEqual(ref.transfers);
 }
 
 describe('fast executor = reference executor on every workload', () => {
@@ -136,12 +152,12 @@ describe('fast executor = reference executor on stressed hardware', () => {
 // is compared, field by field, with the reference executor's run under the hook.
 describe('optimize mode: the chain log replayed after each run = each transfer noted as it happens', () => {
   const wl = (name: string) => WORKLOADS.find((w) => w.name === name)!;
-  const cases: [string, Record<string, unknown>, { limit: number; args: string[] }?][] = [
+  const cases: [string, Record<string, unknown>, { limit: number; args?: string[] }?][] = [
     ['crc32', {}], ['sort', {}], ['strings', {}],
     ['bytecode', {}], // indirect jumps: IBTC hits are transfers too
     ['recursion', {}], // returns predicted by the return-address stack
     ['alias', {}], // alias faults end runs mid-chain; traces re-made
-    ['smc', {}], // translations invalidated during a run
+    ['smc', {}, { limit: 100_000 }], // translations invalidated during a run
     ['mtimer', {}], // interrupts end runs
     ['malloc', { 'tier.maxChain': 3 }], // short runs: the driver stops at maxChain
     // Runs longer than the fast executor logs per call into wasm (4096 transfers).
