@@ -121,6 +121,8 @@ export class Runtime {
   };
   /** run.mode=optimize without a hook: the run's chained transfers, replayed when it ends. */
   private readonly chainLog = new ChainLog();
+  /** replayChains()'s dueAt() per translation, for one replay. */
+  private readonly replayDueAt = new Map<HostCode, number>();
   /** Translations seen due for retier() during the current run. */
   private readonly due: Translation[] = [];
   /** Called whenever the interpreter is about to run guest code (the lockstep reference
@@ -330,16 +332,25 @@ export class Runtime {
    * the run ended in one logged transfer, except the run's last (`last`).
    */
   private replayChains(last: HostCode): void {
-    const { from, target } = this.chainLog;
-    const n = from.length;
+    const { from, target, length: n } = this.chainLog;
     for (let i = 0; i < n; i++) from[i]!.execCount--;
     last.execCount--;
-    // Counts as at the run's start; each transfer comes after one more execution.
+    // Counts as at the run's start; each transfer comes after one more execution. dueAt() is
+    // constant during the replay: computed once per translation.
+    const dueAt = this.replayDueAt;
     for (let i = 0; i < n; i++) {
-      from[i]!.execCount++;
-      this.noteChain(from[i]!, target[i]!);
+      const code = from[i]!;
+      const count = ++code.execCount;
+      this.profile.countExit(code.tag, target[i]!);
+      let at = dueAt.get(code);
+      if (at === undefined) {
+        const t = this.byTag.get(code.tag);
+        dueAt.set(code, (at = t ? this.dueAt(t) : Infinity));
+      }
+      if (count >= at) this.due.push(this.byTag.get(code.tag)!);
     }
     last.execCount++;
+    dueAt.clear();
     this.chainLog.clear();
   }
 
@@ -426,8 +437,14 @@ export class Runtime {
 
   /** Would retier() look at `t` now (cheap: called at every chained transfer)? */
   private dueForRetier(t: Translation): boolean {
-    return t.valid && (t.tier === 1 ? t.code.execCount >= (this.promoteAt.get(t.id) ?? this.tier.hotThreshold) && !this.settled.has(t.entryPc)
-      : t.code.execCount >= (this.nextPolicyCheck.get(t.id) ?? 0));
+    return t.code.execCount >= this.dueAt(t);
+  }
+
+  /** The execution count from which retier() looks at `t` (Infinity: never; an entry pc is
+   * never unsettled). It changes only in retier() and when a run ends. */
+  private dueAt(t: Translation): number {
+    if (!t.valid || this.settled.has(t.entryPc)) return Infinity;
+    return t.tier === 1 ? this.promoteAt.get(t.id) ?? this.tier.hotThreshold : this.nextPolicyCheck.get(t.id) ?? 0;
   }
 
   /**

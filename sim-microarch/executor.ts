@@ -72,16 +72,16 @@ export interface ExecLimits {
  * to each one's count at each transfer.
  */
 export class ChainLog {
+  /** Entries 0..length-1 (the arrays keep their size when cleared: no reallocation per run). */
   readonly from: HostCode[] = [];
   readonly target: number[] = [];
-  get length(): number { return this.from.length; }
+  length = 0;
   push(from: HostCode, target: number): void {
-    this.from.push(from);
-    this.target.push(target);
+    this.from[this.length] = from;
+    this.target[this.length++] = target;
   }
   clear(): void {
-    this.from.length = 0;
-    this.target.length = 0;
+    this.length = 0;
   }
 }
 

@@ -293,7 +293,7 @@ function runHostProgram(file: string, which: 'reference' | 'fast', chains?: 'hoo
   if (chains === 'log') limits.chainLog = log;
   const execute = () => {
     const r = describeResult(exec.execute(entry, limits));
-    log.from.forEach((from, i) => transfers.push(`${name(from)} -> ${log.target[i]}`));
+    for (let i = 0; i < log.length; i++) transfers.push(`${name(log.from[i]!)} -> ${log.target[i]}`);
     log.clear();
     return r;
   };
