@@ -324,8 +324,9 @@ export class Runtime {
   }
 
   /**
-   * The run's logged transfers, noted as the hook would have noted them one by one. Nothing
-   * noteChain reads changed meanwhile but execution counts: retier()'s thresholds change only
+   * The run's logged transfers, noted as noteChain() would have noted them one by one (it
+   * runs before finishRun(), as the run's transfers came before it). Nothing noteChain()
+   * reads changed meanwhile but execution counts: retier()'s thresholds (dueAt) change only
    * after the run, and a translation invalidated during the run (after which nothing chains:
    * the executor is told to stop) would have had nothing done by its retier() anyway. Each
    * translation's count at each transfer is rebuilt from its final one: every execution of

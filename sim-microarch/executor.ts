@@ -72,7 +72,8 @@ export interface ExecLimits {
  * to each one's count at each transfer.
  */
 export class ChainLog {
-  /** Entries 0..length-1 (the arrays keep their size when cleared: no reallocation per run). */
+  /** Entries 0..length-1 (the arrays keep their size when cleared: no reallocation per run;
+   * entries past length are stale). */
   readonly from: HostCode[] = [];
   readonly target: number[] = [];
   length = 0;
