@@ -26,7 +26,7 @@ import { ATOMS, isChainable } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { Cyc, type CycleAccount } from '../sim-microarch/cycles.ts';
-import type { ExecResult, Executor } from '../sim-microarch/executor.ts';
+import { ChainLog, type ExecResult, type Executor } from '../sim-microarch/executor.ts';
 import type { HostState } from '../sim-microarch/host-state.ts';
 import type { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { liftRegion } from './lift.ts';
@@ -112,18 +112,17 @@ export class Runtime {
   /** Called after every dispatcher step (lockstep verification hooks in here). */
   onStep: ((info: StepInfo) => void) | undefined;
   /** Called at every chained transfer inside a run, with the instret and pc the guest has
-   * reached there (the hart's own fields are updated only when the run ends). */
+   * reached there (the hart's own fields are updated only when the run ends). Setting it
+   * makes the executor stop at every transfer (slower). */
   onChain: ((info: StepInfo, instret: number, pc: number) => void) | undefined;
   private readonly chainHook = (from: HostCode, retired: number, target: number): void => {
-    const t = this.byTag.get(from.tag);
-    if (this.optimize) {
-      this.profile.countExit(from.tag, target);
-      // Translations entered only through chains never reach the dispatcher: note the ones
-      // due for tier 2 or for the policy, and deal with them when the run ends.
-      if (t && this.dueForRetier(t)) this.due.push(t);
-    }
+    const t = this.optimize ? this.noteChain(from, target) : this.byTag.get(from.tag);
     this.onChain?.({ translation: t }, this.hart.instret + retired, target);
   };
+  /** run.mode=optimize without a hook: the run's chained transfers, replayed when it ends. */
+  private readonly chainLog = new ChainLog();
+  /** replayChains()'s dueAt() per translation, for one replay. */
+  private readonly replayDueAt = new Map<HostCode, number>();
   /** Translations seen due for retier() during the current run. */
   private readonly due: Translation[] = [];
   /** Called whenever the interpreter is about to run guest code (the lockstep reference
@@ -228,9 +227,12 @@ export class Runtime {
     // one: near the instruction limit, run just this one (its size was checked above).
     const room = maxInstret - hart.instret;
     const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
+    // Tier 2 needs the chained transfers only after the run: logged, the executor need not
+    // stop at each (a user's hook still sees them as they happen, and tier 2 with it).
     const res = this.executor.execute(code, {
       interruptAtCycle: this.interruptDeadline(), maxChain, writesOwnCode: this.writesOwnCode,
-      onChain: this.onChain || this.optimize ? this.chainHook : undefined,
+      onChain: this.onChain ? this.chainHook : undefined,
+      chainLog: this.optimize && !this.onChain ? this.chainLog : undefined,
     });
     this.syncClock();
     const last = this.finish(res);
@@ -239,6 +241,7 @@ export class Runtime {
 
   /** Account a finished run and recover from a fault. Returns the last translation that ran. */
   private finish(res: ExecResult): Translation | undefined {
+    if (this.chainLog.length !== 0) this.replayChains(res.code);
     const t = this.finishRun(res);
     if (this.optimize) {
       if (t && this.dueForRetier(t)) this.due.push(t);
@@ -308,6 +311,48 @@ export class Runtime {
         break;
     }
     return t;
+  }
+
+  /** At a chained transfer (optimize mode): profile the exit; translations entered only
+   * through chains never reach the dispatcher, so note the ones due for tier 2 or for the
+   * policy, and deal with them when the run ends. */
+  private noteChain(from: HostCode, target: number): Translation | undefined {
+    const t = this.byTag.get(from.tag);
+    this.profile.countExit(from.tag, target);
+    if (t && this.dueForRetier(t)) this.due.push(t);
+    return t;
+  }
+
+  /**
+   * The run's logged transfers, noted as noteChain() would have noted them one by one (it
+   * runs before finishRun(), as the run's transfers came before it). Nothing noteChain()
+   * reads changed meanwhile but execution counts: retier()'s thresholds (dueAt) change only
+   * after the run, and a translation invalidated during the run (after which nothing chains:
+   * the executor is told to stop) would have had nothing done by its retier() anyway. Each
+   * translation's count at each transfer is rebuilt from its final one: every execution of
+   * the run ended in one logged transfer, except the run's last (`last`).
+   */
+  private replayChains(last: HostCode): void {
+    const { from, target, length: n } = this.chainLog;
+    for (let i = 0; i < n; i++) from[i]!.execCount--;
+    last.execCount--;
+    // Counts as at the run's start; each transfer comes after one more execution. dueAt() is
+    // constant during the replay: computed once per translation.
+    const dueAt = this.replayDueAt;
+    for (let i = 0; i < n; i++) {
+      const code = from[i]!;
+      const count = ++code.execCount;
+      this.profile.countExit(code.tag, target[i]!);
+      let at = dueAt.get(code);
+      if (at === undefined) {
+        const t = this.byTag.get(code.tag);
+        dueAt.set(code, (at = t ? this.dueAt(t) : Infinity));
+      }
+      if (count >= at) this.due.push(this.byTag.get(code.tag)!);
+    }
+    last.execCount++;
+    dueAt.clear();
+    this.chainLog.clear();
   }
 
   /** Interpret one basic block (cold code, system instructions, recovery). */
@@ -393,8 +438,14 @@ export class Runtime {
 
   /** Would retier() look at `t` now (cheap: called at every chained transfer)? */
   private dueForRetier(t: Translation): boolean {
-    return t.valid && (t.tier === 1 ? t.code.execCount >= (this.promoteAt.get(t.id) ?? this.tier.hotThreshold) && !this.settled.has(t.entryPc)
-      : t.code.execCount >= (this.nextPolicyCheck.get(t.id) ?? 0));
+    return t.code.execCount >= this.dueAt(t);
+  }
+
+  /** The execution count from which retier() looks at `t` (Infinity: never; an entry pc is
+   * never unsettled). It changes only in retier() and when a run ends. */
+  private dueAt(t: Translation): number {
+    if (!t.valid || this.settled.has(t.entryPc)) return Infinity;
+    return t.tier === 1 ? this.promoteAt.get(t.id) ?? this.tier.hotThreshold : this.nextPolicyCheck.get(t.id) ?? 0;
   }
 
   /**

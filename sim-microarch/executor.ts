@@ -20,7 +20,7 @@
  *     order: exit.call / exit.icall push first (predictor.call, its cost added); then
  *     exit.ind / exit.icall ask predictor.jump(target) and exit.ret predictor.ret(target),
  *     adding predictor.cost. A translation returned is entered like a chained exit (onChain,
- *     maxChain) with no exit.chained cost and no exec.chained count; null goes to the
+ *     chainLog, maxChain) with no exit.chained cost and no exec.chained count; null goes to the
  *     dispatcher (+ exit.toDispatcher). While stopRequested is set, chained links are not
  *     followed and the predictor is told not to follow (follow = false).
  *
@@ -59,6 +59,31 @@ export interface ExecLimits {
    * instructions retired by the run so far, and the guest pc of the next translation.
    * (Verification hooks in here to compare state at every commit; it costs no cycles.) */
   readonly onChain?: (from: HostCode, retired: number, target: number) => void;
+  /** Where to append each chained transfer (the same transfers, in the same order, as
+   * `onChain` sees), for a caller that needs them only after the run: the executor does not
+   * stop at each one. Cleared by the caller, never by the executor. */
+  readonly chainLog?: ChainLog;
+}
+
+/**
+ * The chained transfers of one or more runs, in order: per transfer, the translation left
+ * and the guest pc entered. Each execution inside a run except its last ends in exactly one
+ * such transfer, so a caller can also count back from the translations' final `execCount`
+ * to each one's count at each transfer.
+ */
+export class ChainLog {
+  /** Entries 0..length-1 (the arrays keep their size when cleared: no reallocation per run;
+   * entries past length are stale). */
+  readonly from: HostCode[] = [];
+  readonly target: number[] = [];
+  length = 0;
+  push(from: HostCode, target: number): void {
+    this.from[this.length] = from;
+    this.target[this.length++] = target;
+  }
+  clear(): void {
+    this.length = 0;
+  }
 }
 
 export type ExecResult =
@@ -387,6 +412,7 @@ export class ReferenceExecutor implements Executor {
             code.cycles += now - entered;
             if (link !== null && translations < limits.maxChain) {
               limits.onChain?.(code, retired, exitTarget);
+              limits.chainLog?.push(code, exitTarget);
               translations++;
               code = link;
               break;

@@ -9,8 +9,9 @@
  * hot state is moved into the linear memory and its links mirrored there (`pred`). JS is
  * involved only at the edges: the first traversal of an exit (to resolve its link), exits to
  * the dispatcher and the predictions wasm leaves to the predictor object, faults, device
- * accesses, stores to watched pages, overlapping store forwarding, the alias table, and the
- * runtime's chain hook when it has one. The host registers
+ * accesses, stores to watched pages, overlapping store forwarding, the alias table, and a
+ * caller's chain hook (`onChain`) when it has one; a chain log (`chainLog`) is written by the
+ * driver in wasm and copied out after each call into it. The host registers
  * already live in the linear memory (HostState). Cold translations run in the embedded
  * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
@@ -25,7 +26,7 @@ import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MemoryHierarchy } from './cache.ts';
 import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
-import { FAULT_CAUSES, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
+import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
 import { overlayStores, type HostState } from './host-state.ts';
 import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
@@ -65,6 +66,9 @@ export interface CompileStats { translations: number; modules: number; seconds: 
 /** Translations seen with at least this many executions join a batch being compiled. */
 const BATCH_WARM = 2;
 const MAX_BATCH = 256;
+/** Most chained transfers the driver logs per call into wasm (the executor then copies them
+ * out and calls it again): bounds the log's memory whatever maxChain is. */
+const LOG_ENTRIES = 4096;
 
 export class WasmExecutor implements Executor {
   readonly name = 'fast';
@@ -111,6 +115,9 @@ export class WasmExecutor implements Executor {
   private readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null = null;
   /** Capacity, in call sites, of the return-link mirror at S.linkBase. */
   private linkCap = 0;
+  /** The driver's chain log in the linear memory (8 bytes per entry) and its capacity. */
+  private logBase = 0;
+  private logCap = 0;
   private readonly siteId = (site: Atom): number => this.predictor.siteId(site);
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
@@ -202,6 +209,20 @@ export class WasmExecutor implements Executor {
     const base = this.mem.alloc(this.touchCap * 4, 8);
     this.refreshViews();
     this.i32[(this.L.s + S.touchBase) >> 2] = base;
+  }
+
+  private ensureLogCapacity(n: number): void {
+    if (n <= this.logCap) return;
+    this.logCap = Math.min(LOG_ENTRIES, Math.max(n, 2 * this.logCap));
+    this.logBase = this.mem.alloc(8 * this.logCap, 8);
+    this.refreshViews();
+  }
+
+  /** Append the `n` transfers the driver logged in its last call to `log`. */
+  private drainLog(log: ChainLog, n: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    for (let k = 0, w = this.logBase >> 2; k < n; k++, w += 2) log.push(this.byCid[i32[w]!]!.code, u32[w + 1]!);
   }
 
   private pageIn(addr: number): number {
@@ -444,6 +465,10 @@ export class WasmExecutor implements Executor {
     const st = this.state;
     const L = this.L;
     st.stopRequested = false;
+    // With a hook, JS sees every transfer (one translation per call); with only a log, the
+    // driver writes it, at most logCap entries per call.
+    const log = limits.onChain ? undefined : limits.chainLog;
+    if (log) this.ensureLogCapacity(Math.min(limits.maxChain - 1, LOG_ENTRIES));
     this.refreshViews();
     const i32 = this.i32;
     const f64 = this.f64;
@@ -471,9 +496,13 @@ export class WasmExecutor implements Executor {
     let handover: { code: HostCode; retired: number } | undefined;
     try {
       for (;;) {
-        const r = this.rt.run(cur.cid, limits.onChain ? 1 : maxChain - started);
+        const r = limits.onChain ? this.rt.run(cur.cid, 1)
+          : log ? this.rt.runLogged(cur.cid, Math.min(maxChain - started, this.logCap + 1), this.logBase)
+          : this.rt.run(cur.cid, maxChain - started);
         this.refreshViews();
-        started += this.i32[s4 + (S.started >> 2)]!;
+        const n = this.i32[s4 + (S.started >> 2)]!;
+        started += n;
+        if (log && n > 1) this.drainLog(log, n - 1);
         if (r === -2) return this.finishFault();
         const from = this.byCid[this.i32[s4 + (S.exitCid >> 2)]!]!;
         const j = this.i32[s4 + (S.exitIdx >> 2)]!;
@@ -496,6 +525,7 @@ export class WasmExecutor implements Executor {
             this.syncCodes();
             limits.onChain(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
           }
+          limits.chainLog?.push(from.code, target);
           const nc = this.ready(next);
           this.refreshViews();
           if (!nc) {

@@ -97,6 +97,7 @@ export interface RuntimeExports {
   ifetch(addr: number): number;
   dcache(addr: number, write: number): number;
   run(cid: number, max: number): number;
+  runLogged(cid: number, max: number, log: number): number;
 }
 
 const FEATURES = (b: Binaryen): number => b.Features.Atomics | b.Features.NontrappingFPToInt | b.Features.SignExt | b.Features.BulkMemory | b.Features.MutableGlobals;
@@ -190,7 +191,25 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
     ])),
     m.unreachable(),
   ]));
-  for (const f of ['ifetch', 'dcache', 'run']) m.addFunctionExport(f, f);
+  // runLogged(cid, max, log) -> status: `run` that also writes each transfer it follows
+  // (the translation left, i32 cid, and the guest pc entered, i32) at log, 8 bytes apart.
+  // Its call n writes entry n-1, so a call that started n translations wrote n-1 entries.
+  // Locals: 0 cid, 1 max, 2 log, 3 n, 4 r
+  m.addFunction('runLogged', T(i32, i32, i32), i32, [i32, i32], m.block(null, [
+    m.loop('L', m.block(null, [
+      set(3, m.i32.add(get(3), c32(1))),
+      set(4, m.call_indirect('t', get(0), [], none, i32)),
+      m.if(m.i32.lt_s(get(4), c32(0)), m.block(null, [st(S0 + S.started, get(3)), m.return(get(4))])),
+      m.if(m.i32.ge_u(get(3), get(1)), m.block(null, [st(S0 + S.started, get(3)), st(S0 + S.chainTo, get(4)), m.return(c32(-3))])),
+      m.i32.store(0, 4, get(2), ld(S0 + S.exitCid)),
+      m.i32.store(4, 4, get(2), ld(S0 + S.exitTarget)),
+      set(2, m.i32.add(get(2), c32(8))),
+      set(0, get(4)),
+      m.br('L'),
+    ])),
+    m.unreachable(),
+  ]));
+  for (const f of ['ifetch', 'dcache', 'run', 'runLogged']) m.addFunctionExport(f, f);
   if (!m.validate()) throw new Error('fast executor: runtime module failed validation');
   const bytes = m.emitBinary();
   m.dispose();

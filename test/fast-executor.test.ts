@@ -17,7 +17,7 @@ import { GuestMachine } from '../morph/machine.ts';
 import { translationStats } from '../morph/translation-stats.ts';
 import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { CycleAccount } from '../sim-microarch/cycles.ts';
-import { ReferenceExecutor, type ExecLimits, type ExecResult, type Executor } from '../sim-microarch/executor.ts';
+import { ChainLog, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor } from '../sim-microarch/executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
 import { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { exitParams, ibtcParams, machineDescFromConfig, rasParams, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
@@ -35,17 +35,35 @@ const SMALL_ARGS: Record<string, string[]> = { crc32: ['16'], sort: ['500'] };
 /** As test/helpers/workloads.ts: mtimer's 50 ticks in a tenth of the simulated time. */
 const EXTRA: Record<string, Record<string, unknown>> = { mtimer: { 'platform.mtimeDivider': 100 } };
 
-function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT) {
+/** `hook`: a runtime chain hook, so the executor stops at every chained transfer and tier 2
+ * notes each as it happens (as under lockstep verification) instead of replaying the
+ * executor's chain log after the run. Either way, `transfers` lists the chained transfers
+ * (translation id × 2^32 + target pc). */
+function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT, hook = false, args = SMALL_ARGS[w.name] ?? w.args) {
   const out: Buffer[] = [];
   const m = new GuestMachine(image(`workloads/bin/${w.name}.elf`), {
     config: paramRegistry.resolve({ ...EXTRA[w.name], ...overrides }),
-    args: SMALL_ARGS[w.name] ?? w.args,
+    args,
     stdout: (b) => out.push(Buffer.from(b)),
     stderr: (b) => out.push(Buffer.from(b)),
     warn: () => {},
   });
+  const transfers: number[] = [];
+  const note = (id: number, target: number) => transfers.push(id * 2 ** 32 + target);
+  if (hook) m.runtime!.onChain = (info, _instret, pc) => note(info.translation?.id ?? -1, pc);
+  else {
+    const ex = m.executor;
+    const execute = ex.execute.bind(ex);
+    ex.execute = (code, limits) => {
+      const log = limits.chainLog;
+      const from = log?.length ?? 0;
+      const r = execute(code, limits);
+      for (let i = from; i < (log?.length ?? 0); i++) note(log!.from[i]!.tag, log!.target[i]!);
+      return r;
+    };
+  }
   const result = m.run(limit);
-  return { m, result, output: Buffer.concat(out).toString('latin1'), translations: translationStats(m.runtime!, m.image) };
+  return { m, result, output: Buffer.concat(out).toString('latin1'), translations: translationStats(m.runtime!, m.image), transfers };
 }
 
 /** Run on both executors and compare everything a run reports. */
@@ -53,6 +71,11 @@ function compareOn(w: WorkloadEntry, overrides: Record<string, unknown>, limit =
   const ref = run(w, { ...overrides, 'run.executor': 'reference' }, limit);
   const fast = run(w, { ...overrides, 'run.executor': 'fast' }, limit);
   expect(fast.m.executor.name).toBe('fast');
+  expectSameRun(fast, ref);
+  return { ref, fast };
+}
+
+function expectSameRun(fast: ReturnType<typeof run>, ref: ReturnType<typeof run>): void {
   expect(fast.output).toBe(ref.output);
   expect(fast.result.exitCode).toBe(ref.result.exitCode);
   expect(fast.result.instret).toBe(ref.result.instret);
@@ -61,7 +84,8 @@ function compareOn(w: WorkloadEntry, overrides: Record<string, unknown>, limit =
   expect(fast.result.stats).toEqual(ref.result.stats);
   expect(fast.translations).toEqual(ref.translations);
   expect(Array.from(fast.m.host.regs)).toEqual(Array.from(ref.m.host.regs));
-  return { ref, fast };
+  expect(fast.transfers.length).toBe(ref.transfers.length);
+  expect(fast.transfers).toEqual(ref.transfers);
 }
 
 describe('fast executor = reference executor on every workload', () => {
@@ -117,6 +141,35 @@ describe('fast executor = reference executor on stressed hardware', () => {
         const { fast } = compareOn(wl(name), { 'run.mode': 'translate', 'run.fastCompileAfter': 1, ...predictor });
         expect(fast.result.stats['ibtc.hits']! + fast.result.stats['ras.hits']!).toBeGreaterThan(0);
       }
+    }, 60_000);
+  }
+});
+
+// In optimize mode tier 2 counts every chained transfer and notes the translations that
+// become due for it. Without a runtime hook the executors log the transfers (the fast one in
+// its wasm driver) and the runtime replays the log when the run ends; with a hook it notes
+// each transfer as it happens. Both must make the same traces at the same points: every run
+// is compared, field by field, with the reference executor's run under the hook.
+describe('optimize mode: the chain log replayed after each run = each transfer noted as it happens', () => {
+  const wl = (name: string) => WORKLOADS.find((w) => w.name === name)!;
+  const cases: [string, Record<string, unknown>, { limit: number; args?: string[] }?][] = [
+    ['crc32', {}], ['sort', {}], ['strings', {}],
+    ['bytecode', {}], // indirect jumps: IBTC hits are transfers too
+    ['recursion', {}], // returns predicted by the return-address stack
+    ['alias', {}], // alias faults end runs mid-chain; traces re-made
+    ['smc', {}, { limit: 100_000 }], // translations invalidated during a run
+    ['mtimer', {}], // interrupts end runs
+    ['malloc', { 'tier.maxChain': 3 }], // short runs: the driver stops at maxChain
+    // Runs longer than the fast executor logs per call into wasm (4096 transfers).
+    ['crc32', { 'tier.maxChain': 6000 }, { limit: 3_000_000, args: ['256'] }],
+  ];
+  for (const [name, extra, long] of cases) {
+    it(`${name} ${JSON.stringify(extra)}`, () => {
+      const o = { 'run.mode': 'optimize', 'run.fastCompileAfter': 2, 'tier.hotThreshold': 200, ...extra };
+      const runOf = (executor: string, hook: boolean) => run(wl(name), { ...o, 'run.executor': executor }, long?.limit, hook, long?.args);
+      const hooked = runOf('reference', true);
+      expect(hooked.result.stats['morph.tier2Made']).toBeGreaterThan(0);
+      for (const [executor, hook] of [['reference', false], ['fast', false], ['fast', true]] as const) expectSameRun(runOf(executor, hook), hooked);
     }, 60_000);
   }
 });
@@ -196,7 +249,8 @@ class LogDevice implements Device {
   write(offset: number, size: AccessSize, value: number): void { this.log.push(`w ${offset} ${size} ${value}`); }
 }
 
-function runHostProgram(file: string, which: 'reference' | 'fast') {
+/** `chains`: record the chained transfers, through a hook called at each or through the log. */
+function runHostProgram(file: string, which: 'reference' | 'fast', chains?: 'hook' | 'log') {
   const text = readFileSync(join(DIR, file), 'utf8');
   const directives = text.split('\n').filter((l) => l.startsWith('#!')).map((l) => l.slice(2).replace(/\s+#.*$/, '').trim().split(/\s+/));
   const mod = parseModule(text, file);
@@ -233,12 +287,22 @@ function runHostProgram(file: string, which: 'reference' | 'fast') {
   const describeResult = (r: ExecResult) => r.kind === 'exit'
     ? { ...r, code: name(r.code), exitAtom: r.exitAtom.op, chainTo: name(r.chainTo) }
     : { ...r, code: name(r.code) };
+  const transfers: string[] = [];
+  const log = new ChainLog();
+  if (chains === 'hook') limits.onChain = (from, _retired, target) => transfers.push(`${name(from)} -> ${target}`);
+  if (chains === 'log') limits.chainLog = log;
+  const execute = () => {
+    const r = describeResult(exec.execute(entry, limits));
+    for (let i = 0; i < log.length; i++) transfers.push(`${name(log.from[i]!)} -> ${log.target[i]}`);
+    log.clear();
+    return r;
+  };
   // Twice from the same entry: the second run finds the code compiled and its links patched.
-  const results = [describeResult(exec.execute(entry, limits)), describeResult(exec.execute(entry, limits))];
+  const results = [execute(), execute()];
   const ram = directives.filter((d) => d[0] === 'ram').map((d) => Array.from(mem.readBytes(num(d[1]!), num(d[2]!))));
   return {
     results, ram, regs: Array.from(state.regs), cycles: account.record(), stats: { ...exec.stats(), ...predictor.stats() }, cache: hier.stats(),
-    execCount: mod.map((c) => [c.name, c.code.execCount, c.code.cycles]), device: device?.log,
+    execCount: mod.map((c) => [c.name, c.code.execCount, c.code.cycles]), device: device?.log, transfers,
   };
 }
 
@@ -252,4 +316,15 @@ describe('fast executor = reference executor on the host programs', () => {
       expect(fast).toEqual(ref);
     });
   }
+  it('log the same chained transfers, in the same order, as a hook sees them', () => {
+    let transfers = 0;
+    for (const file of files) {
+      const hooked = runHostProgram(file, 'reference', 'hook');
+      for (const [which, how] of [['reference', 'log'], ['fast', 'log'], ['fast', 'hook']] as const) {
+        expect(runHostProgram(file, which, how), `${file}: ${which} executor, ${how}`).toEqual(hooked);
+      }
+      transfers += hooked.transfers.length;
+    }
+    expect(transfers).toBeGreaterThan(5);
+  });
 });
