@@ -12,9 +12,10 @@
  * run time an exit only bumps its own counter (see `StaticVec`).
  *
  * Return value: the cid of the next translation when an exit chained (or was predicted)
- * inside wasm, -4 when an exit leaves the decision (chained, predicted or to the dispatcher,
- * and its cost) to JS having changed no predictor state, -2 on a fault (site, cause and
- * address in the scalar slots).
+ * inside wasm, -3 when it would have but the run has started its last translation (S.left),
+ * -4 when an exit leaves the decision (chained, predicted or to the dispatcher, and its cost)
+ * to JS having changed no predictor state, -2 on a fault (site, cause and address in the
+ * scalar slots). A chained exit back to the translation itself loops inside the function.
  */
 import { assertNever } from '../core/assert.ts';
 import type { AluOp, BranchCond } from '../core/alu.ts';
@@ -198,9 +199,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     stS(S.touchN, m.i32.add(ldS(S.touchN), c32(1))),
   ])));
   for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
+  body.push(reload(ic), reload(dc));
+  // A chained exit back to this translation loops to here (`top`): registers and clocks are
+  // in their locals, what depends on the time is recomputed. (The entry code above, kept
+  // out of the loop, as `entry`.)
+  const entry = body.splice(0);
   // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
   body.push(set(lLim, m.i32.trunc_s_sat.f64(m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now))))));
-  body.push(reload(ic), reload(dc));
 
   const exits: ExitInfo[] = [];
   const sites: SiteInfo[] = [];
@@ -513,14 +518,26 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         // execution, and its cycles up to here with the transfer's cost when wasm decides
         // it (added below; JS adds the cost of a transfer it decides).
         m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
-        stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target),
       );
-      /** Enter the translation whose record is in lT, the transfer costing `cost` cycles. */
-      const enter = (cost: number, counter: number): number[] => [
+      /** Which exit was taken, for JS (when wasm does not continue the run). */
+      const tellExit = [stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target)];
+      /**
+       * Enter the translation whose record is in lT, the transfer costing `cost` cycles —
+       * unless the run has started its last translation (S.left = 0): then JS is told where
+       * it would have gone (-3). Entering itself (`self`: a chained exit of a one-block
+       * loop), the function loops instead of returning to the driver.
+       */
+      const enter = (cost: number, counter: number, self: boolean): number[] => [
         addF(S0 + S.now, spent(cost)),
         addF(rec + R.cycles, spent(cost)),
         addF(S0 + S.exitCycles, cf(cost)),
         addF(xr + counter, cf(1)),
+        set(lA, ldS(S.left)),
+        m.if(m.i32.eqz(get(lA)), m.block(null, [
+          ...tellExit, stS(S.chainTo, m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))), m.return(c32(-3)),
+        ])),
+        stS(S.left, m.i32.sub(get(lA), c32(1))),
+        ...(self ? [m.if(m.i32.eq(get(lT), c32(rec)), m.block(null, [set(lStAll, c32(0)), m.br('top')]))] : []),
         m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
       ];
       /** Is the record in lT live (its generation as when it was linked, at `genAddr`)? */
@@ -551,7 +568,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           scAdd('pushes', 1),
         ];
         seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))),
-          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained)]))));
+          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained, true)]))));
       }
       if (kind === 'exitInd' && P && P.sets > 0) {
         // IndirectPredictor.jump's probe, when it hits a compiled translation: the same
@@ -571,7 +588,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
               m.f64.store(0, 8, f64at(P.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
               scAdd('hits', 1),
               m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
-              ...enter(kindCost + P.ibtc.hitCost, RX.predicted),
+              ...enter(kindCost + P.ibtc.hitCost, RX.predicted, false),
             ])),
           ])),
         ])));
@@ -593,13 +610,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
                 m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(0)),
                 m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
                 scAdd('rasHits', 1),
-                ...enter(kindCost + P.ras.hitCost, RX.predicted),
+                ...enter(kindCost + P.ras.hitCost, RX.predicted, false),
               ])),
             ])),
           ])),
         ])));
       }
-      seq.push(addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), m.return(c32(-4)));
+      seq.push(addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), ...tellExit, m.return(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);
@@ -624,6 +641,6 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     stS(S.faultSite, get(lSite)), stS(S.faultCause, get(lCause)), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
     m.return(c32(-2)),
   ];
-  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('fault', body), ...faultTail], i32));
+  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('fault', [...entry, m.loop('top', m.block(null, body))]), ...faultTail], i32));
   return { exits, sites };
 }
