@@ -138,6 +138,18 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
   const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
   const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
+  // Leaving the function: the value to return, after the deferred figures of a loop (below).
+  const lRet = local(i32);
+  const leave = (v: number): number[] => [set(lRet, v), m.br('leave')];
+  // A one-block loop keeps its time in locals: lDl, cycles to the interrupt deadline (f64:
+  // exact, Infinity stays Infinity), and lSelfSt, the stalls of the iterations that chained
+  // back to this translation. Their static figures are counted per exit (`SelfExit.n`) and
+  // added to memory once, when the function leaves. Device accesses read the exit counters
+  // mid-run (ioStore's run number), so a translation with one does not loop.
+  const lDl = local(b.f64), lSelfSt = local(b.f64);
+  const loops = !code.molecules.some((mol) => mol.atoms.some((a) => ATOMS[a.op].mode === 'io'));
+  interface SelfExit { readonly n: number; readonly retired: number; readonly spent: number; readonly cost: number; readonly xr: number }
+  const selfExits: SelfExit[] = [];
   const i64 = b.i64;
   // The L1I and L1D stamp clocks live in locals: written back before a call that may access
   // that cache (and reloaded after it), at exits and at faults.
@@ -204,8 +216,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   // in their locals, what depends on the time is recomputed. (The entry code above, kept
   // out of the loop, as `entry`.)
   const entry = body.splice(0);
+  entry.push(m.local.set(lDl, m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now)))));
   // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
-  body.push(set(lLim, m.i32.trunc_s_sat.f64(m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now))))));
+  body.push(set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, b.f64))));
 
   const exits: ExitInfo[] = [];
   const sites: SiteInfo[] = [];
@@ -510,15 +523,18 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       // its counters after the run; only the stall cycles are dynamic.
       const spent = (extra: number) => m.f64.add(cf(exec + extra), m.f64.convert_u.i32(get(lStAll)));
       const target = direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!);
-      seq.push(
-        ...flushHits(pendHits),
-        spill(ic), spill(dc),
+      seq.push(...flushHits(pendHits), spill(ic), spill(dc));
+      // An exit linked to its own translation when it is compiled (a one-block loop; the
+      // link is made on the first traversals, in the reference executor) may loop.
+      const selfLoop = loops && chainable && a.link === code;
+      const taken = [
         addF(S0 + S.retired, cf(a.retired)),
         // The translation's own figures, copied to its HostCode after the run: one more
         // execution, and its cycles up to here with the transfer's cost when wasm decides
         // it (added below; JS adds the cost of a transfer it decides).
         m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
-      );
+      ];
+      if (!selfLoop) seq.push(...taken.splice(0));
       /** Which exit was taken, for JS (when wasm does not continue the run). */
       const tellExit = [stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target)];
       /**
@@ -528,18 +544,37 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
        * loop), the function loops instead of returning to the driver.
        */
       const enter = (cost: number, counter: number, self: boolean): number[] => [
+        ...(self ? loopBack(cost) : []),
+        ...taken,
         addF(S0 + S.now, spent(cost)),
         addF(rec + R.cycles, spent(cost)),
         addF(S0 + S.exitCycles, cf(cost)),
         addF(xr + counter, cf(1)),
         set(lA, ldS(S.left)),
         m.if(m.i32.eqz(get(lA)), m.block(null, [
-          ...tellExit, stS(S.chainTo, m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))), m.return(c32(-3)),
+          ...tellExit, stS(S.chainTo, m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))), ...leave(c32(-3)),
         ])),
         stS(S.left, m.i32.sub(get(lA), c32(1))),
-        ...(self ? [m.if(m.i32.eq(get(lT), c32(rec)), m.block(null, [set(lStAll, c32(0)), m.br('top')]))] : []),
-        m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
+        ...leave(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
       ];
+      /** The chained transfer to itself, while the run may start another translation: one
+       * more iteration, its figures kept in locals. */
+      const loopBack = (cost: number): number[] => {
+        const n = local(i32);
+        selfExits.push({ n, retired: a.retired, spent: exec + cost, cost, xr });
+        const stall = m.f64.convert_u.i32(get(lStAll));
+        return [m.if(m.i32.eq(get(lT), c32(rec)), m.block(null, [
+          set(lA, ldS(S.left)),
+          m.if(get(lA), m.block(null, [
+            stS(S.left, m.i32.sub(get(lA), c32(1))),
+            set(n, m.i32.add(get(n), c32(1))),
+            m.local.set(lSelfSt, m.f64.add(m.local.get(lSelfSt, b.f64), stall)),
+            m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
+            set(lStAll, c32(0)),
+            m.br('top'),
+          ])),
+        ]))];
+      };
       /** Is the record in lT live (its generation as when it was linked, at `genAddr`)? */
       const live = (genAddr: number) => m.i32.and(m.i32.ne(get(lT), c32(0)),
         m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, genAddr)));
@@ -568,7 +603,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           scAdd('pushes', 1),
         ];
         seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))),
-          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained, true)]))));
+          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained, selfLoop)]))));
       }
       if (kind === 'exitInd' && P && P.sets > 0) {
         // IndirectPredictor.jump's probe, when it hits a compiled translation: the same
@@ -616,7 +651,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           ])),
         ])));
       }
-      seq.push(addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), ...tellExit, m.return(c32(-4)));
+      seq.push(...taken, addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), ...tellExit, ...leave(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);
@@ -639,8 +674,25 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),
     m.f64.store(0, 8, c32(S0 + S.runStall), m.f64.convert_u.i32(get(lStAll))),
     stS(S.faultSite, get(lSite)), stS(S.faultCause, get(lCause)), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
-    m.return(c32(-2)),
+    set(lRet, c32(-2)),
   ];
-  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('fault', [...entry, m.loop('top', m.block(null, body))]), ...faultTail], i32));
+  // The loop's iterations, added as separate executions would have (integers: exact in f64
+  // whatever the order of the additions).
+  const flushLoops: number[] = selfExits.map((x) => m.if(get(x.n), m.block(null, [
+    m.local.set(lTF, m.f64.convert_u.i32(get(x.n))),
+    addF(S0 + S.retired, m.f64.mul(m.local.get(lTF, b.f64), cf(x.retired))),
+    m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), get(x.n))),
+    addF(x.xr + RX.chained, m.local.get(lTF, b.f64)),
+    addF(S0 + S.exitCycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.cost))),
+    addF(S0 + S.now, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
+    addF(rec + R.cycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
+  ])));
+  if (selfExits.length) {
+    flushLoops.push(m.if(m.f64.ne(m.local.get(lSelfSt, b.f64), cf(0)), m.block(null, [
+      addF(S0 + S.now, m.local.get(lSelfSt, b.f64)), addF(rec + R.cycles, m.local.get(lSelfSt, b.f64)),
+    ])));
+  }
+  const main = m.block('fault', [...entry, m.loop('top', m.block(null, body))]);
+  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, get(lRet)], i32));
   return { exits, sites };
 }

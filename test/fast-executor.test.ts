@@ -285,4 +285,10 @@ exit.ind r1, 6
       });
     }
   }
+  it('a fault after some iterations (the load walks off the RAM)', () => {
+    const text = `#! run maxChain=64\n${LOOP.replace('#! reg r1 = 0x80000000', '#! reg r1 = 0x80001c00')}`;
+    const fast = runHostText(text, 'loop', 'fast');
+    expect(fast.results[0]).toMatchObject({ kind: 'fault', cause: 'access' });
+    expect(fast).toEqual(runHostText(text, 'loop', 'reference'));
+  });
 });
