@@ -331,10 +331,18 @@ export class WasmExecutor implements Executor {
       this.byCid[cid] = c;
       made.push(c);
     });
-    if (!m.validate()) throw new Error(`fast executor: translations ${codes.map((c) => c.tag).join(',')} compiled to invalid wasm`);
-    const bytes = m.emitBinary();
+    // V8 validates the module as it compiles it; binaryen's validator (a tenth of the
+    // compile time) runs only to explain a failure.
+    let mod: WebAssembly.Module;
+    try {
+      mod = new WebAssembly.Module(m.emitBinary() as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      const ir = m.validate() ? 'valid' : 'invalid (binaryen printed why)';
+      m.dispose();
+      throw new Error(`fast executor: translations ${codes.map((c) => c.tag).join(',')} compiled to invalid wasm; binaryen IR ${ir}: ${String(e)}`);
+    }
     m.dispose();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), this.imports);
+    const inst = new WebAssembly.Instance(mod, this.imports);
     const maxCid = Math.max(...made.map((c) => c.cid));
     if (maxCid >= this.table.length) this.table.grow(Math.max(maxCid + 1 - this.table.length, this.table.length));
     made.forEach((c, k) => {
