@@ -346,9 +346,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   };
 
   const aluExpr = (op: AluOp, a: number, bExpr: number): number[] => {
-    // Operands go through locals (some ops use them twice).
-    const pre = [set(lA, a), set(lB, bExpr)];
-    const A = get(lA), B = get(lB);
+    // Division's operands go through locals (its special cases read them again); the other
+    // ops read theirs once (fewer nodes: faster to build and compile).
+    const again = op === 'div' || op === 'divu' || op === 'rem' || op === 'remu';
+    const pre = again ? [set(lA, a), set(lB, bExpr)] : [];
+    const A = again ? get(lA) : a, B = again ? get(lB) : bExpr;
     const i64 = m.i64;
     let e: number;
     switch (op) {
@@ -422,7 +424,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         case 'alu':
         case 'aluImm': {
           const e = aluExpr(spec.alu!, reg(a.rs1), spec.kind === 'alu' ? reg(a.rs2) : c32(a.imm));
-          body.push(e[0]!, e[1]!, set(t, e[2]!));
+          body.push(...e.slice(0, -1), set(t, e[e.length - 1]!));
           lands.push([a.rd, t]);
           break;
         }
