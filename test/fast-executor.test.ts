@@ -2,8 +2,9 @@
 // workload, both translating modes, thresholds 1 and the default, compared field by field
 // (guest output, exit code, instret, cycles and their breakdown, every statistic, and the
 // per-translation statistics); the hand-written host programs (faults, alias, overflow,
-// interrupts, chains, devices) run on both; and a tiny translation cache, whose flushes must
-// free compiled code. Workloads run to a bounded instruction count to keep this file fast.
+// interrupts, chains, devices) run on both, and a one-block loop (which loops inside its
+// compiled function) under every chain limit and interrupt deadline; and a tiny translation
+// cache, whose flushes must free compiled code. Workloads run to a bounded instruction count to keep this file fast.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
