@@ -4,7 +4,8 @@
 // per-translation statistics); the hand-written host programs (faults, alias, overflow,
 // interrupts, chains, devices) run on both, and a one-block loop (which loops inside its
 // compiled function) under every chain limit and interrupt deadline; and a tiny translation
-// cache, whose flushes must free compiled code. Workloads run to a bounded instruction count to keep this file fast.
+// cache, whose flushes must free compiled code. Workloads run to a bounded instruction count
+// to keep this file fast.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
