@@ -12,9 +12,10 @@
  * run time an exit only bumps its own counter (see `StaticVec`).
  *
  * Return value: the cid of the next translation when an exit chained (or was predicted)
- * inside wasm, -4 when an exit leaves the decision (chained, predicted or to the dispatcher,
- * and its cost) to JS having changed no predictor state, -2 on a fault (site, cause and
- * address in the scalar slots).
+ * inside wasm, -3 when it would have but the run has started its last translation (S.left),
+ * -4 when an exit leaves the decision (chained, predicted or to the dispatcher, and its cost)
+ * to JS having changed no predictor state, -2 on a fault (site, cause and address in the
+ * scalar slots). A chained exit back to the translation itself loops inside the function.
  */
 import { assertNever } from '../core/assert.ts';
 import type { AluOp, BranchCond } from '../core/alu.ts';
@@ -137,6 +138,18 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
   const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
   const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
+  // Leaving the function: the value to return, after the deferred figures of a loop (below).
+  const lRet = local(i32);
+  const leave = (v: number): number[] => [set(lRet, v), m.br('leave')];
+  // A one-block loop keeps its time in locals: lDl, cycles to the interrupt deadline (f64:
+  // exact, Infinity stays Infinity), and lSelfSt, the stalls of the iterations that chained
+  // back to this translation. Their static figures are counted per exit (`SelfExit.n`) and
+  // added to memory once, when the function leaves. Device accesses read the exit counters
+  // mid-run (ioStore's run number), so a translation with one does not loop.
+  const lDl = local(b.f64), lSelfSt = local(b.f64);
+  const loops = !code.molecules.some((mol) => mol.atoms.some((a) => ATOMS[a.op].mode === 'io'));
+  interface SelfExit { readonly n: number; readonly retired: number; readonly spent: number; readonly cost: number; readonly xr: number }
+  const selfExits: SelfExit[] = [];
   const i64 = b.i64;
   // The L1I and L1D stamp clocks live in locals: written back before a call that may access
   // that cache (and reloaded after it), at exits and at faults.
@@ -198,9 +211,14 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     stS(S.touchN, m.i32.add(ldS(S.touchN), c32(1))),
   ])));
   for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
-  // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
-  body.push(set(lLim, m.i32.trunc_s_sat.f64(m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now))))));
   body.push(reload(ic), reload(dc));
+  // A chained exit back to this translation loops to here (`top`): registers and clocks are
+  // in their locals, what depends on the time is recomputed. (The entry code above, kept
+  // out of the loop, as `entry`.)
+  const entry = body.splice(0);
+  entry.push(m.local.set(lDl, m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now)))));
+  // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
+  body.push(set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, b.f64))));
 
   const exits: ExitInfo[] = [];
   const sites: SiteInfo[] = [];
@@ -328,9 +346,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   };
 
   const aluExpr = (op: AluOp, a: number, bExpr: number): number[] => {
-    // Operands go through locals (some ops use them twice).
-    const pre = [set(lA, a), set(lB, bExpr)];
-    const A = get(lA), B = get(lB);
+    // Division's operands go through locals (its special cases read them again); the other
+    // ops read theirs once (fewer nodes: faster to build and compile).
+    const again = op === 'div' || op === 'divu' || op === 'rem' || op === 'remu';
+    const pre = again ? [set(lA, a), set(lB, bExpr)] : [];
+    const A = again ? get(lA) : a, B = again ? get(lB) : bExpr;
     const i64 = m.i64;
     let e: number;
     switch (op) {
@@ -404,7 +424,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         case 'alu':
         case 'aluImm': {
           const e = aluExpr(spec.alu!, reg(a.rs1), spec.kind === 'alu' ? reg(a.rs2) : c32(a.imm));
-          body.push(e[0]!, e[1]!, set(t, e[2]!));
+          body.push(...e.slice(0, -1), set(t, e[e.length - 1]!));
           lands.push([a.rd, t]);
           break;
         }
@@ -505,24 +525,70 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       // its counters after the run; only the stall cycles are dynamic.
       const spent = (extra: number) => m.f64.add(cf(exec + extra), m.f64.convert_u.i32(get(lStAll)));
       const target = direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!);
-      seq.push(
-        ...flushHits(pendHits),
-        spill(ic), spill(dc),
+      seq.push(...flushHits(pendHits), spill(ic), spill(dc));
+      // An exit linked to its own translation when it is compiled (a one-block loop; the
+      // link is made on the first traversals, in the reference executor) may loop.
+      const selfLoop = loops && chainable && a.link === code;
+      const taken = [
         addF(S0 + S.retired, cf(a.retired)),
         // The translation's own figures, copied to its HostCode after the run: one more
         // execution, and its cycles up to here with the transfer's cost when wasm decides
         // it (added below; JS adds the cost of a transfer it decides).
         m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
-        stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target),
-      );
-      /** Enter the translation whose record is in lT, the transfer costing `cost` cycles. */
-      const enter = (cost: number, counter: number): number[] => [
+      ];
+      if (!selfLoop) seq.push(...taken.splice(0));
+      /** Which exit was taken, for JS (when wasm does not continue the run). */
+      const tellExit = [stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target)];
+      /** A transfer followed inside wasm, in the run's chain log when it keeps one (S.logPtr:
+       * where the next entry goes, 0 for none): this translation and the guest pc entered. */
+      const logTransfer = (): number[] => [
+        set(lA, ldS(S.logPtr)),
+        m.if(get(lA), m.block(null, [
+          m.i32.store(0, 4, get(lA), c32(cid)),
+          m.i32.store(4, 4, get(lA), target),
+          stS(S.logPtr, m.i32.add(get(lA), c32(8))),
+        ])),
+      ];
+      /**
+       * Enter the translation whose record is in lT, the transfer costing `cost` cycles —
+       * unless the run has started its last translation (S.left = 0): then JS is told where
+       * it would have gone (-3). Entering itself (`self`: a chained exit of a one-block
+       * loop), the function loops instead of returning to the driver.
+       */
+      const enter = (cost: number, counter: number, self: boolean): number[] => [
+        ...(self ? loopBack(cost) : []),
+        ...taken,
         addF(S0 + S.now, spent(cost)),
         addF(rec + R.cycles, spent(cost)),
         addF(S0 + S.exitCycles, cf(cost)),
         addF(xr + counter, cf(1)),
-        m.return(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
+        set(lA, ldS(S.left)),
+        m.if(m.i32.eqz(get(lA)), m.block(null, [
+          ...tellExit, stS(S.chainTo, m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))), ...leave(c32(-3)),
+        ])),
+        stS(S.left, m.i32.sub(get(lA), c32(1))),
+        ...logTransfer(),
+        ...leave(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
       ];
+      /** The chained transfer to itself, while the run may start another translation: one
+       * more iteration, its figures kept in locals. */
+      const loopBack = (cost: number): number[] => {
+        const n = local(i32);
+        selfExits.push({ n, retired: a.retired, spent: exec + cost, cost, xr });
+        const stall = m.f64.convert_u.i32(get(lStAll));
+        return [m.if(m.i32.eq(get(lT), c32(rec)), m.block(null, [
+          set(lA, ldS(S.left)),
+          m.if(get(lA), m.block(null, [
+            stS(S.left, m.i32.sub(get(lA), c32(1))),
+            ...logTransfer(),
+            set(n, m.i32.add(get(n), c32(1))),
+            m.local.set(lSelfSt, m.f64.add(m.local.get(lSelfSt, b.f64), stall)),
+            m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
+            set(lStAll, c32(0)),
+            m.br('top'),
+          ])),
+        ]))];
+      };
       /** Is the record in lT live (its generation as when it was linked, at `genAddr`)? */
       const live = (genAddr: number) => m.i32.and(m.i32.ne(get(lT), c32(0)),
         m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, genAddr)));
@@ -551,7 +617,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           scAdd('pushes', 1),
         ];
         seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))),
-          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained)]))));
+          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained, selfLoop)]))));
       }
       if (kind === 'exitInd' && P && P.sets > 0) {
         // IndirectPredictor.jump's probe, when it hits a compiled translation: the same
@@ -571,7 +637,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
               m.f64.store(0, 8, f64at(P.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
               scAdd('hits', 1),
               m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
-              ...enter(kindCost + P.ibtc.hitCost, RX.predicted),
+              ...enter(kindCost + P.ibtc.hitCost, RX.predicted, false),
             ])),
           ])),
         ])));
@@ -593,13 +659,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
                 m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(0)),
                 m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
                 scAdd('rasHits', 1),
-                ...enter(kindCost + P.ras.hitCost, RX.predicted),
+                ...enter(kindCost + P.ras.hitCost, RX.predicted, false),
               ])),
             ])),
           ])),
         ])));
       }
-      seq.push(addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), m.return(c32(-4)));
+      seq.push(...taken, addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), ...tellExit, ...leave(c32(-4)));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);
@@ -622,8 +688,25 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),
     m.f64.store(0, 8, c32(S0 + S.runStall), m.f64.convert_u.i32(get(lStAll))),
     stS(S.faultSite, get(lSite)), stS(S.faultCause, get(lCause)), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
-    m.return(c32(-2)),
+    set(lRet, c32(-2)),
   ];
-  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('fault', body), ...faultTail], i32));
+  // The loop's iterations, added as separate executions would have (integers: exact in f64
+  // whatever the order of the additions).
+  const flushLoops: number[] = selfExits.map((x) => m.if(get(x.n), m.block(null, [
+    m.local.set(lTF, m.f64.convert_u.i32(get(x.n))),
+    addF(S0 + S.retired, m.f64.mul(m.local.get(lTF, b.f64), cf(x.retired))),
+    m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), get(x.n))),
+    addF(x.xr + RX.chained, m.local.get(lTF, b.f64)),
+    addF(S0 + S.exitCycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.cost))),
+    addF(S0 + S.now, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
+    addF(rec + R.cycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
+  ])));
+  if (selfExits.length) {
+    flushLoops.push(m.if(m.f64.ne(m.local.get(lSelfSt, b.f64), cf(0)), m.block(null, [
+      addF(S0 + S.now, m.local.get(lSelfSt, b.f64)), addF(rec + R.cycles, m.local.get(lSelfSt, b.f64)),
+    ])));
+  }
+  const main = m.block('fault', [...entry, m.loop('top', m.block(null, body))]);
+  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, get(lRet)], i32));
   return { exits, sites };
 }

@@ -11,7 +11,8 @@
  * the dispatcher and the predictions wasm leaves to the predictor object, faults, device
  * accesses, stores to watched pages, overlapping store forwarding, the alias table, and a
  * caller's chain hook (`onChain`) when it has one; a chain log (`chainLog`) is written by the
- * driver in wasm and copied out after each call into it. The host registers
+ * compiled translations at each transfer they follow (S.logPtr) and copied out after each
+ * call into wasm. The host registers
  * already live in the linear memory (HostState). Cold translations run in the embedded
  * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
@@ -352,10 +353,18 @@ export class WasmExecutor implements Executor {
       this.byCid[cid] = c;
       made.push(c);
     });
-    if (!m.validate()) throw new Error(`fast executor: translations ${codes.map((c) => c.tag).join(',')} compiled to invalid wasm`);
-    const bytes = m.emitBinary();
+    // V8 validates the module as it compiles it; binaryen's validator (a tenth of the
+    // compile time) runs only to explain a failure.
+    let mod: WebAssembly.Module;
+    try {
+      mod = new WebAssembly.Module(m.emitBinary() as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      const ir = m.validate() ? 'valid' : 'invalid (binaryen printed why)';
+      m.dispose();
+      throw new Error(`fast executor: translations ${codes.map((c) => c.tag).join(',')} compiled to invalid wasm; binaryen IR ${ir}: ${String(e)}`);
+    }
     m.dispose();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), this.imports);
+    const inst = new WebAssembly.Instance(mod, this.imports);
     const maxCid = Math.max(...made.map((c) => c.cid));
     if (maxCid >= this.table.length) this.table.grow(Math.max(maxCid + 1 - this.table.length, this.table.length));
     made.forEach((c, k) => {
@@ -466,7 +475,7 @@ export class WasmExecutor implements Executor {
     const L = this.L;
     st.stopRequested = false;
     // With a hook, JS sees every transfer (one translation per call); with only a log, the
-    // driver writes it, at most logCap entries per call.
+    // translations write it, at most logCap entries per call.
     const log = limits.onChain ? undefined : limits.chainLog;
     if (log) this.ensureLogCapacity(Math.min(limits.maxChain - 1, LOG_ENTRIES));
     this.refreshViews();
@@ -496,13 +505,11 @@ export class WasmExecutor implements Executor {
     let handover: { code: HostCode; retired: number } | undefined;
     try {
       for (;;) {
-        const r = limits.onChain ? this.rt.run(cur.cid, 1)
-          : log ? this.rt.runLogged(cur.cid, Math.min(maxChain - started, this.logCap + 1), this.logBase)
-          : this.rt.run(cur.cid, maxChain - started);
+        this.i32[s4 + (S.logPtr >> 2)] = log ? this.logBase : 0;
+        const r = this.rt.run(cur.cid, limits.onChain ? 1 : log ? Math.min(maxChain - started, this.logCap + 1) : maxChain - started);
         this.refreshViews();
-        const n = this.i32[s4 + (S.started >> 2)]!;
-        started += n;
-        if (log && n > 1) this.drainLog(log, n - 1);
+        started += this.i32[s4 + (S.started >> 2)]!;
+        if (log) this.drainLog(log, (this.i32[s4 + (S.logPtr >> 2)]! - this.logBase) >> 3);
         if (r === -2) return this.finishFault();
         const from = this.byCid[this.i32[s4 + (S.exitCid >> 2)]!]!;
         const j = this.i32[s4 + (S.exitIdx >> 2)]!;

@@ -24,9 +24,9 @@ export const S = {
   pendStallI: 64, pendStallD: 72, runStall: 80,
   sbCount: 96, alCount: 100, stop: 104, exitCid: 108, exitIdx: 112, exitTarget: 116, faultSite: 120,
   faultAddr: 124, faultCause: 128, started: 132, chainTo: 136, touchBase: 140, touchN: 144,
-  ioStatus: 148, ioStall: 152, sbPeak: 156, linkBase: 160,
+  ioStatus: 148, ioStall: 152, sbPeak: 156, linkBase: 160, left: 164, logPtr: 168,
 } as const;
-const SCALAR_BYTES = 168;
+const SCALAR_BYTES = 176;
 
 /** One cache's state: tags (i32 per way), stamps (i64 per way), dirty (u8 per way), scalars. */
 export interface CacheLayout {
@@ -97,7 +97,6 @@ export interface RuntimeExports {
   ifetch(addr: number): number;
   dcache(addr: number, write: number): number;
   run(cid: number, max: number): number;
-  runLogged(cid: number, max: number, log: number): number;
 }
 
 const FEATURES = (b: Binaryen): number => b.Features.Atomics | b.Features.NontrappingFPToInt | b.Features.SignExt | b.Features.BulkMemory | b.Features.MutableGlobals;
@@ -179,37 +178,20 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   m.addFunction('dcache', T(i32, i32), i32, [], m.if(m.call('l1d', [get(0), get(1)], i32), c32(0), miss(get(0))));
 
   const S0 = L.s;
-  // run(cid, max) -> status: the chaining driver. Locals: 0 cid, 1 max, 2 n, 3 r
-  m.addFunction('run', T(i32, i32), i32, [i32, i32], m.block(null, [
+  // run(cid, max) -> status: the chaining driver. A translation itself decides whether a
+  // chained exit may continue (S.left: starts still allowed after the current one) and
+  // returns -3 with S.chainTo when the run has reached `max`. Locals: 0 cid, 1 max, 2 r
+  m.addFunction('run', T(i32, i32), i32, [i32], m.block(null, [
+    st(S0 + S.left, m.i32.sub(get(1), c32(1))),
     m.loop('L', m.block(null, [
-      set(2, m.i32.add(get(2), c32(1))),
-      set(3, m.call_indirect('t', get(0), [], none, i32)),
-      m.if(m.i32.lt_s(get(3), c32(0)), m.block(null, [st(S0 + S.started, get(2)), m.return(get(3))])),
-      m.if(m.i32.ge_u(get(2), get(1)), m.block(null, [st(S0 + S.started, get(2)), st(S0 + S.chainTo, get(3)), m.return(c32(-3))])),
-      set(0, get(3)),
-      m.br('L'),
+      set(2, m.call_indirect('t', get(0), [], none, i32)),
+      set(0, get(2)),
+      m.br('L', m.i32.ge_s(get(2), c32(0))),
     ])),
-    m.unreachable(),
+    st(S0 + S.started, m.i32.sub(get(1), ld(S0 + S.left))),
+    m.return(get(2)),
   ]));
-  // runLogged(cid, max, log) -> status: `run` that also writes each transfer it follows
-  // (the translation left, i32 cid, and the guest pc entered, i32) at log, 8 bytes apart.
-  // Its call n writes entry n-1, so a call that started n translations wrote n-1 entries.
-  // Locals: 0 cid, 1 max, 2 log, 3 n, 4 r
-  m.addFunction('runLogged', T(i32, i32, i32), i32, [i32, i32], m.block(null, [
-    m.loop('L', m.block(null, [
-      set(3, m.i32.add(get(3), c32(1))),
-      set(4, m.call_indirect('t', get(0), [], none, i32)),
-      m.if(m.i32.lt_s(get(4), c32(0)), m.block(null, [st(S0 + S.started, get(3)), m.return(get(4))])),
-      m.if(m.i32.ge_u(get(3), get(1)), m.block(null, [st(S0 + S.started, get(3)), st(S0 + S.chainTo, get(4)), m.return(c32(-3))])),
-      m.i32.store(0, 4, get(2), ld(S0 + S.exitCid)),
-      m.i32.store(4, 4, get(2), ld(S0 + S.exitTarget)),
-      set(2, m.i32.add(get(2), c32(8))),
-      set(0, get(4)),
-      m.br('L'),
-    ])),
-    m.unreachable(),
-  ]));
-  for (const f of ['ifetch', 'dcache', 'run', 'runLogged']) m.addFunctionExport(f, f);
+  for (const f of ['ifetch', 'dcache', 'run']) m.addFunctionExport(f, f);
   if (!m.validate()) throw new Error('fast executor: runtime module failed validation');
   const bytes = m.emitBinary();
   m.dispose();
