@@ -6,36 +6,15 @@
 // the L2) — each run on both engines and compared field by field: cycles, every category,
 // every statistic, the clock, registers. The reference engine is the oracle.
 import { describe, expect, it, vi } from 'vitest';
+import { BARE_BASE, BareEnv } from './helpers/bare-env.ts';
 import { asm, asmLines } from '../isa-guest/encode.ts';
-import type { GuestEnv, GuestRegs } from '../isa-guest/env.ts';
 import { Hart } from '../isa-guest/hart.ts';
-import { Memory } from '../isa-guest/memory.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { CycleAccount } from '../sim-microarch/cycles.ts';
 import { InorderCore } from '../sim-microarch/inorder.ts';
 
-const BASE = 0x80000000;
+const BASE = BARE_BASE;
 const DATA = 0x80010000;
-const MTIP = 1 << 7;
-
-/**
- * RAM only (no devices), `ecall` exits with a0, an optional timer interrupt. Named `user`
- * by default, the platform on which blocks that load and store run as blocks (the machine
- * platform has devices); misaligned accesses trap.
- */
-class TestEnv implements GuestEnv {
-  readonly memory = new Memory();
-  readonly clock = { cycles: 0 };
-  exitCode: number | undefined = undefined;
-  constructor(readonly name: 'user' | 'machine', readonly timerAt: number) { this.memory.mapRam(BASE, 1 << 20); }
-  ecall(regs: GuestRegs): boolean {
-    this.exitCode = regs.x[10];
-    return true;
-  }
-  pendingInterrupts(): number { return this.clock.cycles >= this.timerAt ? MTIP : 0; }
-  nextEventCycle(): number { return this.timerAt; }
-  readTime(): number { return this.clock.cycles; }
-}
 
 interface Case {
   readonly program: string;
@@ -48,7 +27,7 @@ interface Case {
 }
 
 function run(engine: 'reference' | 'fast', c: Case) {
-  const env = new TestEnv(c.platform ?? 'user', c.timerAt ?? Infinity);
+  const env = new BareEnv(c.platform ?? 'user', c.timerAt ?? Infinity);
   asmLines(c.program).forEach((w, i) => env.memory.store32(BASE + 4 * i, w));
   (c.data ?? []).forEach((w, i) => env.memory.store32(DATA + 4 * i, w));
   const hart = new Hart();

@@ -3,37 +3,19 @@
 // kept equal to the cycle account (timer interrupts see the core's time), determinism.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { BARE_BASE, BareEnv } from './helpers/bare-env.ts';
 import { parseElf } from '../isa-guest/elf.ts';
 import { asmLines } from '../isa-guest/encode.ts';
-import type { GuestEnv, GuestRegs } from '../isa-guest/env.ts';
 import { Hart } from '../isa-guest/hart.ts';
 import { Interpreter } from '../isa-guest/interp.ts';
-import { Memory } from '../isa-guest/memory.ts';
 import { loadProgram } from '../isa-guest/program.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { CycleAccount } from '../sim-microarch/cycles.ts';
 import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { InorderCore } from '../sim-microarch/inorder.ts';
 
-const BASE = 0x80000000;
+const BASE = BARE_BASE;
 const DATA = 0x80010000;
-const MTIP = 1 << 7;
-
-/** A bare platform: RAM at BASE, `ecall` exits with a0, an optional timer interrupt. */
-class TestEnv implements GuestEnv {
-  readonly name = 'machine';
-  readonly memory = new Memory();
-  readonly clock = { cycles: 0 };
-  exitCode: number | undefined = undefined;
-  constructor(readonly timerAt = Infinity) { this.memory.mapRam(BASE, 1 << 20); }
-  ecall(regs: GuestRegs): boolean {
-    this.exitCode = regs.x[10];
-    return true;
-  }
-  pendingInterrupts(): number { return this.clock.cycles >= this.timerAt ? MTIP : 0; }
-  nextEventCycle(): number { return this.timerAt; }
-  readTime(): number { return this.clock.cycles; }
-}
 
 // Distinct values, so a latency charged to the wrong cause shows up in the totals.
 const L2 = 10;
@@ -48,7 +30,7 @@ const cfgOf = (extra: Record<string, number> = {}) => paramRegistry.resolve({
   ...extra,
 });
 
-function load(env: TestEnv, program: string, data: readonly number[] = []) {
+function load(env: BareEnv, program: string, data: readonly number[] = []) {
   asmLines(program).forEach((w, i) => env.memory.store32(BASE + 4 * i, w));
   data.forEach((w, i) => env.memory.store32(DATA + 4 * i, w));
   const hart = new Hart();
@@ -57,7 +39,7 @@ function load(env: TestEnv, program: string, data: readonly number[] = []) {
 }
 
 function runCore(program: string, opts: { data?: readonly number[]; cfg?: Record<string, number>; timerAt?: number; words?: [number, number][] } = {}) {
-  const env = new TestEnv(opts.timerAt);
+  const env = new BareEnv('machine', opts.timerAt);
   const hart = load(env, program, opts.data);
   for (const [addr, w] of opts.words ?? []) env.memory.store32(addr, w);
   const account = new CycleAccount();
@@ -236,7 +218,7 @@ describe('InorderCore timing (hand-computed)', () => {
 
 describe('InorderCore options', () => {
   it('passes the commit log to the interpreter and can share a machine\'s cache hierarchy', () => {
-    const env = new TestEnv();
+    const env = new BareEnv();
     const hart = load(env, 'addi a0, zero, 3\nlw a1, 0(zero)\necall');
     const cfg = cfgOf();
     const caches = new MemoryHierarchy(cfg);
@@ -281,7 +263,7 @@ describe('InorderCore against the reference interpreter', () => {
   const DATA_WORDS = [5, -17, 1000, 3, 77, -4096, 12345, 9];
 
   function reference() {
-    const env = new TestEnv();
+    const env = new BareEnv();
     const hart = load(env, PROGRAM, DATA_WORDS);
     new Interpreter(hart, env, { cyclesPerInsn: 1 }).run(100000);
     return { env, hart };
@@ -312,7 +294,7 @@ describe('InorderCore against the reference interpreter', () => {
   });
 
   it('stepwise run with a limit matches one long run', () => {
-    const env = new TestEnv();
+    const env = new BareEnv();
     const hart = load(env, PROGRAM, DATA_WORDS);
     const account = new CycleAccount();
     const core = new InorderCore(hart, env, cfgOf(), account);
