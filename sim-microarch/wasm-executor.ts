@@ -67,8 +67,8 @@ export interface CompileStats { translations: number; modules: number; seconds: 
 /** Translations seen with at least this many executions join a batch being compiled. */
 const BATCH_WARM = 2;
 const MAX_BATCH = 256;
-/** Most chained transfers the driver logs per call into wasm (the executor then copies them
- * out and calls it again): bounds the log's memory whatever maxChain is. */
+/** Most chained transfers compiled code logs per call into wasm (the executor then copies
+ * them out and calls it again): bounds the log's memory whatever maxChain is. */
 const LOG_ENTRIES = 4096;
 
 export class WasmExecutor implements Executor {
@@ -116,7 +116,7 @@ export class WasmExecutor implements Executor {
   private readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null = null;
   /** Capacity, in call sites, of the return-link mirror at S.linkBase. */
   private linkCap = 0;
-  /** The driver's chain log in the linear memory (8 bytes per entry) and its capacity. */
+  /** The chain log compiled code writes, in the linear memory (8 bytes per entry) and its capacity. */
   private logBase = 0;
   private logCap = 0;
   private readonly siteId = (site: Atom): number => this.predictor.siteId(site);
@@ -219,7 +219,7 @@ export class WasmExecutor implements Executor {
     this.refreshViews();
   }
 
-  /** Append the `n` transfers the driver logged in its last call to `log`. */
+  /** Append the `n` transfers compiled code logged during the last call into wasm to `log`. */
   private drainLog(log: ChainLog, n: number): void {
     const i32 = this.i32;
     const u32 = this.u32;
