@@ -340,34 +340,46 @@ export class Interpreter {
             }
             const i = (pc & PAGE_OFFSET_MASK) >>> 2;
             // While PMP may deny, each fetch is checked on its own (enterPage): no blocks.
-            const len = this.pmpChecked ? 0 : obs.enterBlock(pc, notes, fns, maxInsns - n, checkAt - clock.cycles);
+            let len = this.pmpChecked ? 0 : obs.enterBlock(pc, notes, fns, maxInsns - n, checkAt - clock.cycles);
             if (len > 0) {
-              // The block's instructions are sequential, and only its last may transfer
-              // control; whatever stops it early is reported with blockCut().
-              inBlock = 0;
+              let start = i;
+              // Blocks follow one another here while each retires whole, stays within the
+              // page and is allowed by the observer (which checks the steps and cycles left),
+              // and nothing changed checkAt; anything else goes back to the checks above.
               for (;;) {
-                const f = fns[i + inBlock];
-                if (f === undefined) break; // a store into the block dropped it (or, before it ran, another)
-                blockRs1[inBlock] = x[rs1s[i + inBlock]!]!;
-                const r = f();
-                inBlock++;
-                if (inBlock === len) {
-                  pc = r === 0 ? (pc + 4 * len) >>> 0 : h.pc;
-                  break;
+                // The block's instructions are sequential, and only its last may transfer
+                // control; whatever stops it early is reported with blockCut().
+                inBlock = 0;
+                for (;;) {
+                  const f = fns[start + inBlock];
+                  if (f === undefined) break; // a store into the block dropped it (or, before it ran, another)
+                  blockRs1[inBlock] = x[rs1s[start + inBlock]!]!;
+                  const r = f();
+                  inBlock++;
+                  if (inBlock === len) {
+                    pc = r === 0 ? (pc + 4 * len) >>> 0 : h.pc;
+                    break;
+                  }
+                  // The observer ends its blocks at control transfers.
+                  if (r !== 0) invariant(false, 'runObserved: a control transfer inside a block');
+                  if (this.checkAt !== checkAt) break;
                 }
-                // The observer ends its blocks at control transfers.
-                if (r !== 0) invariant(false, 'runObserved: a control transfer inside a block');
-                if (this.checkAt !== checkAt) break;
+                // Nothing in a block reads instret (CSR reads are system instructions).
+                h.instret += inBlock;
+                n += inBlock;
+                if (inBlock !== len) break;
+                clock.cycles += obs.blockRetired(pc);
+                inBlock = -1;
+                if (this.checkAt !== checkAt || pc >>> PAGE_BITS !== pageNo || n >= maxInsns) break;
+                len = obs.enterBlock(pc, notes, fns, maxInsns - n, checkAt - clock.cycles);
+                if (len === 0) break;
+                start = (pc & PAGE_OFFSET_MASK) >>> 2;
               }
-              // Nothing in a block reads instret (CSR reads are system instructions).
-              h.instret += inBlock;
-              n += inBlock;
-              if (inBlock === len) clock.cycles += obs.blockRetired(pc);
-              else if (inBlock === 0) {
+              if (inBlock === 0) {
                 // Its first word is not decoded now: step() decodes it.
                 h.pc = pc;
                 return 'step';
-              } else {
+              } else if (inBlock > 0) {
                 clock.cycles += obs.blockCut(inBlock);
                 pc = (pc + 4 * inBlock) >>> 0;
               }

@@ -175,18 +175,29 @@ class TimingBlock {
     /** Cache accesses in program order: ~k fetches the line of instruction k (the first of
      * each line), 2k + write accesses the data of instruction k. */
     readonly events: Int32Array,
-    /** Fetches of a line just fetched by the instruction before (hits on the last line of their set). */
-    readonly sameLineFetches: number,
+    /** Per event: the I-cache line of a fetch, the immediate (offset) of a data access. */
+    readonly eventArgs: Int32Array,
+    /** Fetches and data accesses a retire counts as hits unless it looks them up: every
+     * fetch of the block (a line just fetched by the instruction before hits on the last
+     * line of its set) and every data access, less those blockRetired() passes to the caches. */
+    readonly fetchHits: number,
     /** Most cycles the block can take (every access a miss to memory): it may run as a block
      * only while the clock cannot reach the next between-instructions check inside it. */
     readonly bound: number,
     /** It loads or stores. */
     readonly hasMem: boolean,
-  ) {}
+  ) {
+    this.fallPc = (pc + 4 * len) | 0;
+  }
+
+  /** The pc after it when its last instruction does not redirect fetch (as an int32). */
+  readonly fallPc: number;
 
   /** Times it retired whole through the fast path since the last flush(), which adds its
    * static counts that many times (so a retire adds none of them itself). */
   runs = 0;
+  /** Of those, the times its final branch was taken (countBlocks() charges their bubbles). */
+  takenRuns = 0;
 }
 
 /** The timing blocks starting at each word of one page, built from the interpreter's
@@ -513,6 +524,7 @@ export class InorderCore implements RetireObserver {
     const checked = new Uint8Array(32);
     const entry: number[] = [];
     const events: number[] = [];
+    const eventArgs: number[] = [];
     let p = 0;
     let stall = 0;
     let loadUseStalls = 0;
@@ -532,6 +544,7 @@ export class InorderCore implements RetireObserver {
       const line = ((pc + 4 * k) >>> 0) >>> this.iLineBits;
       if (k === 0 || line !== ((pc + 4 * (k - 1)) >>> 0) >>> this.iLineBits) {
         events.push(~k);
+        eventArgs.push(line);
         lines++;
       }
       let ex = p;
@@ -572,12 +585,14 @@ export class InorderCore implements RetireObserver {
         case Kind.load:
           loads++;
           events.push(2 * k);
+          eventArgs.push(note >> 20);
           readyAt = ex + 1 + this.loadUse;
           prod = Producer.load;
           break;
         case Kind.store:
           stores++;
           events.push(2 * k + 1);
+          eventArgs.push(note >> 20);
           break;
         case Kind.branch:
           break; // the last instruction: its bubble, if taken, is added at run time
@@ -611,7 +626,8 @@ export class InorderCore implements RetireObserver {
     const endsInBranch = kindOfNote(blockNotes[len - 1]!) === Kind.branch;
     return new TimingBlock(
       pc, len, blockNotes, p, stall, loadUseStalls, mulStalls, divStalls, branchStalls, loads, stores, jumps,
-      endsInBranch, Int32Array.from(entry), Int32Array.from(exit), Int32Array.from(events), len - lines, bound, mems > 0,
+      endsInBranch, Int32Array.from(entry), Int32Array.from(exit), Int32Array.from(events),
+      Int32Array.from(eventArgs), len, bound, mems > 0,
     );
   }
 
@@ -624,38 +640,38 @@ export class InorderCore implements RetireObserver {
     for (let j = 0; j < entry.length; j += 2) {
       if (readyAt[entry[j]!]! > pipe0 + entry[j + 1]!) return this.timeEach(b, b.len, nextPc);
     }
-    // Cache accesses in program order (the L2 is shared by both L1s).
+    // Cache accesses in program order (the L2 is shared by both L1s). countBlocks() counts
+    // every one as a hit: one passed to the caches is taken back from that count here.
     let cycles = b.pipe;
     const events = b.events;
-    const rs1 = this.blockRs1;
+    const args = b.eventArgs;
     for (let j = 0; j < events.length; j++) {
       const e = events[j]!;
+      const arg = args[j]!;
       if (e < 0) {
-        const pc = (b.pc + 4 * ~e) | 0;
-        const line = pc >>> this.iLineBits;
-        if (this.iMru[line & this.iSetMask] === line) this.iHitsSkipped++;
-        else cycles += this.fetch(pc);
+        if (this.iMru[arg & this.iSetMask] !== arg) {
+          this.iHitsSkipped--;
+          cycles += this.fetch((b.pc + 4 * ~e) | 0);
+        }
       } else {
         // Only the user platform runs blocks that access memory, and there an access that
         // completed was to RAM (anything else faults).
-        const k = e >>> 1;
-        const ea = (rs1[k]! + (b.notes[k]! >> 20)) | 0;
-        const write = (e & 1) === 1;
+        const ea = (this.blockRs1[e >>> 1]! + arg) | 0;
         const line = ea >>> this.dLineBits;
         const set = line & this.dSetMask;
-        if (this.dMru[set] === line && (!write || this.dDirty[set] === 1)) this.dHitsSkipped++;
-        else cycles += this.ramAccess(ea, write, line, set);
+        if (this.dMru[set] !== line || ((e & 1) === 1 && this.dDirty[set] !== 1)) {
+          this.dHitsSkipped--;
+          cycles += this.ramAccess(ea, (e & 1) === 1, line, set);
+        }
       }
     }
     if (b.runs++ === 0) this.blocksRun.push(b);
     let pipe = pipe0 + b.pipe;
-    if (b.endsInBranch) {
-      if ((nextPc | 0) !== ((b.pc + 4 * b.len) | 0)) {
-        this.taken++;
-        const bubble = this.redirect();
-        cycles += bubble;
-        pipe += bubble;
-      }
+    if (b.endsInBranch && (nextPc | 0) !== b.fallPc) {
+      // A taken branch: its bubble (countBlocks() charges it to the statistics).
+      b.takenRuns++;
+      cycles += this.branchPenalty;
+      pipe += this.branchPenalty;
     }
     this.pipe = pipe;
     const exit = b.exit;
@@ -671,18 +687,22 @@ export class InorderCore implements RetireObserver {
   private countBlocks(): void {
     for (const b of this.blocksRun) {
       const n = b.runs;
+      const t = b.takenRuns;
       b.runs = 0;
-      this.iHitsSkipped += n * b.sameLineFetches;
+      b.takenRuns = 0;
+      this.iHitsSkipped += n * b.fetchHits;
+      this.dHitsSkipped += n * (b.loads + b.stores);
       this.instret += n * b.len;
       this.loads += n * b.loads;
       this.stores += n * b.stores;
       this.jumps += n * b.jumps;
       if (b.endsInBranch) this.branches += n;
+      this.taken += t;
       this.loadUseStalls += n * b.loadUseStalls;
       this.mulStalls += n * b.mulStalls;
       this.divStalls += n * b.divStalls;
-      this.branchStalls += n * b.branchStalls;
-      this.pending[Cyc.stallPipeline] += n * b.stall;
+      this.branchStalls += n * b.branchStalls + t * this.branchPenalty;
+      this.pending[Cyc.stallPipeline] += n * b.stall + t * this.branchPenalty;
     }
     this.blocksRun.length = 0;
   }

@@ -278,6 +278,84 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
     expect(ref.exitCode).toBe(1);
   });
 
+  // Blocks that retire whole follow one another inside the interpreter's loop (a chain) as
+  // long as each stays in the page and fits the steps and cycles left: what stops a chain
+  // must stop it at the same instruction as the per-step engine.
+  it('a chain of blocks whose earlier block rewrites a later one (self-modifying code)', () => {
+    const mul = asm('mul a1, a1, a2');
+    const ref = agree({
+      program: `
+        lui s0, 0x80000
+        addi a0, zero, 8
+        lui t3, 0x80010
+        lw t0, 0(t3)
+        addi a2, zero, 3
+        addi a1, a1, 1       # loop (w5): a block ending in a branch ...
+        andi t1, a0, 3
+        bne t1, zero, 12
+        sw t0, 44(s0)        # ... when a0 % 4 == 0, a block that rewrites w11 of the next block
+        jal zero, 4
+        addi t2, a1, 5       # w10: the next block in the chain
+        addi a1, a1, 2       # w11: becomes mul a1, a1, a2
+        add a3, a1, a1
+        addi a0, a0, -1
+        bne a0, zero, -36
+        ecall`,
+      data: [mul],
+      cfg: { 'inorder.mulLatency': 6 },
+    });
+    expect(ref.blocks).toBeGreaterThan(10);
+    expect(ref.stats['inorder.mulStalls']).toBeGreaterThan(0);
+  });
+
+  it('a trap in the middle of the third block of a chain, and chains cut by the steps left', () => {
+    const program = `
+      lui t0, 0x80000
+      addi t0, t0, 128
+      csrrw zero, mtvec, t0
+      lui s0, 0x80010
+      addi a0, zero, 12
+      addi a1, a1, 1        # loop (w5): block 1 ends in a jump ...
+      jal zero, 4
+      andi t1, a0, 1        # ... block 2 in a branch taken when a0 is even ...
+      beq zero, t1, 4
+      add t2, s0, t1        # ... block 3 loads misaligned when a0 is odd: a trap after one instruction
+      lw t3, 0(t2)
+      add a2, a2, t3
+      addi a0, a0, -1
+      bne a0, zero, -32
+      ecall` + '\naddi zero, zero, 0'.repeat(17) + `
+      csrrs t4, mepc, zero  # handler (BASE + 128): skip the load
+      addi t4, t4, 4
+      csrrw zero, mepc, t4
+      mret`;
+    const ref = agree({ program, data: [5, 0] });
+    expect(ref.stats['inorder.traps']).toBe(6);
+    expect(ref.blocks).toBeGreaterThan(20);
+    for (const piece of [1, 2, 3, 4, 7, 11]) agree({ program, data: [5, 0], piece });
+  });
+
+  it('a straight line across a page boundary: two blocks, the second on the next page', () => {
+    // w1020..w1023 end the first page (a block ends there without a branch) and fall into
+    // w1024, the first word of the next page, which reads a product still pending.
+    const ref = agree({
+      program: `
+        addi a0, zero, 20
+        jal zero, 4076` + '\naddi zero, zero, 0'.repeat(1018) + `
+        addi a1, a1, 3        # w1020: loop
+        mul a2, a1, a1
+        add a3, a3, a2
+        addi a4, a4, 1
+        add a5, a2, a4        # w1024: the next page
+        addi a0, a0, -1
+        bne a0, zero, -24
+        ecall`,
+      cfg: { 'inorder.mulLatency': 6 },
+    });
+    expect(ref.blocks).toBeGreaterThan(30);
+    expect(ref.stats['inorder.mulStalls']).toBeGreaterThan(0);
+  });
+
   it('runs cut in pieces of a few steps agree (a block must fit in the steps left)', () => {
     for (const piece of [1, 2, 3, 5, 8]) {
       agree({
