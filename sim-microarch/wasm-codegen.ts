@@ -11,8 +11,10 @@
  * buffered stores, exit kinds) is counted per exit and per fault site here, in JS, once: at
  * run time an exit only bumps its own counter (see `StaticVec`).
  *
- * Return value: the cid of the next translation when an exit chained (or was predicted)
- * inside wasm, -3 when it would have but the run has started its last translation (S.left),
+ * A chained (or predicted) exit enters the next translation with a tail call
+ * (return_call_indirect through the shared table), so the stack does not grow and the
+ * driver is not involved. Return value: -3 when an exit would have chained but the run
+ * has started its last translation (S.left),
  * -4 when an exit leaves the decision (chained, predicted or to the dispatcher, and its cost)
  * to JS having changed no predictor state, -2 on a fault (site, cause and address in the
  * scalar slots). A chained exit back to the translation itself loops inside the function.
@@ -140,6 +142,8 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
   // Leaving the function: the value to return, after the deferred figures of a loop (below).
   const lRet = local(i32);
+  // Set when the function leaves by entering another translation (a tail call).
+  const lTail = local(i32);
   const leave = (v: number): number[] => [set(lRet, v), m.br('leave')];
   // A one-block loop keeps its time in locals: lDl, cycles to the interrupt deadline (f64:
   // exact, Infinity stays Infinity), and lSelfSt, the stalls of the iterations that chained
@@ -568,6 +572,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         ])),
         stS(S.left, m.i32.sub(get(lA), c32(1))),
         ...logTransfer(),
+        set(lTail, c32(1)),
         ...leave(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
       ];
       /** The chained transfer to itself, while the run may start another translation: one
@@ -707,6 +712,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     ])));
   }
   const main = m.block('fault', [...entry, m.loop('top', m.block(null, body))]);
-  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, get(lRet)], i32));
+  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops,
+    m.if(get(lTail), m.return_call_indirect('t', get(lRet), [], b.none, i32)), get(lRet)], i32));
   return { exits, sites };
 }

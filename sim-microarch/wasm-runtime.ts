@@ -99,7 +99,7 @@ export interface RuntimeExports {
   run(cid: number, max: number): number;
 }
 
-const FEATURES = (b: Binaryen): number => b.Features.Atomics | b.Features.NontrappingFPToInt | b.Features.SignExt | b.Features.BulkMemory | b.Features.MutableGlobals;
+const FEATURES = (b: Binaryen): number => b.Features.Atomics | b.Features.NontrappingFPToInt | b.Features.SignExt | b.Features.BulkMemory | b.Features.MutableGlobals | b.Features.TailCall;
 
 /** A binaryen module importing the shared memory and table (every module of an executor does). */
 export function newModule(b: Binaryen, memPages: number): InstanceType<Binaryen['Module']> {
