@@ -25,9 +25,8 @@ import { ATOMS, KIND_OPERANDS, type AtomKind, type OperandKind } from '../isa-ho
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
-import { PRED_SCALAR, type PredictorLayout } from './indirect.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
-import { CS, R, RX, S, type Layout } from './wasm-runtime.ts';
+import { CS, R, RUNTIME_IMPORTS, RX, S, type Layout, type WasmPredictor } from './wasm-runtime.ts';
 
 /** Counters a path through a translation adds statically, by index. */
 export const VEC = ['molecules', 'atoms', 'issueSlots', 'commitWait', 'commits', 'sbStores', 'sbDrained', 'aliasRecords',
@@ -69,6 +68,8 @@ export interface SiteInfo {
 export interface CodegenOut {
   readonly exits: ExitInfo[];
   readonly sites: SiteInfo[];
+  /** Words to write into the record before the function runs: [byte address, i32 value]. */
+  readonly words: [number, number][];
 }
 
 export interface CodegenEnv {
@@ -81,7 +82,7 @@ export interface CodegenEnv {
   /** The indirect-branch predictor in linear memory, with each IBTC entry's compiled record
    * and its generation (i32 each, 8 bytes per entry at ibtcLinks); null when it is off. Call
    * sites' return links are kept the same way at S.linkBase, by site id. */
-  readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null;
+  readonly pred: WasmPredictor;
   /** The predictor's number for a call site (its exit atom). */
   readonly siteId: (site: Atom) => number;
 }
@@ -90,7 +91,7 @@ const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<F
 
 /** Host functions every translation module imports: [name, params, result]. */
 export const TRANSLATION_IMPORTS = [
-  ['ifetch', 1, true], ['dcache', 2, true], ['stored', 2, false], ['pageIn', 1, true],
+  ...RUNTIME_IMPORTS, ['stored', 2, false], ['pageIn', 1, true],
   ['fwd', 4, true], ['protect', 2, true], ['aliases', 2, true], ['storeCheck', 3, true],
   ['ioLoad', 3, true], ['ioStore', 5, false],
 ] as const;
@@ -142,9 +143,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
   // Leaving the function: the value to return, after the deferred figures of a loop (below).
   const lRet = local(i32);
-  // Set when the function leaves by entering another translation (a tail call).
-  const lTail = local(i32);
-  const leave = (v: number): number[] => [set(lRet, v), m.br('leave')];
+  // ... or, when it leaves by an exit, the runtime's exit function (lMode: 1 chain, 2
+  // predicted, 3 toJs) and its arguments (lXr: the exit's record; lTg: the target pc; lT).
+  const lMode = local(i32), lXr = local(i32), lTg = local(i32);
   // A one-block loop keeps its time in locals: lDl, cycles to the interrupt deadline (f64:
   // exact, Infinity stays Infinity), and lSelfSt, the stalls of the iterations that chained
   // back to this translation. Their static figures are counted per exit (`SelfExit.n`) and
@@ -152,6 +153,10 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   // mid-run (ioStore's run number), so a translation with one does not loop.
   const lDl = local(b.f64), lSelfSt = local(b.f64);
   const loops = !code.molecules.some((mol) => mol.atoms.some((a) => ATOMS[a.op].mode === 'io'));
+  const hasLoop = loops && code.molecules.some((mol) => mol.atoms.some((a) => {
+    const kind = ATOMS[a.op].kind;
+    return (kind === 'exit' || kind === 'exitIf' || kind === 'exitCall') && a.link === code;
+  }));
   interface SelfExit { readonly n: number; readonly retired: number; readonly spent: number; readonly cost: number; readonly xr: number }
   const selfExits: SelfExit[] = [];
   const i64 = b.i64;
@@ -208,12 +213,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     [...written].filter(which).map((r) => m.i32.store(0, 4, c32(L.regs + 4 * r), reg(r)));
 
   const body: number[] = [];
-  // Entry: executions and the touched list (the executor copies deltas back after the run).
-  body.push(m.if(m.i32.eqz(m.i32.load(0, 4, c32(rec + R.touched))), m.block(null, [
-    m.i32.store(0, 4, c32(rec + R.touched), c32(1)),
-    m.i32.store(0, 4, m.i32.add(ldS(S.touchBase), m.i32.shl(ldS(S.touchN), c32(2))), c32(cid)),
-    stS(S.touchN, m.i32.add(ldS(S.touchN), c32(1))),
-  ])));
+  /** Static fields of the exits' records (RX): [address, i32 value]. */
+  const words: [number, number][] = [];
+  // Entry (whoever enters a translation puts it on the touched list: the runtime's run and chain).
   for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
   body.push(reload(ic), reload(dc));
   // A chained exit back to this translation loops to here (`top`): registers and clocks are
@@ -520,72 +522,50 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
       vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
       const j = exits.length;
-      // Direct exits and calls chain through their link slot; indirect exits and returns
-      // are predicted here when the prediction hits compiled code; JS decides the rest.
       const chainable = kind === 'exit' || kind === 'exitIf' || kind === 'exitCall';
       exits.push({ atom: a, kind, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
       const xr = rec + R.exits + j * RX.bytes;
-      // Static figures of this exit (execution, its cycles without stalls) are derived from
-      // its counters after the run; only the stall cycles are dynamic.
-      const spent = (extra: number) => m.f64.add(cf(exec + extra), m.f64.convert_u.i32(get(lStAll)));
-      const target = direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!);
+      // Direct exits and calls chain through their link slot; indirect exits and returns
+      // are predicted when the prediction hits compiled code (the runtime's ibtc and ras);
+      // JS decides the rest.
+      const P = env.pred;
+      const push = kind === 'exitCall' && P !== null && P.depth > 0;
+      const costChained = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
+      const costPredicted = kindCost + (kind === 'exitInd' && P ? P.ibtc.hitCost : kind === 'exitRet' && P ? P.ras.hitCost : 0);
+      // What the runtime's exit functions need of this exit, in its record.
+      words.push([xr + RX.rec, rec], [xr + RX.idx, j], [xr + RX.retired, a.retired], [xr + RX.exec, exec],
+        [xr + RX.costChained, costChained], [xr + RX.costPredicted, costPredicted]);
+      const target = () => (direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!));
       seq.push(...flushHits(pendHits), spill(ic), spill(dc));
       // An exit linked to its own translation when it is compiled (a one-block loop; the
       // link is made on the first traversals, in the reference executor) may loop.
       const selfLoop = loops && chainable && a.link === code;
-      const taken = [
-        addF(S0 + S.retired, cf(a.retired)),
-        // The translation's own figures, copied to its HostCode after the run: one more
-        // execution, and its cycles up to here with the transfer's cost when wasm decides
-        // it (added below; JS adds the cost of a transfer it decides).
-        m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
-      ];
-      if (!selfLoop) seq.push(...taken.splice(0));
-      /** Which exit was taken, for JS (when wasm does not continue the run). */
-      const tellExit = [stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target)];
-      /** A transfer followed inside wasm, in the run's chain log when it keeps one (S.logPtr:
-       * where the next entry goes, 0 for none): this translation and the guest pc entered. */
-      const logTransfer = (): number[] => [
-        set(lA, ldS(S.logPtr)),
-        m.if(get(lA), m.block(null, [
-          m.i32.store(0, 4, get(lA), c32(cid)),
-          m.i32.store(4, 4, get(lA), target),
-          stS(S.logPtr, m.i32.add(get(lA), c32(8))),
-        ])),
-      ];
-      /**
-       * Enter the translation whose record is in lT, the transfer costing `cost` cycles —
-       * unless the run has started its last translation (S.left = 0): then JS is told where
-       * it would have gone (-3). Entering itself (`self`: a chained exit of a one-block
-       * loop), the function loops instead of returning to the driver.
-       */
-      const enter = (cost: number, counter: number, self: boolean): number[] => [
-        ...(self ? loopBack(cost) : []),
-        ...taken,
-        addF(S0 + S.now, spent(cost)),
-        addF(rec + R.cycles, spent(cost)),
-        addF(S0 + S.exitCycles, cf(cost)),
-        addF(xr + counter, cf(1)),
-        set(lA, ldS(S.left)),
-        m.if(m.i32.eqz(get(lA)), m.block(null, [
-          ...tellExit, stS(S.chainTo, m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))), ...leave(c32(-3)),
-        ])),
-        stS(S.left, m.i32.sub(get(lA), c32(1))),
-        ...logTransfer(),
-        set(lTail, c32(1)),
-        ...leave(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
-      ];
+      /** Leave by the runtime's exit function `fn` (chain and predicted enter the record in
+       * lT): directly, or after the loop's figures when the translation has a loop. */
+      const out = (fn: 'chain' | 'predicted' | 'toJs'): number[] => {
+        const args = fn === 'toJs' ? [c32(xr), get(lStAll), target()] : [c32(xr), get(lStAll), get(lT), target()];
+        if (!hasLoop) return [m.return_call(fn, args, i32)];
+        return [set(lXr, c32(xr)), set(lTg, target()), set(lMode, c32(fn === 'chain' ? 1 : fn === 'predicted' ? 2 : 3)), m.br('leave')];
+      };
       /** The chained transfer to itself, while the run may start another translation: one
        * more iteration, its figures kept in locals. */
       const loopBack = (cost: number): number[] => {
         const n = local(i32);
         selfExits.push({ n, retired: a.retired, spent: exec + cost, cost, xr });
         const stall = m.f64.convert_u.i32(get(lStAll));
+        const logTransfer = [
+          set(lA, ldS(S.logPtr)),
+          m.if(get(lA), m.block(null, [
+            m.i32.store(0, 4, get(lA), c32(cid)),
+            m.i32.store(4, 4, get(lA), target()),
+            stS(S.logPtr, m.i32.add(get(lA), c32(8))),
+          ])),
+        ];
         return [m.if(m.i32.eq(get(lT), c32(rec)), m.block(null, [
           set(lA, ldS(S.left)),
           m.if(get(lA), m.block(null, [
             stS(S.left, m.i32.sub(get(lA), c32(1))),
-            ...logTransfer(),
+            ...logTransfer,
             set(n, m.i32.add(get(n), c32(1))),
             m.local.set(lSelfSt, m.f64.add(m.local.get(lSelfSt, b.f64), stall)),
             m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
@@ -594,83 +574,28 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           ])),
         ]))];
       };
-      /** Is the record in lT live (its generation as when it was linked, at `genAddr`)? */
-      const live = (genAddr: number) => m.i32.and(m.i32.ne(get(lT), c32(0)),
-        m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, genAddr)));
       // The stop flag is clear when a translation starts (or it would not have been entered):
       // only this translation's own drains and io stores can have set it. Told to stop, the
       // predictor is not consulted either.
       const unlessStop = (e: number) => (mayStop ? m.if(m.i32.eqz(get(lStop)), e) : e);
-      const P = env.pred;
-      /** base + 8 × idx: an f64 array's element, or an 8-byte (record, generation) pair. */
-      const f64at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(3)));
-      const sc = (key: keyof typeof PRED_SCALAR) => c32((P?.scalars ?? 0) + 8 * PRED_SCALAR[key]);
-      const scAdd = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.add(m.f64.load(0, 8, sc(key)), cf(v)));
-      const scI = (key: keyof typeof PRED_SCALAR) => m.i32.trunc_u.f64(m.f64.load(0, 8, sc(key)));
-      const scSet = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.convert_u.i32(v));
       if (chainable) {
-        // A call pushes its return address and call site first (IndirectPredictor.call).
-        const push = kind === 'exitCall' && P && P.depth > 0;
-        const cost = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
-        const pushSeq = !push ? [] : [
-          set(lA, scI('top')),
-          m.if(m.f64.eq(m.f64.load(0, 8, sc('count')), cf(P.depth)), scAdd('overflows', 1), scAdd('count', 1)),
-          m.f64.store(0, 8, f64at(P.rasPc, get(lA)), cf(a.retPc >>> 0)),
-          m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(env.siteId(a))),
-          set(lA, m.i32.add(get(lA), c32(1))),
-          scSet('top', m.select(m.i32.eq(get(lA), c32(P.depth)), c32(0), get(lA))),
-          scAdd('pushes', 1),
-        ];
-        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))),
-          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained, selfLoop)]))));
+        // Is the record in the link slot live (its generation as when it was linked)?
+        const live = m.i32.and(m.i32.ne(get(lT), c32(0)),
+          m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen))));
+        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))), m.if(live, unlessStop(m.block(null, [
+          // A call pushes its return address and call site first (IndirectPredictor.call).
+          ...(push ? [m.call('rasPush', [c32(a.retPc), c32(env.siteId(a))], b.none)] : []),
+          ...(selfLoop ? loopBack(costChained) : []),
+          ...out('chain'),
+        ]))));
       }
-      if (kind === 'exitInd' && P && P.sets > 0) {
-        // IndirectPredictor.jump's probe, when it hits a compiled translation: the same
-        // stamp, hit count and pending-fill reset.
+      if ((kind === 'exitInd' && P && P.sets > 0) || (kind === 'exitRet' && P && P.depth > 0)) {
         seq.push(unlessStop(m.block(null, [
-          set(lA, m.i32.mul(m.i32.rem_u(m.i32.shr_u(get(el[k]!), c32(2)), c32(P.sets)), c32(P.ways))),
-          set(lB, m.i32.add(get(lA), c32(P.ways))),
-          m.local.set(lTF, m.f64.convert_u.i32(get(el[k]!))),
-          set(lW, c32(-1)),
-          m.loop(`p${j}`, m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.tagPc, get(lA))), m.local.get(lTF, b.f64)),
-            set(lW, get(lA)),
-            m.block(null, [set(lA, m.i32.add(get(lA), c32(1))), m.br(`p${j}`, m.i32.lt_u(get(lA), get(lB)))]))),
-          m.if(m.i32.ge_s(get(lW), c32(0)), m.block(null, [
-            set(lT, m.i32.load(0, 4, f64at(P.ibtcLinks, get(lW)))),
-            m.if(live(m.i32.add(f64at(P.ibtcLinks, get(lW)), c32(4))), m.block(null, [
-              scAdd('clock', 1),
-              m.f64.store(0, 8, f64at(P.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
-              scAdd('hits', 1),
-              m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
-              ...enter(kindCost + P.ibtc.hitCost, RX.predicted, false),
-            ])),
-          ])),
+          set(lT, m.call(kind === 'exitInd' ? 'ibtc' : 'ras', [target()], i32)),
+          m.if(get(lT), m.block(null, out('predicted'))),
         ])));
       }
-      if (kind === 'exitRet' && P && P.depth > 0) {
-        // IndirectPredictor.ret when the stack predicts right and the call site's return
-        // link is compiled: the same pop, hit count and pending-fill reset.
-        seq.push(unlessStop(m.block(null, [
-          set(lB, scI('count')),
-          m.if(get(lB), m.block(null, [
-            set(lA, scI('top')),
-            set(lA, m.i32.sub(m.select(get(lA), get(lA), c32(P.depth)), c32(1))),
-            m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.rasPc, get(lA))), m.f64.convert_u.i32(get(el[k]!))), m.block(null, [
-              set(lW, m.i32.add(m.i32.load(0, 4, c32(S0 + S.linkBase)), m.i32.shl(m.i32.trunc_u.f64(m.f64.load(0, 8, f64at(P.rasSite, get(lA)))), c32(3)))),
-              set(lT, m.i32.load(0, 4, get(lW))),
-              m.if(live(m.i32.add(get(lW), c32(4))), m.block(null, [
-                scSet('top', get(lA)),
-                scSet('count', m.i32.sub(get(lB), c32(1))),
-                m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(0)),
-                m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
-                scAdd('rasHits', 1),
-                ...enter(kindCost + P.ras.hitCost, RX.predicted, false),
-              ])),
-            ])),
-          ])),
-        ])));
-      }
-      seq.push(...taken, addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), ...tellExit, ...leave(c32(-4)));
+      seq.push(...out('toJs'));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);
@@ -712,7 +637,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     ])));
   }
   const main = m.block('fault', [...entry, m.loop('top', m.block(null, body))]);
-  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops,
-    m.if(get(lTail), m.return_call_indirect('t', get(lRet), [], b.none, i32)), get(lRet)], i32));
-  return { exits, sites };
+  const byMode = !hasLoop ? [] : [m.if(get(lMode), m.if(m.i32.eq(get(lMode), c32(3)),
+    m.return_call('toJs', [get(lXr), get(lStAll), get(lTg)], i32),
+    m.if(m.i32.eq(get(lMode), c32(1)),
+      m.return_call('chain', [get(lXr), get(lStAll), get(lT), get(lTg)], i32),
+      m.return_call('predicted', [get(lXr), get(lStAll), get(lT), get(lTg)], i32))))];
+  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, ...byMode, get(lRet)], i32));
+  return { exits, sites, words };
 }
