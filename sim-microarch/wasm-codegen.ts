@@ -26,7 +26,7 @@ import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
-import { CS, R, RUNTIME_IMPORTS, RX, S, type Layout, type WasmPredictor } from './wasm-runtime.ts';
+import { CS, newModule, R, RUNTIME_IMPORTS, RX, S, type Layout, type WasmPredictor } from './wasm-runtime.ts';
 
 /** Counters a path through a translation adds statically, by index. */
 export const VEC = ['molecules', 'atoms', 'issueSlots', 'commitWait', 'commits', 'sbStores', 'sbDrained', 'aliasRecords',
@@ -89,12 +89,21 @@ export interface CodegenEnv {
 
 const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
 
-/** Host functions every translation module imports: [name, params, result]. */
+/** Host functions every translation module imports: [name, params ('i' i32, 'I' i64), i32 result?]. */
 export const TRANSLATION_IMPORTS = [
-  ...RUNTIME_IMPORTS, ['stored', 2, false], ['pageIn', 1, true],
-  ['fwd', 4, true], ['protect', 2, true], ['aliases', 2, true], ['storeCheck', 3, true],
-  ['ioLoad', 3, true], ['ioStore', 5, false],
+  ...RUNTIME_IMPORTS, ['stored', 'ii', false], ['pageIn', 'i', true],
+  ['fwd', 'iiii', true], ['protect', 'ii', true], ['aliases', 'ii', true], ['storeCheck', 'iii', true],
+  ['ioLoad', 'iii', true], ['ioStore', 'iiiii', false],
 ] as const;
+
+/** A module for translations: the shared memory and table, and the imports they call. */
+export function newTranslationModule(b: Binaryen, memPages: number): InstanceType<Binaryen['Module']> {
+  const m = newModule(b, memPages);
+  for (const [name, params, result] of TRANSLATION_IMPORTS) {
+    m.addFunctionImport(name, 'env', name, b.createType([...params].map((p) => (p === 'I' ? b.i64 : b.i32))), result ? b.i32 : b.none);
+  }
+  return m;
+}
 
 /** Bytes of `code`'s record: header, per-exit counters and link slots, then one way-hint
  * word per molecule fetch (data accesses use the L1D's per-set hints instead). */
@@ -168,6 +177,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const clk = (c: typeof ic) => (c === ic ? lIClk : lDClk);
   const spill = (c: typeof ic) => m.i64.store(0, 8, c32(c.sc + CS.clock), m.local.get(clk(c), i64));
   const reload = (c: typeof ic) => m.local.set(clk(c), m.i64.load(0, 8, c32(c.sc + CS.clock)));
+  /** What a leaving exit hands the runtime's exit function to store: the I- and D-stalls since
+   * the last commit point and the two stamp clocks. */
+  const exitState = () => [get(lStI), get(lStD), m.local.get(lIClk, i64), m.local.get(lDClk, i64)];
   /** A call into code that may access the caches, with the clocks written back around it. */
   const callOut = (call: number): number[] => [spill(ic), spill(dc), call, reload(ic), reload(dc)];
   const stamp = (c: typeof ic, w: number, n: number) => [
@@ -268,8 +280,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     set(lStAll, m.i32.add(get(lStAll), get(lT))),
   ]);
 
-  /** The commit sequence: registers, store-buffer drain, alias table, committed cycles. */
-  const commitSeq = (): number[] => {
+  const flushStalls = (): number[] => [
+    m.if(get(lStI), m.block(null, [addF(S0 + S.cycStallI, m.f64.convert_u.i32(get(lStI))), set(lStI, c32(0))])),
+    m.if(get(lStD), m.block(null, [addF(S0 + S.cycStallD, m.f64.convert_u.i32(get(lStD))), set(lStD, c32(0))])),
+  ];
+  /** The commit sequence: registers, store-buffer drain, alias table, committed cycles
+   * (at an exit the runtime's exit function adds the stalls, `atExit`). */
+  const commitSeq = (atExit = false): number[] => {
     const out: number[] = storeRegs(() => true);
     vec[V.commits]!++;
     if (sbN > 0) {
@@ -294,10 +311,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     }
     if (aliasUsed) { out.push(stS(S.alCount, c32(0))); aliasUsed = false; }
     // Stall categories (execute is what the run's time leaves once stalls and exits are out).
-    out.push(
-      m.if(get(lStI), m.block(null, [addF(S0 + S.cycStallI, m.f64.convert_u.i32(get(lStI))), set(lStI, c32(0))])),
-      m.if(get(lStD), m.block(null, [addF(S0 + S.cycStallD, m.f64.convert_u.i32(get(lStD))), set(lStD, c32(0))])),
-    );
+    if (!atExit) out.push(...flushStalls());
     execAtCommit = exec;
     return out;
   };
@@ -517,7 +531,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       // The exit path, built on copies of the static state (a side exit may not be taken).
       const saved: { vec: Float64Array; exec: number; execAtCommit: number; sbN: number; aliasUsed: boolean } = { vec: vec.slice(), exec, execAtCommit, sbN, aliasUsed };
       if (!hasCommit) { exec += wt; vec[V.commitWait]! += wt; }
-      const seq = commitSeq();
+      const seq = commitSeq(true);
       const direct = kind === 'exit' || kind === 'exitCall';
       const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
       vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
@@ -536,14 +550,14 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       words.push([xr + RX.rec, rec], [xr + RX.idx, j], [xr + RX.retired, a.retired], [xr + RX.exec, exec],
         [xr + RX.costChained, costChained], [xr + RX.costPredicted, costPredicted]);
       const target = () => (direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!));
-      seq.push(...flushHits(pendHits), spill(ic), spill(dc));
+      seq.push(...flushHits(pendHits));
       // An exit linked to its own translation when it is compiled (a one-block loop; the
       // link is made on the first traversals, in the reference executor) may loop.
       const selfLoop = loops && chainable && a.link === code;
       /** Leave by the runtime's exit function `fn` (chain and predicted enter the record in
        * lT): directly, or after the loop's figures when the translation has a loop. */
       const out = (fn: 'chain' | 'predicted' | 'toJs'): number[] => {
-        const args = fn === 'toJs' ? [c32(xr), get(lStAll), target()] : [c32(xr), get(lStAll), get(lT), target()];
+        const args = [c32(xr), get(lStAll), ...(fn === 'toJs' ? [] : [get(lT)]), target(), ...exitState()];
         if (!hasLoop) return [m.return_call(fn, args, i32)];
         return [set(lXr, c32(xr)), set(lTg, target()), set(lMode, c32(fn === 'chain' ? 1 : fn === 'predicted' ? 2 : 3)), m.br('leave')];
       };
@@ -570,6 +584,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
             m.local.set(lSelfSt, m.f64.add(m.local.get(lSelfSt, b.f64), stall)),
             m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
             set(lStAll, c32(0)),
+            ...flushStalls(),
             m.br('top'),
           ])),
         ]))];
@@ -638,10 +653,10 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   }
   const main = m.block('fault', [...entry, m.loop('top', m.block(null, body))]);
   const byMode = !hasLoop ? [] : [m.if(get(lMode), m.if(m.i32.eq(get(lMode), c32(3)),
-    m.return_call('toJs', [get(lXr), get(lStAll), get(lTg)], i32),
+    m.return_call('toJs', [get(lXr), get(lStAll), get(lTg), ...exitState()], i32),
     m.if(m.i32.eq(get(lMode), c32(1)),
-      m.return_call('chain', [get(lXr), get(lStAll), get(lT), get(lTg)], i32),
-      m.return_call('predicted', [get(lXr), get(lStAll), get(lT), get(lTg)], i32))))];
+      m.return_call('chain', [get(lXr), get(lStAll), get(lT), get(lTg), ...exitState()], i32),
+      m.return_call('predicted', [get(lXr), get(lStAll), get(lT), get(lTg), ...exitState()], i32))))];
   m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, ...byMode, get(lRet)], i32));
   return { exits, sites, words };
 }

@@ -31,8 +31,8 @@ import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type E
 import { overlayStores, type HostState } from './host-state.ts';
 import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
-import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
-import { buildRuntime, Layout, newModule, R, runtimeImports, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
+import { compileTranslation, newTranslationModule, recordLayout, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
+import { buildRuntime, Layout, R, runtimeImports, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
 
 interface Compiled {
   readonly code: HostCode;
@@ -328,10 +328,7 @@ export class WasmExecutor implements Executor {
   private compileBatch(codes: readonly HostCode[]): void {
     const t0 = process.cpuUsage();
     const b = this.b;
-    const m = newModule(b, this.mem.linearBytes / 65536);
-    for (const [name, nParams, result] of TRANSLATION_IMPORTS) {
-      m.addFunctionImport(name, 'env', name, b.createType(Array<number>(nParams).fill(b.i32)), result ? b.i32 : b.none);
-    }
+    const m = newTranslationModule(b, this.mem.linearBytes / 65536);
     const made: Compiled[] = [];
     codes.forEach((code, k) => {
       const cid = this.freeCids.pop() ?? this.byCid.length;

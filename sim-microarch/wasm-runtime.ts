@@ -109,8 +109,8 @@ export interface RuntimeExports {
 /** The runtime functions compiled translations import (wasm-codegen.ts), with their params
  * (all i32) and whether they return an i32. */
 export const RUNTIME_IMPORTS = [
-  ['ifetch', 1, true], ['dcache', 2, true], ['chain', 4, true], ['predicted', 4, true], ['toJs', 3, true],
-  ['ibtc', 1, true], ['ras', 1, true], ['rasPush', 2, false],
+  ['ifetch', 'i', true], ['dcache', 'ii', true], ['chain', 'iiiiiiII', true], ['predicted', 'iiiiiiII', true],
+  ['toJs', 'iiiiiII', true], ['ibtc', 'i', true], ['ras', 'i', true], ['rasPush', 'ii', false],
 ] as const;
 
 /** The runtime's functions as a translation module's imports. */
@@ -225,32 +225,42 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
     f64add(c32(S0), S.now, m.local.get(spent, b.f64)),
     f64add(get(rec), R.cycles, m.local.get(spent, b.f64)),
   ];
+  /** What the leaving translation kept in locals, from params stI, stD (stalls since its last
+   * commit point, by cache) and the L1I and L1D stamp clocks (i64). */
+  const storeState = (stI: number, stD: number, iclk: number, dclk: number) => [
+    m.if(get(stI), f64add(c32(S0), S.cycStallI, u2f(get(stI)))),
+    m.if(get(stD), f64add(c32(S0), S.cycStallD, u2f(get(stD)))),
+    m.i64.store(0, 8, c32(L.l1i.sc + CS.clock), get(iclk, i64)),
+    m.i64.store(0, 8, c32(L.l1d.sc + CS.clock), get(dclk, i64)),
+  ];
   /** Which exit was taken and where it goes, for JS. */
   const tellExit = (rec: number, target: number) => [
     st(S0 + S.exitCid, ldAt(rec, R.cid)), st(S0 + S.exitIdx, ldAt(get(0), RX.idx)), st(S0 + S.exitTarget, target),
   ];
-  // chain / predicted(xr, stall, trec, target) -> status: exit xr's transfer to the live
+  // chain / predicted(xr, stall, trec, target, stI, stD, iclk, dclk) -> status: exit xr's transfer to the live
   // translation whose record is trec, decided in wasm (its link, or the predictor): the
   // exit's figures, the transfer's cost and count, then, unless the run has started its last
   // translation (S.left = 0: JS is told where it would have gone, -3), the chain log
   // (S.logPtr: where its next entry goes, 0 for none) and a tail call into trec's function.
-  // Locals: 0 xr, 1 stall, 2 trec, 3 target, 4 rec, 5 spent (f64), 6 cost, 7 left/log.
+  // The leaving translation's state (storeState) comes first. Locals: params 0 xr, 1 stall,
+  // 2 trec, 3 target, 4 stI, 5 stD, 6 iclk, 7 dclk; 8 rec, 9 spent (f64), 10 cost, 11 left/log.
   const transfer = (name: string, costOff: number, counter: number): void => {
-    m.addFunction(name, T(i32, i32, i32, i32), i32, [i32, b.f64, i32, i32], m.block(null, [
-      set(6, ldAt(get(0), costOff)),
-      ...taken(4, 5, get(6)),
-      f64add(c32(S0), S.exitCycles, u2f(get(6))),
+    m.addFunction(name, T(i32, i32, i32, i32, i32, i32, i64, i64), i32, [i32, b.f64, i32, i32], m.block(null, [
+      ...storeState(4, 5, 6, 7),
+      set(10, ldAt(get(0), costOff)),
+      ...taken(8, 9, get(10)),
+      f64add(c32(S0), S.exitCycles, u2f(get(10))),
       f64add(get(0), counter, m.f64.const(1)),
-      set(7, ld(S0 + S.left)),
-      m.if(m.i32.eqz(get(7)), m.block(null, [
-        ...tellExit(get(4), get(3)), st(S0 + S.chainTo, ldAt(get(2), R.cid)), m.return(c32(-3)),
+      set(11, ld(S0 + S.left)),
+      m.if(m.i32.eqz(get(11)), m.block(null, [
+        ...tellExit(get(8), get(3)), st(S0 + S.chainTo, ldAt(get(2), R.cid)), m.return(c32(-3)),
       ])),
-      st(S0 + S.left, m.i32.sub(get(7), c32(1))),
-      set(7, ld(S0 + S.logPtr)),
-      m.if(get(7), m.block(null, [
-        m.i32.store(0, 4, get(7), ldAt(get(4), R.cid)),
-        m.i32.store(4, 4, get(7), get(3)),
-        st(S0 + S.logPtr, m.i32.add(get(7), c32(8))),
+      st(S0 + S.left, m.i32.sub(get(11), c32(1))),
+      set(11, ld(S0 + S.logPtr)),
+      m.if(get(11), m.block(null, [
+        m.i32.store(0, 4, get(11), ldAt(get(8), R.cid)),
+        m.i32.store(4, 4, get(11), get(3)),
+        st(S0 + S.logPtr, m.i32.add(get(11), c32(8))),
       ])),
       touch(2),
       m.return_call_indirect('t', ldAt(get(2), R.cid), [], none, i32),
@@ -258,10 +268,11 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   };
   transfer('chain', RX.costChained, RX.chained);
   transfer('predicted', RX.costPredicted, RX.predicted);
-  // toJs(xr, stall, target) -> -4: exit xr is taken and JS decides where it goes and what
-  // that costs. Locals: 0 xr, 1 stall, 2 target, 3 rec, 4 spent (f64).
-  m.addFunction('toJs', T(i32, i32, i32), i32, [i32, b.f64], m.block(null, [
-    ...taken(3, 4, c32(0)), ...tellExit(get(3), get(2)), m.return(c32(-4)),
+  // toJs(xr, stall, target, stI, stD, iclk, dclk) -> -4: exit xr is taken and JS decides
+  // where it goes and what that costs. Locals: params 0 xr, 1 stall, 2 target, 3 stI, 4 stD,
+  // 5 iclk, 6 dclk; 7 rec, 8 spent (f64).
+  m.addFunction('toJs', T(i32, i32, i32, i32, i32, i64, i64), i32, [i32, b.f64], m.block(null, [
+    ...storeState(3, 4, 5, 6), ...taken(7, 8, c32(0)), ...tellExit(get(7), get(2)), m.return(c32(-4)),
   ], i32));
 
   // The predictor's common cases, as IndirectPredictor does them (see there).
