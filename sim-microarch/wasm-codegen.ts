@@ -88,6 +88,8 @@ export interface CodegenEnv {
 }
 
 const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
+// A fault site's local holds site × 8 + cause.
+if (FAULT_CAUSES.length > 8) throw new Error('fast executor: more fault causes than 3 bits hold');
 
 /** Host functions every translation module imports: [name, params ('i' i32, 'I' i64), i32 result?]. */
 export const TRANSLATION_IMPORTS = [
@@ -148,7 +150,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const el = Array.from({ length: maxAtoms }, () => local(i32));
   const lAddr = local(i32), lP = local(i32), lV = local(i32), lT = local(i32), lA = local(i32), lB = local(i32);
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
-  const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
+  const lSite = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
   const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
   // Leaving the function: the value to return, after the deferred figures of a loop (below).
   const lRet = local(i32);
@@ -184,9 +186,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const callOut = (call: number): number[] => [spill(ic), spill(dc), call, reload(ic), reload(dc)];
   const stamp = (c: typeof ic, w: number, n: number) => [
     m.local.set(clk(c), m.i64.add(m.local.get(clk(c), i64), m.i64.const(BigInt(n)))),
-    m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(w, c32(3))), m.local.get(clk(c), i64)),
+    m.i64.store(c.lastUse, 8, m.i32.shl(w, c32(3)), m.local.get(clk(c), i64)),
   ];
   let nextHint = rec + recordLayout(code).hintBase;
+  /** The line of the molecule being fetched. */
+  let fetchLine = 0;
   /**
    * One access to cache `c` at the address `addr`, hit path inline: a way hint (I-cache: where
    * this fetch site last found its line; D-cache: the way its set used last) is checked
@@ -194,24 +198,26 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
    * last-used line need not change: that pair stays valid until the function replaces a
    * line) — else the runtime function does the whole access. Adds the stall to stI or stD.
    */
-  const access = (c: typeof ic, addr: number, write: boolean): number[] => {
+  const access = (c: typeof ic, addr: () => number, write: boolean): number[] => {
     const isI = c === ic;
+    // A fetch's line is a constant; a data access's goes through lLine (its set's hint reads it).
+    const line = isI ? c32(fetchLine) : get(lLine);
     const hs = isI ? nextHint : 0;
     if (isI) nextHint += 4;
     const hint = isI ? m.i32.load(0, 4, c32(hs))
-      : m.i32.load(0, 4, m.i32.add(c32(c.hint), m.i32.shl(m.i32.and(get(lLine), c32(c.sets - 1)), c32(2))));
+      : m.i32.load(c.hint, 4, m.i32.shl(m.i32.and(get(lLine), c32(c.sets - 1)), c32(2)));
     return [
-      set(lLine, m.i32.shr_u(addr, c32(c.lineBits))),
+      ...(isI ? [] : [set(lLine, m.i32.shr_u(addr(), c32(c.lineBits)))]),
       set(lW, hint),
-      m.if(m.i32.eq(m.i32.load(0, 4, m.i32.add(c32(c.tags), m.i32.shl(get(lW), c32(2)))), get(lLine)),
+      m.if(m.i32.eq(m.i32.load(c.tags, 4, m.i32.shl(get(lW), c32(2))), line),
         m.block(null, [
           ...stamp(c, get(lW), 1),
-          ...(write ? [m.i32.store8(0, 1, m.i32.add(c32(c.dirty), get(lW)), c32(1))] : []),
+          ...(write ? [m.i32.store8(c.dirty, 1, get(lW), c32(1))] : []),
           ...(isI ? [set(lIWay, get(lW))] : []),
         ]),
         m.block(null, [
           spill(c),
-          addStall(isI ? m.call('ifetch', [addr], i32) : m.call('dcache', [addr, c32(write ? 1 : 0)], i32), isI),
+          addStall(isI ? m.call('ifetch', [addr()], i32) : m.call('dcache', [addr(), c32(write ? 1 : 0)], i32), isI),
           reload(c),
           ...(isI ? [set(lIWay, m.i32.load(0, 4, c32(c.sc + CS.mruWay))), m.i32.store(0, 4, c32(hs), get(lIWay))] : []),
         ])),
@@ -268,10 +274,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   let pendHits = 0;
   let prevLine = -1;
   const flushHits = (n: number): number[] => (n === 0 ? [] : stamp(ic, get(lIWay), n));
-  /** Leave for the fault tail. Locals start at zero and a fault happens once per run of the
-   * function, so zeros need no setting (fewer nodes: faster to build and compile). */
-  const fault = (siteId: number, cause: number, addr: number | null): number => m.block(null, [
-    set(lSite, c32(siteId)), set(lCause, cause), ...(addr === null ? [] : [set(lFAddr, addr)]),
+  /** Leave for the fault tail, with the site and its cause in one local (site × 8 + cause;
+   * `alt`: another cause when its condition holds). Locals start at zero and a fault happens
+   * once per run of the function, so zeros need no setting (fewer nodes: faster to build and
+   * compile). */
+  const fault = (siteId: number, cause: FaultCause, addr: number | null, alt?: { when: number; cause: FaultCause }): number => m.block(null, [
+    set(lSite, alt ? m.select(alt.when, c32(siteId * 8 + CAUSE[alt.cause]), c32(siteId * 8 + CAUSE[cause])) : c32(siteId * 8 + CAUSE[cause])),
+    ...(addr === null ? [] : [set(lFAddr, addr)]),
     ...(pendHits ? [set(lHits, c32(pendHits))] : []), ...(sbN ? [set(lSbN, c32(sbN))] : []), m.br('fault'),
   ]);
   const addStall = (s: number, isI: boolean): number => m.block(null, [
@@ -298,9 +307,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         const sz = sbSz[e]!;
         const ptr = m.i32.add(get(sbP[e]!), m.i32.and(get(sbA[e]!), c32(0xfff)));
         out.push(
-          ...access(dc, get(sbA[e]!), true),
+          ...access(dc, () => get(sbA[e]!), true),
           sz === 4 ? m.i32.store(0, 4, ptr, get(sbV[e]!)) : sz === 2 ? m.i32.store16(0, 2, ptr, get(sbV[e]!)) : m.i32.store8(0, 1, ptr, get(sbV[e]!)),
-          m.if(m.i32.load8_u(0, 1, m.i32.add(c32(L.watched), m.i32.shr_u(get(sbA[e]!), c32(12)))), m.block(null, [
+          m.if(m.i32.load8_u(L.watched, 1, m.i32.shr_u(get(sbA[e]!), c32(12))), m.block(null, [
             ...callOut(m.call('stored', [get(sbA[e]!), c32(sz)], b.none)),
             set(lStop, ldS(S.stop)),
           ])),
@@ -316,17 +325,17 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     return out;
   };
 
-  const memAddr = (a: Atom) => set(lAddr, m.i32.add(reg(a.rs1), c32(a.imm)));
+  const memAddr = (a: Atom) => set(lAddr, a.imm === 0 ? reg(a.rs1) : m.i32.add(reg(a.rs1), c32(a.imm)));
   const misaligned = (sz: number, mi: number, k: number) =>
-    sz > 1 ? [m.if(m.i32.and(get(lAddr), c32(sz - 1)), fault(site(mi, k, vec), c32(CAUSE.misaligned), get(lAddr)))] : [];
+    sz > 1 ? [m.if(m.i32.and(get(lAddr), c32(sz - 1)), fault(site(mi, k, vec), 'misaligned', get(lAddr)))] : [];
   /** lP = page offset of lAddr; non-RAM faults with `device` or `access`. */
   const pageOf = (mi: number, k: number) => {
     const s = site(mi, k, vec);
     return [
-      set(lP, m.i32.load(0, 4, m.i32.add(c32(L.pt), m.i32.shl(m.i32.shr_u(get(lAddr), c32(12)), c32(2))))),
+      set(lP, m.i32.load(L.pt, 4, m.i32.shl(m.i32.shr_u(get(lAddr), c32(12)), c32(2)))),
       m.if(m.i32.eqz(get(lP)), m.block(null, [
         set(lP, m.call('pageIn', [get(lAddr)], i32)),
-        m.if(m.i32.le_s(get(lP), c32(0)), fault(s, m.select(m.i32.eqz(get(lP)), c32(CAUSE.access), c32(CAUSE.device)), get(lAddr))),
+        m.if(m.i32.le_s(get(lP), c32(0)), fault(s, 'device', get(lAddr), { when: m.i32.eqz(get(lP)), cause: 'access' })),
       ])),
     ];
   };
@@ -338,7 +347,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     if (store) mayStop = true;
     return [
       ...callOut(call), ...(store ? [set(lStop, ldS(S.stop))] : []),
-      m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))), addStall(ldS(S.ioStall), false),
+      m.if(ldS(S.ioStatus), fault(s, 'access', get(lAddr))), addStall(ldS(S.ioStall), false),
     ];
   };
   /**
@@ -418,7 +427,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     const atoms = code.molecules[i]!.atoms;
     // 1. interrupt check before the molecule issues.
     const irqSite = site(i, -1, vec);
-    body.push(m.if(m.i32.ge_s(m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, c32(CAUSE.interrupt), null)));
+    body.push(m.if(m.i32.ge_s(exec === 0 ? get(lStAll) : m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, 'interrupt', null)));
     // 2. fetch; 3. issue.
     const fetchAddr = (code.hostAddr + i * env.moleculeBytes) >>> 0;
     const line = fetchAddr >>> ic.lineBits;
@@ -428,7 +437,8 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       body.push(...flushHits(pendHits));
       pendHits = 0;
       prevLine = line;
-      body.push(...access(ic, c32(fetchAddr), false));
+      fetchLine = line;
+      body.push(...access(ic, () => c32(fetchAddr), false));
     }
     exec += 1;
     vec[V.molecules]!++;
@@ -460,11 +470,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           } else {
             body.push(...pageOf(i, k));
             if (spec.mode === 'protected') {
-              body.push(m.if(m.i32.eqz(m.call('protect', [get(lAddr), c32(sz)], i32)), fault(site(i, k, vec), c32(CAUSE.overflow), get(lAddr))));
+              body.push(m.if(m.i32.eqz(m.call('protect', [get(lAddr), c32(sz)], i32)), fault(site(i, k, vec), 'overflow', get(lAddr))));
               vec[V.aliasRecords]!++;
               aliasUsed = true;
             }
-            body.push(...access(dc, get(lAddr), false));
+            body.push(...access(dc, () => get(lAddr), false));
             const ptr = m.i32.add(get(lP), m.i32.and(get(lAddr), c32(0xfff)));
             body.push(set(lV, sz === 4 ? m.i32.load(0, 4, ptr) : sz === 2 ? m.i32.load16_u(0, 2, ptr) : m.i32.load8_u(0, 1, ptr)));
             body.push(...forward(sz));
@@ -482,17 +492,17 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           }
           body.push(...pageOf(i, k));
           const ws = site(i, k, vec);
-          body.push(m.if(m.i32.load8_u(0, 1, m.i32.add(c32(L.watched), m.i32.shr_u(get(lAddr), c32(12)))), m.block(null, [
+          body.push(m.if(m.i32.load8_u(L.watched, 1, m.i32.shr_u(get(lAddr), c32(12))), m.block(null, [
             set(lT, m.call('storeCheck', [get(lAddr), c32(sz), c32(cid)], i32)),
-            m.if(get(lT), fault(ws, m.select(m.i32.eq(get(lT), c32(1)), c32(CAUSE.device), c32(CAUSE.smc)), get(lAddr))),
+            m.if(get(lT), fault(ws, 'smc', get(lAddr), { when: m.i32.eq(get(lT), c32(1)), cause: 'device' })),
           ])));
           if (spec.mode === 'checked') {
             vec[V.aliasChecks]!++;
-            body.push(m.if(m.call('aliases', [get(lAddr), c32(sz)], i32), fault(site(i, k, vec), c32(CAUSE.alias), get(lAddr))));
+            body.push(m.if(m.call('aliases', [get(lAddr), c32(sz)], i32), fault(site(i, k, vec), 'alias', get(lAddr))));
           }
           if (sbN >= L.sbCap) {
             // The buffer is full here on every path: this store always overflows.
-            body.push(fault(site(i, k, vec), c32(CAUSE.overflow), get(lAddr)));
+            body.push(fault(site(i, k, vec), 'overflow', get(lAddr)));
             ended = true;
             return;
           }
@@ -624,7 +634,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     ...storeRegs((r) => r >= desc.numShadowed),
     m.if(get(lHits), m.block(null, [
       m.local.set(lIClk, m.i64.add(m.local.get(lIClk, i64), m.i64.extend_u(get(lHits)))),
-      m.i64.store(0, 8, m.i32.add(c32(ic.lastUse), m.i32.shl(get(lIWay), c32(3))), m.local.get(lIClk, i64)),
+      m.i64.store(ic.lastUse, 8, m.i32.shl(get(lIWay), c32(3)), m.local.get(lIClk, i64)),
     ])),
     spill(ic), spill(dc),
     m.if(m.i32.lt_s(ldS(S.sbPeak), get(lSbN)), stS(S.sbPeak, get(lSbN))),
@@ -632,7 +642,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     m.f64.store(0, 8, c32(S0 + S.pendStallI), m.f64.convert_u.i32(get(lStI))),
     m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),
     m.f64.store(0, 8, c32(S0 + S.runStall), m.f64.convert_u.i32(get(lStAll))),
-    stS(S.faultSite, get(lSite)), stS(S.faultCause, get(lCause)), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
+    stS(S.faultSite, m.i32.shr_u(get(lSite), c32(3))), stS(S.faultCause, m.i32.and(get(lSite), c32(7))), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
     set(lRet, c32(-2)),
   ];
   // The loop's iterations, added as separate executions would have (integers: exact in f64
