@@ -11,13 +11,14 @@
  * buffered stores, exit kinds) is counted per exit and per fault site here, in JS, once: at
  * run time an exit only bumps its own counter (see `StaticVec`).
  *
- * A chained (or predicted) exit enters the next translation with a tail call
- * (return_call_indirect through the shared table), so the stack does not grow and the
- * driver is not involved. Return value: -3 when an exit would have chained but the run
- * has started its last translation (S.left),
- * -4 when an exit leaves the decision (chained, predicted or to the dispatcher, and its cost)
- * to JS having changed no predictor state, -2 on a fault (site, cause and address in the
- * scalar slots). A chained exit back to the translation itself loops inside the function.
+ * A taken exit tail-calls one of the runtime's exit functions (wasm-runtime.ts) with its
+ * record (whose static figures were written at compile time, `words`), its stalls and the
+ * stamp clocks: `chain` or `predicted` add its figures and enter the next translation with
+ * a tail call through the shared table (the stack does not grow, no driver loop), or return
+ * -3 when the run has started its last translation (S.left); `toJs` returns -4, leaving the
+ * decision (chained, predicted or to the dispatcher, and its cost) to JS having changed no
+ * predictor state. A fault returns -2 (site, cause and address in the scalar slots). A
+ * chained exit back to the translation itself loops inside the function.
  */
 import { assertNever } from '../core/assert.ts';
 import type { AluOp, BranchCond } from '../core/alu.ts';
