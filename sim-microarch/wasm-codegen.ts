@@ -11,11 +11,14 @@
  * buffered stores, exit kinds) is counted per exit and per fault site here, in JS, once: at
  * run time an exit only bumps its own counter (see `StaticVec`).
  *
- * Return value: the cid of the next translation when an exit chained (or was predicted)
- * inside wasm, -3 when it would have but the run has started its last translation (S.left),
- * -4 when an exit leaves the decision (chained, predicted or to the dispatcher, and its cost)
- * to JS having changed no predictor state, -2 on a fault (site, cause and address in the
- * scalar slots). A chained exit back to the translation itself loops inside the function.
+ * A taken exit tail-calls one of the runtime's exit functions (wasm-runtime.ts) with its
+ * record (whose static figures were written at compile time, `words`), its stalls and the
+ * stamp clocks: `chain` or `predicted` add its figures and enter the next translation with
+ * a tail call through the shared table (the stack does not grow, no driver loop), or return
+ * -3 when the run has started its last translation (S.left); `toJs` returns -4, leaving the
+ * decision (chained, predicted or to the dispatcher, and its cost) to JS having changed no
+ * predictor state. A fault returns -2 (site, cause and address in the scalar slots). A
+ * chained exit back to the translation itself loops inside the function.
  */
 import { assertNever } from '../core/assert.ts';
 import type { AluOp, BranchCond } from '../core/alu.ts';
@@ -23,9 +26,8 @@ import { ATOMS, KIND_OPERANDS, type AtomKind, type OperandKind } from '../isa-ho
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
-import { PRED_SCALAR, type PredictorLayout } from './indirect.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
-import { CS, R, RX, S, type Layout } from './wasm-runtime.ts';
+import { CS, newModule, R, RUNTIME_IMPORTS, RX, S, type Layout, type WasmPredictor } from './wasm-runtime.ts';
 
 /** Counters a path through a translation adds statically, by index. */
 export const VEC = ['molecules', 'atoms', 'issueSlots', 'commitWait', 'commits', 'sbStores', 'sbDrained', 'aliasRecords',
@@ -67,6 +69,8 @@ export interface SiteInfo {
 export interface CodegenOut {
   readonly exits: ExitInfo[];
   readonly sites: SiteInfo[];
+  /** Words to write into the record before the function runs: [byte address, i32 value]. */
+  readonly words: [number, number][];
 }
 
 export interface CodegenEnv {
@@ -79,19 +83,30 @@ export interface CodegenEnv {
   /** The indirect-branch predictor in linear memory, with each IBTC entry's compiled record
    * and its generation (i32 each, 8 bytes per entry at ibtcLinks); null when it is off. Call
    * sites' return links are kept the same way at S.linkBase, by site id. */
-  readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null;
+  readonly pred: WasmPredictor;
   /** The predictor's number for a call site (its exit atom). */
   readonly siteId: (site: Atom) => number;
 }
 
 const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
+// A fault site's local holds site × 8 + cause.
+if (FAULT_CAUSES.length > 8) throw new Error('fast executor: more fault causes than 3 bits hold');
 
-/** Host functions every translation module imports: [name, params, result]. */
+/** Host functions every translation module imports: [name, params ('i' i32, 'I' i64), i32 result?]. */
 export const TRANSLATION_IMPORTS = [
-  ['ifetch', 1, true], ['dcache', 2, true], ['stored', 2, false], ['pageIn', 1, true],
-  ['fwd', 4, true], ['protect', 2, true], ['aliases', 2, true], ['storeCheck', 3, true],
-  ['ioLoad', 3, true], ['ioStore', 5, false],
+  ...RUNTIME_IMPORTS, ['stored', 'ii', false], ['pageIn', 'i', true],
+  ['fwd', 'iiii', true], ['protect', 'ii', true], ['aliases', 'ii', true], ['storeCheck', 'iii', true],
+  ['ioLoad', 'iii', true], ['ioStore', 'iiiii', false],
 ] as const;
+
+/** A module for translations: the shared memory and table, and the imports they call. */
+export function newTranslationModule(b: Binaryen, memPages: number): InstanceType<Binaryen['Module']> {
+  const m = newModule(b, memPages);
+  for (const [name, params, result] of TRANSLATION_IMPORTS) {
+    m.addFunctionImport(name, 'env', name, b.createType([...params].map((p) => (p === 'I' ? b.i64 : b.i32))), result ? b.i32 : b.none);
+  }
+  return m;
+}
 
 /** Bytes of `code`'s record: header, per-exit counters and link slots, then one way-hint
  * word per molecule fetch (data accesses use the L1D's per-set hints instead). */
@@ -136,11 +151,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const el = Array.from({ length: maxAtoms }, () => local(i32));
   const lAddr = local(i32), lP = local(i32), lV = local(i32), lT = local(i32), lA = local(i32), lB = local(i32);
   const lStI = local(i32), lStD = local(i32), lStAll = local(i32), lLim = local(i32);
-  const lSite = local(i32), lCause = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
+  const lSite = local(i32), lFAddr = local(i32), lHits = local(i32), lSbN = local(i32);
   const lLine = local(i32), lW = local(i32), lIWay = local(i32), lStop = local(i32), lTF = local(b.f64);
   // Leaving the function: the value to return, after the deferred figures of a loop (below).
   const lRet = local(i32);
-  const leave = (v: number): number[] => [set(lRet, v), m.br('leave')];
+  // ... or, when it leaves by an exit, the runtime's exit function (lMode: 1 chain, 2
+  // predicted, 3 toJs) and its arguments (lXr: the exit's record; lTg: the target pc; lT).
+  const lMode = local(i32), lXr = local(i32), lTg = local(i32);
   // A one-block loop keeps its time in locals: lDl, cycles to the interrupt deadline (f64:
   // exact, Infinity stays Infinity), and lSelfSt, the stalls of the iterations that chained
   // back to this translation. Their static figures are counted per exit (`SelfExit.n`) and
@@ -148,6 +165,10 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   // mid-run (ioStore's run number), so a translation with one does not loop.
   const lDl = local(b.f64), lSelfSt = local(b.f64);
   const loops = !code.molecules.some((mol) => mol.atoms.some((a) => ATOMS[a.op].mode === 'io'));
+  const hasLoop = loops && code.molecules.some((mol) => mol.atoms.some((a) => {
+    const kind = ATOMS[a.op].kind;
+    return (kind === 'exit' || kind === 'exitIf' || kind === 'exitCall') && a.link === code;
+  }));
   interface SelfExit { readonly n: number; readonly retired: number; readonly spent: number; readonly cost: number; readonly xr: number }
   const selfExits: SelfExit[] = [];
   const i64 = b.i64;
@@ -159,13 +180,18 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const clk = (c: typeof ic) => (c === ic ? lIClk : lDClk);
   const spill = (c: typeof ic) => m.i64.store(0, 8, c32(c.sc + CS.clock), m.local.get(clk(c), i64));
   const reload = (c: typeof ic) => m.local.set(clk(c), m.i64.load(0, 8, c32(c.sc + CS.clock)));
+  /** What a leaving exit hands the runtime's exit function to store: the I- and D-stalls since
+   * the last commit point and the two stamp clocks. */
+  const exitState = () => [get(lStI), get(lStD), m.local.get(lIClk, i64), m.local.get(lDClk, i64)];
   /** A call into code that may access the caches, with the clocks written back around it. */
   const callOut = (call: number): number[] => [spill(ic), spill(dc), call, reload(ic), reload(dc)];
   const stamp = (c: typeof ic, w: number, n: number) => [
     m.local.set(clk(c), m.i64.add(m.local.get(clk(c), i64), m.i64.const(BigInt(n)))),
-    m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(w, c32(3))), m.local.get(clk(c), i64)),
+    m.i64.store(c.lastUse, 8, m.i32.shl(w, c32(3)), m.local.get(clk(c), i64)),
   ];
   let nextHint = rec + recordLayout(code).hintBase;
+  /** The line of the molecule being fetched. */
+  let fetchLine = 0;
   /**
    * One access to cache `c` at the address `addr`, hit path inline: a way hint (I-cache: where
    * this fetch site last found its line; D-cache: the way its set used last) is checked
@@ -173,24 +199,26 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
    * last-used line need not change: that pair stays valid until the function replaces a
    * line) — else the runtime function does the whole access. Adds the stall to stI or stD.
    */
-  const access = (c: typeof ic, addr: number, write: boolean): number[] => {
+  const access = (c: typeof ic, addr: () => number, write: boolean): number[] => {
     const isI = c === ic;
+    // A fetch's line is a constant; a data access's goes through lLine (its set's hint reads it).
+    const line = isI ? c32(fetchLine) : get(lLine);
     const hs = isI ? nextHint : 0;
     if (isI) nextHint += 4;
     const hint = isI ? m.i32.load(0, 4, c32(hs))
-      : m.i32.load(0, 4, m.i32.add(c32(c.hint), m.i32.shl(m.i32.and(get(lLine), c32(c.sets - 1)), c32(2))));
+      : m.i32.load(c.hint, 4, m.i32.shl(m.i32.and(get(lLine), c32(c.sets - 1)), c32(2)));
     return [
-      set(lLine, m.i32.shr_u(addr, c32(c.lineBits))),
+      ...(isI ? [] : [set(lLine, m.i32.shr_u(addr(), c32(c.lineBits)))]),
       set(lW, hint),
-      m.if(m.i32.eq(m.i32.load(0, 4, m.i32.add(c32(c.tags), m.i32.shl(get(lW), c32(2)))), get(lLine)),
+      m.if(m.i32.eq(m.i32.load(c.tags, 4, m.i32.shl(get(lW), c32(2))), line),
         m.block(null, [
           ...stamp(c, get(lW), 1),
-          ...(write ? [m.i32.store8(0, 1, m.i32.add(c32(c.dirty), get(lW)), c32(1))] : []),
+          ...(write ? [m.i32.store8(c.dirty, 1, get(lW), c32(1))] : []),
           ...(isI ? [set(lIWay, get(lW))] : []),
         ]),
         m.block(null, [
           spill(c),
-          addStall(isI ? m.call('ifetch', [addr], i32) : m.call('dcache', [addr, c32(write ? 1 : 0)], i32), isI),
+          addStall(isI ? m.call('ifetch', [addr()], i32) : m.call('dcache', [addr(), c32(write ? 1 : 0)], i32), isI),
           reload(c),
           ...(isI ? [set(lIWay, m.i32.load(0, 4, c32(c.sc + CS.mruWay))), m.i32.store(0, 4, c32(hs), get(lIWay))] : []),
         ])),
@@ -204,12 +232,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     [...written].filter(which).map((r) => m.i32.store(0, 4, c32(L.regs + 4 * r), reg(r)));
 
   const body: number[] = [];
-  // Entry: executions and the touched list (the executor copies deltas back after the run).
-  body.push(m.if(m.i32.eqz(m.i32.load(0, 4, c32(rec + R.touched))), m.block(null, [
-    m.i32.store(0, 4, c32(rec + R.touched), c32(1)),
-    m.i32.store(0, 4, m.i32.add(ldS(S.touchBase), m.i32.shl(ldS(S.touchN), c32(2))), c32(cid)),
-    stS(S.touchN, m.i32.add(ldS(S.touchN), c32(1))),
-  ])));
+  /** Static fields of the exits' records (RX): [address, i32 value]. */
+  const words: [number, number][] = [];
+  // Entry (whoever enters a translation puts it on the touched list: the runtime's run and chain).
   for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
   body.push(reload(ic), reload(dc));
   // A chained exit back to this translation loops to here (`top`): registers and clocks are
@@ -250,10 +275,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   let pendHits = 0;
   let prevLine = -1;
   const flushHits = (n: number): number[] => (n === 0 ? [] : stamp(ic, get(lIWay), n));
-  /** Leave for the fault tail. Locals start at zero and a fault happens once per run of the
-   * function, so zeros need no setting (fewer nodes: faster to build and compile). */
-  const fault = (siteId: number, cause: number, addr: number | null): number => m.block(null, [
-    set(lSite, c32(siteId)), set(lCause, cause), ...(addr === null ? [] : [set(lFAddr, addr)]),
+  /** Leave for the fault tail, with the site and its cause in one local (site × 8 + cause;
+   * `alt`: another cause when its condition holds). Locals start at zero and a fault happens
+   * once per run of the function, so zeros need no setting (fewer nodes: faster to build and
+   * compile). */
+  const fault = (siteId: number, cause: FaultCause, addr: number | null, alt?: { when: number; cause: FaultCause }): number => m.block(null, [
+    set(lSite, alt ? m.select(alt.when, c32(siteId * 8 + CAUSE[alt.cause]), c32(siteId * 8 + CAUSE[cause])) : c32(siteId * 8 + CAUSE[cause])),
+    ...(addr === null ? [] : [set(lFAddr, addr)]),
     ...(pendHits ? [set(lHits, c32(pendHits))] : []), ...(sbN ? [set(lSbN, c32(sbN))] : []), m.br('fault'),
   ]);
   const addStall = (s: number, isI: boolean): number => m.block(null, [
@@ -262,8 +290,13 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     set(lStAll, m.i32.add(get(lStAll), get(lT))),
   ]);
 
-  /** The commit sequence: registers, store-buffer drain, alias table, committed cycles. */
-  const commitSeq = (): number[] => {
+  const flushStalls = (): number[] => [
+    m.if(get(lStI), m.block(null, [addF(S0 + S.cycStallI, m.f64.convert_u.i32(get(lStI))), set(lStI, c32(0))])),
+    m.if(get(lStD), m.block(null, [addF(S0 + S.cycStallD, m.f64.convert_u.i32(get(lStD))), set(lStD, c32(0))])),
+  ];
+  /** The commit sequence: registers, store-buffer drain, alias table, committed cycles
+   * (at an exit the runtime's exit function adds the stalls, `atExit`). */
+  const commitSeq = (atExit = false): number[] => {
     const out: number[] = storeRegs(() => true);
     vec[V.commits]!++;
     if (sbN > 0) {
@@ -275,9 +308,9 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
         const sz = sbSz[e]!;
         const ptr = m.i32.add(get(sbP[e]!), m.i32.and(get(sbA[e]!), c32(0xfff)));
         out.push(
-          ...access(dc, get(sbA[e]!), true),
+          ...access(dc, () => get(sbA[e]!), true),
           sz === 4 ? m.i32.store(0, 4, ptr, get(sbV[e]!)) : sz === 2 ? m.i32.store16(0, 2, ptr, get(sbV[e]!)) : m.i32.store8(0, 1, ptr, get(sbV[e]!)),
-          m.if(m.i32.load8_u(0, 1, m.i32.add(c32(L.watched), m.i32.shr_u(get(sbA[e]!), c32(12)))), m.block(null, [
+          m.if(m.i32.load8_u(L.watched, 1, m.i32.shr_u(get(sbA[e]!), c32(12))), m.block(null, [
             ...callOut(m.call('stored', [get(sbA[e]!), c32(sz)], b.none)),
             set(lStop, ldS(S.stop)),
           ])),
@@ -288,25 +321,22 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     }
     if (aliasUsed) { out.push(stS(S.alCount, c32(0))); aliasUsed = false; }
     // Stall categories (execute is what the run's time leaves once stalls and exits are out).
-    out.push(
-      m.if(get(lStI), m.block(null, [addF(S0 + S.cycStallI, m.f64.convert_u.i32(get(lStI))), set(lStI, c32(0))])),
-      m.if(get(lStD), m.block(null, [addF(S0 + S.cycStallD, m.f64.convert_u.i32(get(lStD))), set(lStD, c32(0))])),
-    );
+    if (!atExit) out.push(...flushStalls());
     execAtCommit = exec;
     return out;
   };
 
-  const memAddr = (a: Atom) => set(lAddr, m.i32.add(reg(a.rs1), c32(a.imm)));
+  const memAddr = (a: Atom) => set(lAddr, a.imm === 0 ? reg(a.rs1) : m.i32.add(reg(a.rs1), c32(a.imm)));
   const misaligned = (sz: number, mi: number, k: number) =>
-    sz > 1 ? [m.if(m.i32.and(get(lAddr), c32(sz - 1)), fault(site(mi, k, vec), c32(CAUSE.misaligned), get(lAddr)))] : [];
+    sz > 1 ? [m.if(m.i32.and(get(lAddr), c32(sz - 1)), fault(site(mi, k, vec), 'misaligned', get(lAddr)))] : [];
   /** lP = page offset of lAddr; non-RAM faults with `device` or `access`. */
   const pageOf = (mi: number, k: number) => {
     const s = site(mi, k, vec);
     return [
-      set(lP, m.i32.load(0, 4, m.i32.add(c32(L.pt), m.i32.shl(m.i32.shr_u(get(lAddr), c32(12)), c32(2))))),
+      set(lP, m.i32.load(L.pt, 4, m.i32.shl(m.i32.shr_u(get(lAddr), c32(12)), c32(2)))),
       m.if(m.i32.eqz(get(lP)), m.block(null, [
         set(lP, m.call('pageIn', [get(lAddr)], i32)),
-        m.if(m.i32.le_s(get(lP), c32(0)), fault(s, m.select(m.i32.eqz(get(lP)), c32(CAUSE.access), c32(CAUSE.device)), get(lAddr))),
+        m.if(m.i32.le_s(get(lP), c32(0)), fault(s, 'device', get(lAddr), { when: m.i32.eqz(get(lP)), cause: 'access' })),
       ])),
     ];
   };
@@ -318,7 +348,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     if (store) mayStop = true;
     return [
       ...callOut(call), ...(store ? [set(lStop, ldS(S.stop))] : []),
-      m.if(ldS(S.ioStatus), fault(s, c32(CAUSE.access), get(lAddr))), addStall(ldS(S.ioStall), false),
+      m.if(ldS(S.ioStatus), fault(s, 'access', get(lAddr))), addStall(ldS(S.ioStall), false),
     ];
   };
   /**
@@ -398,7 +428,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     const atoms = code.molecules[i]!.atoms;
     // 1. interrupt check before the molecule issues.
     const irqSite = site(i, -1, vec);
-    body.push(m.if(m.i32.ge_s(m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, c32(CAUSE.interrupt), null)));
+    body.push(m.if(m.i32.ge_s(exec === 0 ? get(lStAll) : m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, 'interrupt', null)));
     // 2. fetch; 3. issue.
     const fetchAddr = (code.hostAddr + i * env.moleculeBytes) >>> 0;
     const line = fetchAddr >>> ic.lineBits;
@@ -408,7 +438,8 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       body.push(...flushHits(pendHits));
       pendHits = 0;
       prevLine = line;
-      body.push(...access(ic, c32(fetchAddr), false));
+      fetchLine = line;
+      body.push(...access(ic, () => c32(fetchAddr), false));
     }
     exec += 1;
     vec[V.molecules]!++;
@@ -440,11 +471,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           } else {
             body.push(...pageOf(i, k));
             if (spec.mode === 'protected') {
-              body.push(m.if(m.i32.eqz(m.call('protect', [get(lAddr), c32(sz)], i32)), fault(site(i, k, vec), c32(CAUSE.overflow), get(lAddr))));
+              body.push(m.if(m.i32.eqz(m.call('protect', [get(lAddr), c32(sz)], i32)), fault(site(i, k, vec), 'overflow', get(lAddr))));
               vec[V.aliasRecords]!++;
               aliasUsed = true;
             }
-            body.push(...access(dc, get(lAddr), false));
+            body.push(...access(dc, () => get(lAddr), false));
             const ptr = m.i32.add(get(lP), m.i32.and(get(lAddr), c32(0xfff)));
             body.push(set(lV, sz === 4 ? m.i32.load(0, 4, ptr) : sz === 2 ? m.i32.load16_u(0, 2, ptr) : m.i32.load8_u(0, 1, ptr)));
             body.push(...forward(sz));
@@ -462,17 +493,17 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
           }
           body.push(...pageOf(i, k));
           const ws = site(i, k, vec);
-          body.push(m.if(m.i32.load8_u(0, 1, m.i32.add(c32(L.watched), m.i32.shr_u(get(lAddr), c32(12)))), m.block(null, [
+          body.push(m.if(m.i32.load8_u(L.watched, 1, m.i32.shr_u(get(lAddr), c32(12))), m.block(null, [
             set(lT, m.call('storeCheck', [get(lAddr), c32(sz), c32(cid)], i32)),
-            m.if(get(lT), fault(ws, m.select(m.i32.eq(get(lT), c32(1)), c32(CAUSE.device), c32(CAUSE.smc)), get(lAddr))),
+            m.if(get(lT), fault(ws, 'smc', get(lAddr), { when: m.i32.eq(get(lT), c32(1)), cause: 'device' })),
           ])));
           if (spec.mode === 'checked') {
             vec[V.aliasChecks]!++;
-            body.push(m.if(m.call('aliases', [get(lAddr), c32(sz)], i32), fault(site(i, k, vec), c32(CAUSE.alias), get(lAddr))));
+            body.push(m.if(m.call('aliases', [get(lAddr), c32(sz)], i32), fault(site(i, k, vec), 'alias', get(lAddr))));
           }
           if (sbN >= L.sbCap) {
             // The buffer is full here on every path: this store always overflows.
-            body.push(fault(site(i, k, vec), c32(CAUSE.overflow), get(lAddr)));
+            body.push(fault(site(i, k, vec), 'overflow', get(lAddr)));
             ended = true;
             return;
           }
@@ -511,161 +542,86 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
       // The exit path, built on copies of the static state (a side exit may not be taken).
       const saved: { vec: Float64Array; exec: number; execAtCommit: number; sbN: number; aliasUsed: boolean } = { vec: vec.slice(), exec, execAtCommit, sbN, aliasUsed };
       if (!hasCommit) { exec += wt; vec[V.commitWait]! += wt; }
-      const seq = commitSeq();
+      const seq = commitSeq(true);
       const direct = kind === 'exit' || kind === 'exitCall';
       const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
       vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
       const j = exits.length;
-      // Direct exits and calls chain through their link slot; indirect exits and returns
-      // are predicted here when the prediction hits compiled code; JS decides the rest.
       const chainable = kind === 'exit' || kind === 'exitIf' || kind === 'exitCall';
       exits.push({ atom: a, kind, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
       const xr = rec + R.exits + j * RX.bytes;
-      // Static figures of this exit (execution, its cycles without stalls) are derived from
-      // its counters after the run; only the stall cycles are dynamic.
-      const spent = (extra: number) => m.f64.add(cf(exec + extra), m.f64.convert_u.i32(get(lStAll)));
-      const target = direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!);
-      seq.push(...flushHits(pendHits), spill(ic), spill(dc));
+      // Direct exits and calls chain through their link slot; indirect exits and returns
+      // are predicted when the prediction hits compiled code (the runtime's ibtc and ras);
+      // JS decides the rest.
+      const P = env.pred;
+      const push = kind === 'exitCall' && P !== null && P.depth > 0;
+      const costChained = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
+      const costPredicted = kindCost + (kind === 'exitInd' && P ? P.ibtc.hitCost : kind === 'exitRet' && P ? P.ras.hitCost : 0);
+      // What the runtime's exit functions need of this exit, in its record.
+      words.push([xr + RX.rec, rec], [xr + RX.idx, j], [xr + RX.retired, a.retired], [xr + RX.exec, exec],
+        [xr + RX.costChained, costChained], [xr + RX.costPredicted, costPredicted]);
+      const target = () => (direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!));
+      seq.push(...flushHits(pendHits));
       // An exit linked to its own translation when it is compiled (a one-block loop; the
       // link is made on the first traversals, in the reference executor) may loop.
       const selfLoop = loops && chainable && a.link === code;
-      const taken = [
-        addF(S0 + S.retired, cf(a.retired)),
-        // The translation's own figures, copied to its HostCode after the run: one more
-        // execution, and its cycles up to here with the transfer's cost when wasm decides
-        // it (added below; JS adds the cost of a transfer it decides).
-        m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), c32(1))),
-      ];
-      if (!selfLoop) seq.push(...taken.splice(0));
-      /** Which exit was taken, for JS (when wasm does not continue the run). */
-      const tellExit = [stS(S.exitCid, c32(cid)), stS(S.exitIdx, c32(j)), stS(S.exitTarget, target)];
-      /** A transfer followed inside wasm, in the run's chain log when it keeps one (S.logPtr:
-       * where the next entry goes, 0 for none): this translation and the guest pc entered. */
-      const logTransfer = (): number[] => [
-        set(lA, ldS(S.logPtr)),
-        m.if(get(lA), m.block(null, [
-          m.i32.store(0, 4, get(lA), c32(cid)),
-          m.i32.store(4, 4, get(lA), target),
-          stS(S.logPtr, m.i32.add(get(lA), c32(8))),
-        ])),
-      ];
-      /**
-       * Enter the translation whose record is in lT, the transfer costing `cost` cycles —
-       * unless the run has started its last translation (S.left = 0): then JS is told where
-       * it would have gone (-3). Entering itself (`self`: a chained exit of a one-block
-       * loop), the function loops instead of returning to the driver.
-       */
-      const enter = (cost: number, counter: number, self: boolean): number[] => [
-        ...(self ? loopBack(cost) : []),
-        ...taken,
-        addF(S0 + S.now, spent(cost)),
-        addF(rec + R.cycles, spent(cost)),
-        addF(S0 + S.exitCycles, cf(cost)),
-        addF(xr + counter, cf(1)),
-        set(lA, ldS(S.left)),
-        m.if(m.i32.eqz(get(lA)), m.block(null, [
-          ...tellExit, stS(S.chainTo, m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))), ...leave(c32(-3)),
-        ])),
-        stS(S.left, m.i32.sub(get(lA), c32(1))),
-        ...logTransfer(),
-        ...leave(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.cid)))),
-      ];
+      /** Leave by the runtime's exit function `fn` (chain and predicted enter the record in
+       * lT): directly, or after the loop's figures when the translation has a loop. */
+      const out = (fn: 'chain' | 'predicted' | 'toJs'): number[] => {
+        const args = [c32(xr), get(lStAll), ...(fn === 'toJs' ? [] : [get(lT)]), target(), ...exitState()];
+        if (!hasLoop) return [m.return_call(fn, args, i32)];
+        return [set(lXr, c32(xr)), set(lTg, target()), set(lMode, c32(fn === 'chain' ? 1 : fn === 'predicted' ? 2 : 3)), m.br('leave')];
+      };
       /** The chained transfer to itself, while the run may start another translation: one
        * more iteration, its figures kept in locals. */
       const loopBack = (cost: number): number[] => {
         const n = local(i32);
         selfExits.push({ n, retired: a.retired, spent: exec + cost, cost, xr });
         const stall = m.f64.convert_u.i32(get(lStAll));
+        const logTransfer = [
+          set(lA, ldS(S.logPtr)),
+          m.if(get(lA), m.block(null, [
+            m.i32.store(0, 4, get(lA), c32(cid)),
+            m.i32.store(4, 4, get(lA), target()),
+            stS(S.logPtr, m.i32.add(get(lA), c32(8))),
+          ])),
+        ];
         return [m.if(m.i32.eq(get(lT), c32(rec)), m.block(null, [
           set(lA, ldS(S.left)),
           m.if(get(lA), m.block(null, [
             stS(S.left, m.i32.sub(get(lA), c32(1))),
-            ...logTransfer(),
+            ...logTransfer,
             set(n, m.i32.add(get(n), c32(1))),
             m.local.set(lSelfSt, m.f64.add(m.local.get(lSelfSt, b.f64), stall)),
             m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
             set(lStAll, c32(0)),
+            ...flushStalls(),
             m.br('top'),
           ])),
         ]))];
       };
-      /** Is the record in lT live (its generation as when it was linked, at `genAddr`)? */
-      const live = (genAddr: number) => m.i32.and(m.i32.ne(get(lT), c32(0)),
-        m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, genAddr)));
       // The stop flag is clear when a translation starts (or it would not have been entered):
       // only this translation's own drains and io stores can have set it. Told to stop, the
       // predictor is not consulted either.
       const unlessStop = (e: number) => (mayStop ? m.if(m.i32.eqz(get(lStop)), e) : e);
-      const P = env.pred;
-      /** base + 8 × idx: an f64 array's element, or an 8-byte (record, generation) pair. */
-      const f64at = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(3)));
-      const sc = (key: keyof typeof PRED_SCALAR) => c32((P?.scalars ?? 0) + 8 * PRED_SCALAR[key]);
-      const scAdd = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.add(m.f64.load(0, 8, sc(key)), cf(v)));
-      const scI = (key: keyof typeof PRED_SCALAR) => m.i32.trunc_u.f64(m.f64.load(0, 8, sc(key)));
-      const scSet = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.convert_u.i32(v));
       if (chainable) {
-        // A call pushes its return address and call site first (IndirectPredictor.call).
-        const push = kind === 'exitCall' && P && P.depth > 0;
-        const cost = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
-        const pushSeq = !push ? [] : [
-          set(lA, scI('top')),
-          m.if(m.f64.eq(m.f64.load(0, 8, sc('count')), cf(P.depth)), scAdd('overflows', 1), scAdd('count', 1)),
-          m.f64.store(0, 8, f64at(P.rasPc, get(lA)), cf(a.retPc >>> 0)),
-          m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(env.siteId(a))),
-          set(lA, m.i32.add(get(lA), c32(1))),
-          scSet('top', m.select(m.i32.eq(get(lA), c32(P.depth)), c32(0), get(lA))),
-          scAdd('pushes', 1),
-        ];
-        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))),
-          m.if(live(c32(xr + RX.slotGen)), unlessStop(m.block(null, [...pushSeq, ...enter(cost, RX.chained, selfLoop)]))));
+        // Is the record in the link slot live (its generation as when it was linked)?
+        const live = m.i32.and(m.i32.ne(get(lT), c32(0)),
+          m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen))));
+        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))), m.if(live, unlessStop(m.block(null, [
+          // A call pushes its return address and call site first (IndirectPredictor.call).
+          ...(push ? [m.call('rasPush', [c32(a.retPc), c32(env.siteId(a))], b.none)] : []),
+          ...(selfLoop ? loopBack(costChained) : []),
+          ...out('chain'),
+        ]))));
       }
-      if (kind === 'exitInd' && P && P.sets > 0) {
-        // IndirectPredictor.jump's probe, when it hits a compiled translation: the same
-        // stamp, hit count and pending-fill reset.
+      if ((kind === 'exitInd' && P && P.sets > 0) || (kind === 'exitRet' && P && P.depth > 0)) {
         seq.push(unlessStop(m.block(null, [
-          set(lA, m.i32.mul(m.i32.rem_u(m.i32.shr_u(get(el[k]!), c32(2)), c32(P.sets)), c32(P.ways))),
-          set(lB, m.i32.add(get(lA), c32(P.ways))),
-          m.local.set(lTF, m.f64.convert_u.i32(get(el[k]!))),
-          set(lW, c32(-1)),
-          m.loop(`p${j}`, m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.tagPc, get(lA))), m.local.get(lTF, b.f64)),
-            set(lW, get(lA)),
-            m.block(null, [set(lA, m.i32.add(get(lA), c32(1))), m.br(`p${j}`, m.i32.lt_u(get(lA), get(lB)))]))),
-          m.if(m.i32.ge_s(get(lW), c32(0)), m.block(null, [
-            set(lT, m.i32.load(0, 4, f64at(P.ibtcLinks, get(lW)))),
-            m.if(live(m.i32.add(f64at(P.ibtcLinks, get(lW)), c32(4))), m.block(null, [
-              scAdd('clock', 1),
-              m.f64.store(0, 8, f64at(P.stamp, get(lW)), m.f64.load(0, 8, sc('clock'))),
-              scAdd('hits', 1),
-              m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
-              ...enter(kindCost + P.ibtc.hitCost, RX.predicted, false),
-            ])),
-          ])),
+          set(lT, m.call(kind === 'exitInd' ? 'ibtc' : 'ras', [target()], i32)),
+          m.if(get(lT), m.block(null, out('predicted'))),
         ])));
       }
-      if (kind === 'exitRet' && P && P.depth > 0) {
-        // IndirectPredictor.ret when the stack predicts right and the call site's return
-        // link is compiled: the same pop, hit count and pending-fill reset.
-        seq.push(unlessStop(m.block(null, [
-          set(lB, scI('count')),
-          m.if(get(lB), m.block(null, [
-            set(lA, scI('top')),
-            set(lA, m.i32.sub(m.select(get(lA), get(lA), c32(P.depth)), c32(1))),
-            m.if(m.f64.eq(m.f64.load(0, 8, f64at(P.rasPc, get(lA))), m.f64.convert_u.i32(get(el[k]!))), m.block(null, [
-              set(lW, m.i32.add(m.i32.load(0, 4, c32(S0 + S.linkBase)), m.i32.shl(m.i32.trunc_u.f64(m.f64.load(0, 8, f64at(P.rasSite, get(lA)))), c32(3)))),
-              set(lT, m.i32.load(0, 4, get(lW))),
-              m.if(live(m.i32.add(get(lW), c32(4))), m.block(null, [
-                scSet('top', get(lA)),
-                scSet('count', m.i32.sub(get(lB), c32(1))),
-                m.f64.store(0, 8, f64at(P.rasSite, get(lA)), cf(0)),
-                m.f64.store(0, 8, sc('pendingPc'), cf(-1)),
-                scAdd('rasHits', 1),
-                ...enter(kindCost + P.ras.hitCost, RX.predicted, false),
-              ])),
-            ])),
-          ])),
-        ])));
-      }
-      seq.push(...taken, addF(S0 + S.now, spent(0)), addF(rec + R.cycles, spent(0)), ...tellExit, ...leave(c32(-4)));
+      seq.push(...out('toJs'));
       body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
       if (kind !== 'exitIf') { ended = true; break; }
       vec.set(saved.vec);
@@ -679,7 +635,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     ...storeRegs((r) => r >= desc.numShadowed),
     m.if(get(lHits), m.block(null, [
       m.local.set(lIClk, m.i64.add(m.local.get(lIClk, i64), m.i64.extend_u(get(lHits)))),
-      m.i64.store(0, 8, m.i32.add(c32(ic.lastUse), m.i32.shl(get(lIWay), c32(3))), m.local.get(lIClk, i64)),
+      m.i64.store(ic.lastUse, 8, m.i32.shl(get(lIWay), c32(3)), m.local.get(lIClk, i64)),
     ])),
     spill(ic), spill(dc),
     m.if(m.i32.lt_s(ldS(S.sbPeak), get(lSbN)), stS(S.sbPeak, get(lSbN))),
@@ -687,7 +643,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     m.f64.store(0, 8, c32(S0 + S.pendStallI), m.f64.convert_u.i32(get(lStI))),
     m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),
     m.f64.store(0, 8, c32(S0 + S.runStall), m.f64.convert_u.i32(get(lStAll))),
-    stS(S.faultSite, get(lSite)), stS(S.faultCause, get(lCause)), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
+    stS(S.faultSite, m.i32.shr_u(get(lSite), c32(3))), stS(S.faultCause, m.i32.and(get(lSite), c32(7))), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
     set(lRet, c32(-2)),
   ];
   // The loop's iterations, added as separate executions would have (integers: exact in f64
@@ -707,6 +663,11 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     ])));
   }
   const main = m.block('fault', [...entry, m.loop('top', m.block(null, body))]);
-  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, get(lRet)], i32));
-  return { exits, sites };
+  const byMode = !hasLoop ? [] : [m.if(get(lMode), m.if(m.i32.eq(get(lMode), c32(3)),
+    m.return_call('toJs', [get(lXr), get(lStAll), get(lTg), ...exitState()], i32),
+    m.if(m.i32.eq(get(lMode), c32(1)),
+      m.return_call('chain', [get(lXr), get(lStAll), get(lT), get(lTg), ...exitState()], i32),
+      m.return_call('predicted', [get(lXr), get(lStAll), get(lT), get(lTg), ...exitState()], i32))))];
+  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, ...byMode, get(lRet)], i32));
+  return { exits, sites, words };
 }

@@ -31,8 +31,8 @@ import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type E
 import { overlayStores, type HostState } from './host-state.ts';
 import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
-import { compileTranslation, recordLayout, TRANSLATION_IMPORTS, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
-import { buildRuntime, Layout, newModule, R, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
+import { compileTranslation, newTranslationModule, recordLayout, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
+import { buildRuntime, Layout, R, runtimeImports, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
 
 interface Compiled {
   readonly code: HostCode;
@@ -141,7 +141,6 @@ export class WasmExecutor implements Executor {
     this.alLo = new Float64Array(state.machine.aliasEntries);
     this.alHi = new Float64Array(state.machine.aliasEntries);
     this.refreshViews();
-    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table);
     const entries = predictor.ibtcEntries;
     if (entries > 0 || predictor.rasDepth > 0) {
       const at = predictor.relocate((bytes) => this.mem.alloc(bytes, 8), () => this.mem.wasm.buffer);
@@ -152,6 +151,8 @@ export class WasmExecutor implements Executor {
       predictor.onEntry = (w, code) => this.mirrorIbtc(w, code);
       predictor.onLink = (id, code) => this.mirrorLink(id, code);
     }
+    // The runtime does the predictor's common cases: built once the predictor is in memory.
+    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table, this.pred);
     this.imports = { env: this.importObject() };
     const rt = this.rt;
     this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes, predictor);
@@ -240,7 +241,7 @@ export class WasmExecutor implements Executor {
     const sc = (off: number) => (L.s + off) >> 2;
     return {
       mem: mem.wasm, table: this.table,
-      ifetch: this.rt.ifetch, dcache: this.rt.dcache,
+      ...runtimeImports(this.rt),
       // A drained store reached a watched page: Memory's listeners run as after a store.
       stored: (addr: number, size: number): void => {
         mem.stored(addr >>> 0, size as AccessSize);
@@ -327,10 +328,7 @@ export class WasmExecutor implements Executor {
   private compileBatch(codes: readonly HostCode[]): void {
     const t0 = process.cpuUsage();
     const b = this.b;
-    const m = newModule(b, this.mem.linearBytes / 65536);
-    for (const [name, nParams, result] of TRANSLATION_IMPORTS) {
-      m.addFunctionImport(name, 'env', name, b.createType(Array<number>(nParams).fill(b.i32)), result ? b.i32 : b.none);
-    }
+    const m = newTranslationModule(b, this.mem.linearBytes / 65536);
     const made: Compiled[] = [];
     codes.forEach((code, k) => {
       const cid = this.freeCids.pop() ?? this.byCid.length;
@@ -345,6 +343,7 @@ export class WasmExecutor implements Executor {
       const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, pred: this.pred, siteId: this.siteId },
         code, `f${k}`, cid, rec);
       m.addFunctionExport(`f${k}`, `f${k}`);
+      for (const [at, v] of out.words) this.i32[at >> 2] = v;
       const n = out.exits.length;
       const c: Compiled = {
         code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
@@ -506,7 +505,7 @@ export class WasmExecutor implements Executor {
     try {
       for (;;) {
         this.i32[s4 + (S.logPtr >> 2)] = log ? this.logBase : 0;
-        const r = this.rt.run(cur.cid, limits.onChain ? 1 : log ? Math.min(maxChain - started, this.logCap + 1) : maxChain - started);
+        const r = this.rt.run(cur.rec, limits.onChain ? 1 : log ? Math.min(maxChain - started, this.logCap + 1) : maxChain - started);
         this.refreshViews();
         started += this.i32[s4 + (S.started >> 2)]!;
         if (log) this.drainLog(log, (this.i32[s4 + (S.logPtr >> 2)]! - this.logBase) >> 3);

@@ -1,8 +1,12 @@
 /**
  * The fast executor's state in the guest's linear memory, and its runtime module: the
- * cache models, the store-buffer drain and the chaining driver, compiled once per executor
- * with binaryen. Compiled translations (wasm-codegen.ts) import these functions, the memory
- * and one shared function table, so a chained transfer never leaves wasm.
+ * cache models, the exit functions (a taken exit's figures, then a chained or predicted
+ * transfer's tail call into the next translation, or the hand-over to JS), the indirect-
+ * branch predictor's common cases and the entry `run`, compiled once per executor with
+ * binaryen. Compiled translations (wasm-codegen.ts) import these functions, the memory and
+ * one shared function table, so a chained transfer never leaves wasm; keeping the exits'
+ * work here, once, instead of inline at every exit of every translation, makes translations
+ * about a third smaller (cheaper to build, emit and compile).
  *
  * The cache functions make the same decisions as cache.ts (true LRU, write-back,
  * write-allocate), access for access, from their own representation: per way the line tag,
@@ -16,6 +20,7 @@ import type { Memory } from '../isa-guest/memory.ts';
 import { PAGE_TABLE_OFFSET, WATCHED_OFFSET } from '../isa-guest/memory.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import type { Cache, MemoryHierarchy } from './cache.ts';
+import { PRED_SCALAR, type PredictorLayout } from './indirect.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
 
 /** Scalar slots (byte offsets from Layout.s). f64 slots first, then i32 ones. */
@@ -48,8 +53,13 @@ export const CS = { clock: 0, misses: 16, writebacks: 24, mruLine: 32, mruWay: 3
  * generation i32, cid i32, touched i32; then per exit 16 bytes. */
 export const R = { cycles: 8, gen: 16, cid: 20, touched: 24, execs: 28, exits: 32 } as const;
 /** Per exit: chained count f64 (+0), link slot: record address i32 (+8) and its generation
- * i32 (+12), transfers the IBTC predicted in wasm f64 (+16). */
-export const RX = { chained: 0, slotRec: 8, slotGen: 12, predicted: 16, bytes: 24 } as const;
+ * i32 (+12), transfers the IBTC predicted in wasm f64 (+16); then what the runtime's exit
+ * functions (`chain`, `predicted`, `toJs`) need, written once when it is compiled (i32 each):
+ * its record (+24), its index (+28), guest instructions retired (+32), execute cycles from
+ * the entry (+36), and the transfer's cost when chained (+40) or predicted in wasm (+44). */
+export const RX = {
+  chained: 0, slotRec: 8, slotGen: 12, predicted: 16, rec: 24, idx: 28, retired: 32, exec: 36, costChained: 40, costPredicted: 44, bytes: 48,
+} as const;
 
 export class Layout {
   readonly s: number;
@@ -96,10 +106,28 @@ export class Layout {
 export interface RuntimeExports {
   ifetch(addr: number): number;
   dcache(addr: number, write: number): number;
-  run(cid: number, max: number): number;
+  /** Run the compiled translation whose record is `rec`, starting at most `max` translations. */
+  run(rec: number, max: number): number;
 }
 
-const FEATURES = (b: Binaryen): number => b.Features.Atomics | b.Features.NontrappingFPToInt | b.Features.SignExt | b.Features.BulkMemory | b.Features.MutableGlobals;
+/** The runtime functions compiled translations import (wasm-codegen.ts), with their params
+ * (all i32) and whether they return an i32. */
+export const RUNTIME_IMPORTS = [
+  ['ifetch', 'i', true], ['dcache', 'ii', true], ['chain', 'iiiiiiII', true], ['predicted', 'iiiiiiII', true],
+  ['toJs', 'iiiiiII', true], ['ibtc', 'i', true], ['ras', 'i', true], ['rasPush', 'ii', false],
+] as const;
+
+/** The runtime's functions as a translation module's imports. */
+export function runtimeImports(rt: RuntimeExports): Record<string, unknown> {
+  const x = rt as unknown as Record<string, unknown>;
+  return Object.fromEntries(RUNTIME_IMPORTS.map(([name]) => [name, x[name]]));
+}
+
+/** The indirect-branch predictor in linear memory, with each IBTC entry's compiled record
+ * and its generation (i32 each, 8 bytes per entry at ibtcLinks); null when it is off. */
+export type WasmPredictor = (PredictorLayout & { readonly ibtcLinks: number }) | null;
+
+const FEATURES = (b: Binaryen): number => b.Features.Atomics | b.Features.NontrappingFPToInt | b.Features.SignExt | b.Features.BulkMemory | b.Features.MutableGlobals | b.Features.TailCall;
 
 /** A binaryen module importing the shared memory and table (every module of an executor does). */
 export function newModule(b: Binaryen, memPages: number): InstanceType<Binaryen['Module']> {
@@ -113,7 +141,7 @@ export function newModule(b: Binaryen, memPages: number): InstanceType<Binaryen[
 }
 
 /** Build and instantiate the runtime module. */
-export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem: Memory, table: WebAssembly.Table): RuntimeExports {
+export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem: Memory, table: WebAssembly.Table, P: WasmPredictor): RuntimeExports {
   const m = newModule(b, mem.wasm.buffer.byteLength / 65536);
   const { i32, i64, none } = b;
   const c32 = (v: number) => m.i32.const(v | 0);
@@ -178,20 +206,154 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   m.addFunction('dcache', T(i32, i32), i32, [], m.if(m.call('l1d', [get(0), get(1)], i32), c32(0), miss(get(0))));
 
   const S0 = L.s;
-  // run(cid, max) -> status: the chaining driver. A translation itself decides whether a
-  // chained exit may continue (S.left: starts still allowed after the current one) and
-  // returns -3 with S.chainTo when the run has reached `max`. Locals: 0 cid, 1 max, 2 r
+  const ldAt = (base: number, off: number) => m.i32.load(off, 4, base);
+  const f64add = (addr: number, off: number, v: number) => m.f64.store(off, 8, addr, m.f64.add(m.f64.load(off, 8, addr), v));
+  const u2f = (v: number) => m.f64.convert_u.i32(v);
+  /** Put the record `rec` on the touched list (its figures are copied out after the run). */
+  const touch = (rec: number) => m.if(m.i32.eqz(ldAt(get(rec), R.touched)), m.block(null, [
+    m.i32.store(R.touched, 4, get(rec), c32(1)),
+    m.i32.store(0, 4, m.i32.add(ld(S0 + S.touchBase), m.i32.shl(ld(S0 + S.touchN), c32(2))), ldAt(get(rec), R.cid)),
+    st(S0 + S.touchN, m.i32.add(ld(S0 + S.touchN), c32(1))),
+  ]));
+  /**
+   * A taken exit's figures (its static part is in its record, RX): one more guest-visible
+   * execution of its translation, the instructions it retired, and its cycles (execute, the
+   * run's stalls so far, plus `cost`) on the run's clock and the translation's.
+   * Locals: 0 xr, 1 stall; `rec` and `spent` (f64) are locals too.
+   */
+  const taken = (rec: number, spent: number, cost: number): number[] => [
+    m.local.set(rec, ldAt(get(0), RX.rec)),
+    f64add(c32(S0), S.retired, u2f(ldAt(get(0), RX.retired))),
+    m.i32.store(R.execs, 4, get(rec), m.i32.add(ldAt(get(rec), R.execs), c32(1))),
+    m.local.set(spent, m.f64.add(u2f(m.i32.add(ldAt(get(0), RX.exec), cost)), u2f(get(1)))),
+    f64add(c32(S0), S.now, m.local.get(spent, b.f64)),
+    f64add(get(rec), R.cycles, m.local.get(spent, b.f64)),
+  ];
+  /** What the leaving translation kept in locals, from params stI, stD (stalls since its last
+   * commit point, by cache) and the L1I and L1D stamp clocks (i64). */
+  const storeState = (stI: number, stD: number, iclk: number, dclk: number) => [
+    m.if(get(stI), f64add(c32(S0), S.cycStallI, u2f(get(stI)))),
+    m.if(get(stD), f64add(c32(S0), S.cycStallD, u2f(get(stD)))),
+    m.i64.store(0, 8, c32(L.l1i.sc + CS.clock), get(iclk, i64)),
+    m.i64.store(0, 8, c32(L.l1d.sc + CS.clock), get(dclk, i64)),
+  ];
+  /** Which exit was taken and where it goes, for JS. */
+  const tellExit = (rec: number, target: number) => [
+    st(S0 + S.exitCid, ldAt(rec, R.cid)), st(S0 + S.exitIdx, ldAt(get(0), RX.idx)), st(S0 + S.exitTarget, target),
+  ];
+  // chain / predicted(xr, stall, trec, target, stI, stD, iclk, dclk) -> status: exit xr's transfer to the live
+  // translation whose record is trec, decided in wasm (its link, or the predictor): the
+  // exit's figures, the transfer's cost and count, then, unless the run has started its last
+  // translation (S.left = 0: JS is told where it would have gone, -3), the chain log
+  // (S.logPtr: where its next entry goes, 0 for none) and a tail call into trec's function.
+  // The leaving translation's state (storeState) comes first. Locals: params 0 xr, 1 stall,
+  // 2 trec, 3 target, 4 stI, 5 stD, 6 iclk, 7 dclk; 8 rec, 9 spent (f64), 10 cost, 11 left/log.
+  const transfer = (name: string, costOff: number, counter: number): void => {
+    m.addFunction(name, T(i32, i32, i32, i32, i32, i32, i64, i64), i32, [i32, b.f64, i32, i32], m.block(null, [
+      ...storeState(4, 5, 6, 7),
+      set(10, ldAt(get(0), costOff)),
+      ...taken(8, 9, get(10)),
+      f64add(c32(S0), S.exitCycles, u2f(get(10))),
+      f64add(get(0), counter, m.f64.const(1)),
+      set(11, ld(S0 + S.left)),
+      m.if(m.i32.eqz(get(11)), m.block(null, [
+        ...tellExit(get(8), get(3)), st(S0 + S.chainTo, ldAt(get(2), R.cid)), m.return(c32(-3)),
+      ])),
+      st(S0 + S.left, m.i32.sub(get(11), c32(1))),
+      set(11, ld(S0 + S.logPtr)),
+      m.if(get(11), m.block(null, [
+        m.i32.store(0, 4, get(11), ldAt(get(8), R.cid)),
+        m.i32.store(4, 4, get(11), get(3)),
+        st(S0 + S.logPtr, m.i32.add(get(11), c32(8))),
+      ])),
+      touch(2),
+      m.return_call_indirect('t', ldAt(get(2), R.cid), [], none, i32),
+    ], i32));
+  };
+  transfer('chain', RX.costChained, RX.chained);
+  transfer('predicted', RX.costPredicted, RX.predicted);
+  // toJs(xr, stall, target, stI, stD, iclk, dclk) -> -4: exit xr is taken and JS decides
+  // where it goes and what that costs. Locals: params 0 xr, 1 stall, 2 target, 3 stI, 4 stD,
+  // 5 iclk, 6 dclk; 7 rec, 8 spent (f64).
+  m.addFunction('toJs', T(i32, i32, i32, i32, i32, i64, i64), i32, [i32, b.f64], m.block(null, [
+    ...storeState(3, 4, 5, 6), ...taken(7, 8, c32(0)), ...tellExit(get(7), get(2)), m.return(c32(-4)),
+  ], i32));
+
+  // The predictor's common cases, as IndirectPredictor does them (see there).
+  const sc = (key: keyof typeof PRED_SCALAR) => c32((P?.scalars ?? 0) + 8 * PRED_SCALAR[key]);
+  const scAdd = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), m.f64.add(m.f64.load(0, 8, sc(key)), m.f64.const(v)));
+  const scI = (key: keyof typeof PRED_SCALAR) => m.i32.trunc_u.f64(m.f64.load(0, 8, sc(key)));
+  const scSet = (key: keyof typeof PRED_SCALAR, v: number) => m.f64.store(0, 8, sc(key), u2f(v));
+  /** base + 8 × idx: an f64 array's element, or an 8-byte (record, generation) pair. */
+  const at8 = (base: number, idx: number) => m.i32.add(c32(base), m.i32.shl(idx, c32(3)));
+  /** The record at `link` (an 8-byte record, generation pair) when it is live, else 0. */
+  const liveAt = (link: () => number, into: number) => [
+    set(into, ldAt(link(), 0)),
+    m.if(m.i32.eqz(m.i32.and(m.i32.ne(get(into), c32(0)), m.i32.eq(ldAt(get(into), R.gen), ldAt(link(), 4)))), set(into, c32(0))),
+  ];
+  // ibtc(pc) -> record: IndirectPredictor.jump's probe when it hits a compiled translation,
+  // with the same stamp, hit count and pending-fill reset; 0 (and no change) otherwise.
+  // Locals: 0 pc, 1 way, 2 end, 3 hit, 4 rec.
+  m.addFunction('ibtc', T(i32), i32, [i32, i32, i32, i32], !P || P.sets === 0 ? c32(0) : m.block(null, [
+    set(1, m.i32.mul(m.i32.rem_u(m.i32.shr_u(get(0), c32(2)), c32(P.sets)), c32(P.ways))),
+    set(2, m.i32.add(get(1), c32(P.ways))),
+    set(3, c32(-1)),
+    m.loop('p', m.if(m.f64.eq(m.f64.load(0, 8, at8(P.tagPc, get(1))), u2f(get(0))),
+      set(3, get(1)),
+      m.block(null, [set(1, m.i32.add(get(1), c32(1))), m.br('p', m.i32.lt_u(get(1), get(2)))]))),
+    m.if(m.i32.lt_s(get(3), c32(0)), m.return(c32(0))),
+    ...liveAt(() => at8(P.ibtcLinks, get(3)), 4),
+    m.if(get(4), m.block(null, [
+      scAdd('clock', 1),
+      m.f64.store(0, 8, at8(P.stamp, get(3)), m.f64.load(0, 8, sc('clock'))),
+      scAdd('hits', 1),
+      m.f64.store(0, 8, sc('pendingPc'), m.f64.const(-1)),
+    ])),
+    m.return(get(4)),
+  ], i32));
+  // ras(pc) -> record: IndirectPredictor.ret when the stack predicts pc and the call site's
+  // return link is compiled, with the same pop, hit count and pending-fill reset; 0 (and no
+  // change) otherwise. Locals: 0 pc, 1 count, 2 top, 3 link, 4 rec.
+  m.addFunction('ras', T(i32), i32, [i32, i32, i32, i32], !P || P.depth === 0 ? c32(0) : m.block(null, [
+    set(1, scI('count')),
+    m.if(m.i32.eqz(get(1)), m.return(c32(0))),
+    set(2, scI('top')),
+    set(2, m.i32.sub(m.select(get(2), get(2), c32(P.depth)), c32(1))),
+    m.if(m.f64.ne(m.f64.load(0, 8, at8(P.rasPc, get(2))), u2f(get(0))), m.return(c32(0))),
+    set(3, m.i32.add(ld(S0 + S.linkBase), m.i32.shl(m.i32.trunc_u.f64(m.f64.load(0, 8, at8(P.rasSite, get(2)))), c32(3)))),
+    ...liveAt(() => get(3), 4),
+    m.if(get(4), m.block(null, [
+      scSet('top', get(2)),
+      scSet('count', m.i32.sub(get(1), c32(1))),
+      m.f64.store(0, 8, at8(P.rasSite, get(2)), m.f64.const(0)),
+      m.f64.store(0, 8, sc('pendingPc'), m.f64.const(-1)),
+      scAdd('rasHits', 1),
+    ])),
+    m.return(get(4)),
+  ], i32));
+  // rasPush(retPc, site): a call pushes its return address and call site (IndirectPredictor.call).
+  // Locals: 0 retPc, 1 site, 2 top.
+  m.addFunction('rasPush', T(i32, i32), none, [i32], !P || P.depth === 0 ? m.nop() : m.block(null, [
+    set(2, scI('top')),
+    m.if(m.f64.eq(m.f64.load(0, 8, sc('count')), m.f64.const(P.depth)), scAdd('overflows', 1), scAdd('count', 1)),
+    m.f64.store(0, 8, at8(P.rasPc, get(2)), u2f(get(0))),
+    m.f64.store(0, 8, at8(P.rasSite, get(2)), u2f(get(1))),
+    set(2, m.i32.add(get(2), c32(1))),
+    scSet('top', m.select(m.i32.eq(get(2), c32(P.depth)), c32(0), get(2))),
+    scAdd('pushes', 1),
+  ]));
+
+  // run(rec, max) -> status: enter the translation whose record is rec; compiled code
+  // follows the transfers it can (tail calls) and returns when control leaves wasm.
+  // Locals: 0 rec, 1 max, 2 r
   m.addFunction('run', T(i32, i32), i32, [i32], m.block(null, [
     st(S0 + S.left, m.i32.sub(get(1), c32(1))),
-    m.loop('L', m.block(null, [
-      set(2, m.call_indirect('t', get(0), [], none, i32)),
-      set(0, get(2)),
-      m.br('L', m.i32.ge_s(get(2), c32(0))),
-    ])),
+    touch(0),
+    set(2, m.call_indirect('t', ldAt(get(0), R.cid), [], none, i32)),
     st(S0 + S.started, m.i32.sub(get(1), ld(S0 + S.left))),
     m.return(get(2)),
   ]));
-  for (const f of ['ifetch', 'dcache', 'run']) m.addFunctionExport(f, f);
+  for (const f of ['run', ...RUNTIME_IMPORTS.map(([name]) => name)]) m.addFunctionExport(f, f);
   if (!m.validate()) throw new Error('fast executor: runtime module failed validation');
   const bytes = m.emitBinary();
   m.dispose();

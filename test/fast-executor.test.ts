@@ -373,3 +373,55 @@ exit.ind r1, 6
     expect(fast).toEqual(runHostText(text, 'loop', 'reference'));
   });
 });
+
+// Transfers between different translations enter the next one with a tail call (through the
+// runtime's chain and predicted functions): a chained call, a return the RAS predicts, a
+// chained side exit and an IBTC hit, round and round, must stop where the reference stops at
+// every chain limit and interrupt deadline, with the same figures, predictor state and log.
+describe('tail-called transfers between translations', () => {
+  // A calls F (a linked call: pushes); F returns to 0x80000008 (first through the IBTC, which
+  // teaches the call site its return link, then RAS hits) into B; B loads from a new line (a
+  // stall) and stores, chains back to A through its side exit while r5 < r6, then jumps
+  // through the IBTC to C, which leaves to the dispatcher.
+  const RING = `
+#! ram 0x80000000 0x4000
+#! reg r1 = 0x80000000
+#! reg r2 = 0x80003000
+#! reg r6 = 25
+#! reg r8 = 0x80000abc
+#! reg r9 = 0x80000200
+#! ibtc 0x80000008 = B
+#! ibtc 0x80000200 = C
+code A host=0x40000000 tag=1
+addi r5, r5, 1 ; li r3, 0x80000008 ; exit.call 0x80000100, 0x80000008, 2 -> F
+code F host=0x40001000 tag=2
+addi r7, r7, 10 ; exit.ret r3, 1
+code B host=0x40002000 tag=3
+ld.w r10, 0(r1) ; addi r1, r1, 64
+add r11, r11, r10 ; cmp.lt r32, r5, r6
+st.w r11, 0(r2) ; addi r2, r2, 4
+exit.if r32, 0x80000000, 3 -> A
+exit.ind r9, 3
+code C host=0x40003000 tag=4
+addi r12, r12, 1 ; exit.ind r8, 1
+`;
+  for (const maxChain of [1, 2, 3, 4, 5, 9, 64, 200]) {
+    for (const interruptAt of [Infinity, 500, 1234, 4000]) {
+      it(`maxChain ${maxChain}, interrupt at ${interruptAt}`, () => {
+        const text = `#! run maxChain=${maxChain} interruptAt=${interruptAt}\n${RING}`;
+        const ref = runHostText(text, 'ring', 'reference');
+        expect(runHostText(text, 'ring', 'fast')).toEqual(ref);
+        const hooked = runHostText(text, 'ring', 'reference', 'hook');
+        expect(runHostText(text, 'ring', 'fast', 'log')).toEqual(hooked);
+        expect(runHostText(text, 'ring', 'fast', 'hook')).toEqual(hooked);
+        if (maxChain === 200 && interruptAt === Infinity) {
+          // The ring did go round through every kind of transfer.
+          expect(ref.stats['ras.hits']).toBeGreaterThanOrEqual(20);
+          expect(ref.stats['ibtc.hits']).toBeGreaterThanOrEqual(2);
+          expect(ref.stats['exec.chained']).toBeGreaterThanOrEqual(40);
+          expect(ref.results.some((r) => r.kind === 'exit' && r.code === 'C' && r.chainTo === null)).toBe(true);
+        }
+      });
+    }
+  }
+});
