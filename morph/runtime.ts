@@ -26,7 +26,7 @@ import { ATOMS, isChainable } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { Cyc, type CycleAccount } from '../sim-microarch/cycles.ts';
-import { ChainLog, type ExecResult, type Executor } from '../sim-microarch/executor.ts';
+import { ChainLog, type ExecResult, type Executor, type ExitResult } from '../sim-microarch/executor.ts';
 import type { HostState } from '../sim-microarch/host-state.ts';
 import type { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { liftRegion } from './lift.ts';
@@ -52,6 +52,10 @@ export interface RuntimeOptions {
   readonly passes?: PassRegistry;
   /** The pipeline run on every trace before scheduling: a name or pass names (default `O2`). */
   readonly pipeline?: string | readonly string[];
+  /** Let the executor go on past the end of a run where the dispatcher would just enter the
+   * chained translation again (ExecLimits.continueRun; default true). Results are the same
+   * either way: tests turn it off to check that. */
+  readonly continueRuns?: boolean;
 }
 
 /** Executions of a tier-2 translation between two consultations of the policy. */
@@ -125,6 +129,11 @@ export class Runtime {
   private readonly replayDueAt = new Map<HostCode, number>();
   /** Translations seen due for retier() during the current run. */
   private readonly due: Translation[] = [];
+  private readonly continueRuns: boolean;
+  /** The interrupt deadline the executor was given for the current execute(). */
+  private runDeadline = Infinity;
+  /** continueRun() accounted the run the executor then returned (finish() must not again). */
+  private accounted = false;
   /** Called whenever the interpreter is about to run guest code (the lockstep reference
    * aligns its clock there, so device reads and clock_gettime agree). */
   onInterpret: (() => void) | undefined;
@@ -150,6 +159,7 @@ export class Runtime {
     this.policy = (opts.policies ?? PolicyRegistry.withBuiltins()).get(opts.policy ?? 'default');
     this.passes = opts.passes ?? PassRegistry.withDefaults();
     this.pipeline = opts.pipeline ?? 'O2';
+    this.continueRuns = opts.continueRuns ?? true;
     this.passes.resolve(this.pipeline); // an unknown pass or pipeline fails here, not mid-run
     this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes);
     this.tcache.onDrop = (t) => {
@@ -229,10 +239,13 @@ export class Runtime {
     const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
     // Tier 2 needs the chained transfers only after the run: logged, the executor need not
     // stop at each (a user's hook still sees them as they happen, and tier 2 with it).
+    // Past a full run the executor may go on (continueRun) when no hook watches every step.
+    this.runDeadline = this.interruptDeadline();
     const res = this.executor.execute(code, {
-      interruptAtCycle: this.interruptDeadline(), maxChain, writesOwnCode: this.writesOwnCode,
+      interruptAtCycle: this.runDeadline, maxChain, writesOwnCode: this.writesOwnCode,
       onChain: this.onChain ? this.chainHook : undefined,
       chainLog: this.optimize && !this.onChain ? this.chainLog : undefined,
+      continueRun: this.continueRuns && maxChain === this.tier.maxChain && !this.onChain && !this.onStep ? this.continueRun : undefined,
     });
     this.syncClock();
     const last = this.finish(res);
@@ -241,8 +254,14 @@ export class Runtime {
 
   /** Account a finished run and recover from a fault. Returns the last translation that ran. */
   private finish(res: ExecResult): Translation | undefined {
-    if (this.chainLog.length !== 0) this.replayChains(res.code);
-    const t = this.finishRun(res);
+    let t: Translation | undefined;
+    if (this.accounted) {
+      this.accounted = false;
+      t = this.byTag.get(res.code.tag);
+    } else {
+      if (this.chainLog.length !== 0) this.replayChains(res.code);
+      t = this.finishRun(res);
+    }
     if (this.optimize) {
       if (t && this.dueForRetier(t)) this.due.push(t);
       for (const d of this.due) this.retier(d);
@@ -250,6 +269,34 @@ export class Runtime {
     }
     return t;
   }
+
+  /**
+   * The executor's question at the end of a run that chains on (ExecLimits.continueRun, `now`
+   * the cycle count there): account the run as finish() does, then answer whether the next
+   * step() would just enter `res.chainTo` the same way, so the executor may go on without
+   * returning: no hook, no tier-2 or policy work due (finish()'s due list and the target's
+   * retier() would do nothing), the guest still running, room for another full run, no
+   * interrupt to deliver and the same deadline, PMP still transparent, the target valid. On
+   * false, finish() does only what is left (the due list) once the executor returns `res`.
+   */
+  private readonly continueRun = (res: ExitResult, now: number): boolean => {
+    if (res.retired === 0) return false; // finishRun() would interpret: not at this clock
+    if (this.chainLog.length !== 0) this.replayChains(res.code);
+    const last = this.finishRun(res);
+    this.accounted = true;
+    const next = this.byTag.get(res.chainTo!.tag);
+    if (!next?.valid) return false;
+    if (this.optimize && (this.due.length !== 0 || (last !== undefined && this.dueForRetier(last)) || this.dueForRetier(next))) return false;
+    const hart = this.hart;
+    const env = this.env;
+    if (env.exitCode !== undefined || this.maxInstret - hart.instret < this.tier.maxChain * this.tier.maxRegionInsns) return false;
+    env.clock.cycles = now; // as syncClock() sets it at the boundary
+    if (pendingInterrupt(hart, env) >= 0 || this.interruptDeadline() !== this.runDeadline || !pmpTransparent(hart)) return false;
+    // step() would now take chainTo and run it with the same limits.
+    this.accounted = false;
+    this.chainTo = null;
+    return true;
+  };
 
   private finishRun(res: ExecResult): Translation | undefined {
     const hart = this.hart;

@@ -63,6 +63,13 @@ export interface ExecLimits {
    * `onChain` sees), for a caller that needs them only after the run: the executor does not
    * stop at each one. Cleared by the caller, never by the executor. */
   readonly chainLog?: ChainLog;
+  /** Asked when a run ends at `maxChain` with its chained transfer paid (`res.chainTo` set),
+   * with the cycle count then (the CycleAccount total the run's end makes it) and the
+   * translations' `execCount` and `cycles` up to date. The caller may account the run there,
+   * as if `execute` had returned `res`, and answer true: the executor then goes on with a new
+   * run from `res.chainTo`, exactly as `execute(res.chainTo, limits)` called then would (the
+   * chain log must have been cleared). False: `execute` returns `res`. */
+  readonly continueRun?: (res: ExitResult, now: number) => boolean;
 }
 
 /**
@@ -120,6 +127,8 @@ export type ExecResult =
      * ran (the state is then at the translation's entry). */
     readonly commitPc: number | null;
   };
+
+export type ExitResult = Extract<ExecResult, { kind: 'exit' }>;
 
 export interface Executor {
   readonly name: string;
@@ -417,10 +426,18 @@ export class ReferenceExecutor implements Executor {
               code = link;
               break;
             }
-            return {
+            const res: ExitResult = {
               kind: 'exit', code, exitAtom: ex, molecule: i, atom: exitAt - a0, target: exitTarget, retired,
               chainTo: link,
             };
+            if (link === null || limits.continueRun?.(res, acct.total()) !== true) return res;
+            // A new run, entered as execute() enters one (the exit's commit left the state,
+            // the rollback snapshot and the store buffer as a fresh entry makes them).
+            now = acct.total();
+            translations = 1;
+            retired = 0;
+            code = link;
+            break;
           }
         }
         if (i === nMol - 1) {

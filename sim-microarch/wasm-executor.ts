@@ -27,7 +27,7 @@ import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MemoryHierarchy } from './cache.ts';
 import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
-import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
+import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type ExecResult, type Executor, type ExitCosts, type ExitResult } from './executor.ts';
 import { overlayStores, type HostState } from './host-state.ts';
 import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
@@ -470,7 +470,8 @@ export class WasmExecutor implements Executor {
 
   execute(entry: HostCode, limits: ExecLimits): ExecResult {
     const first = this.ready(entry);
-    if (!first) return this.runReference(entry, limits, 0);
+    // The embedded reference executor never goes on past a run: hot code must come back here.
+    if (!first) return this.runReference(entry, limits.continueRun ? { ...limits, continueRun: undefined } : limits, 0);
     const st = this.state;
     const L = this.L;
     st.stopRequested = false;
@@ -525,7 +526,18 @@ export class WasmExecutor implements Executor {
         } else {
           throw new Error(`fast executor: bad run status ${r}`);
         }
-        if (next && started < maxChain) {
+        if (next && started >= maxChain && limits.continueRun) {
+          // The run ends here; its caller may account it and have us go on with a new one.
+          this.syncCodes();
+          const res = this.exitResult(from, ex, target, next);
+          if (!limits.continueRun(res, this.f64[s8 + (S.now >> 3)]!)) {
+            this.sync();
+            return res;
+          }
+          started = 0;
+          this.f64[s8 + (S.retired >> 3)] = 0;
+          if (this.pendingJs.length !== 0) this.pendingJs.length = 0;
+        } else if (next && started < maxChain) {
           if (limits.onChain) {
             // The hook may read the translations' figures (tier-2 promotion): as the
             // reference has them at this transfer.
@@ -533,6 +545,8 @@ export class WasmExecutor implements Executor {
             limits.onChain(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
           }
           limits.chainLog?.push(from.code, target);
+        }
+        if (next && started < maxChain) {
           const nc = this.ready(next);
           this.refreshViews();
           if (!nc) {
@@ -560,7 +574,7 @@ export class WasmExecutor implements Executor {
         this.pendingRelease.length = 0;
       }
     }
-    return this.runReference(handover.code, { ...limits, maxChain: maxChain - started }, handover.retired);
+    return this.runReference(handover.code, { ...limits, maxChain: maxChain - started, continueRun: undefined }, handover.retired);
   }
 
   /**
@@ -670,8 +684,13 @@ export class WasmExecutor implements Executor {
   }
 
   private finishExit(from: Compiled, ex: ExitInfo, target: number, chainTo: HostCode | null): ExecResult {
-    const retired = this.f64[(this.L.s + S.retired) >> 3]!;
+    const res = this.exitResult(from, ex, target, chainTo);
     this.sync();
+    return res;
+  }
+
+  private exitResult(from: Compiled, ex: ExitInfo, target: number, chainTo: HostCode | null): ExitResult {
+    const retired = this.f64[(this.L.s + S.retired) >> 3]!;
     return { kind: 'exit', code: from.code, exitAtom: ex.atom as Atom, molecule: ex.molecule, atom: ex.atomIdx, target, retired, chainTo };
   }
 
