@@ -125,6 +125,8 @@ export class Runtime {
   };
   /** run.mode=optimize without a hook: the run's chained transfers, replayed when it ends. */
   private readonly chainLog = new ChainLog();
+  /** replayChains()'s per-(translation, target) exit counts. */
+  private readonly exitTally = new ExitTally();
   /** replayChains()'s dueAt() per translation, for one replay. */
   private readonly replayDueAt = new Map<HostCode, number>();
   /** Translations seen due for retier() during the current run. */
@@ -380,6 +382,18 @@ export class Runtime {
    * the run ended in one logged transfer, except the run's last (`last`).
    */
   private replayChains(last: HostCode): void {
+    // Usually no translation of the run reaches its dueAt() (each one's count at any of its
+    // transfers is at most its final one): then only the exit counts are left to note, and
+    // order does not matter for those: counted per (translation, target) in bulk.
+    if (this.exitTally.tally(this.chainLog, (code) => {
+      const t = this.byTag.get(code.tag);
+      return t !== undefined && code.execCount >= this.dueAt(t);
+    })) {
+      this.exitTally.flush(this.profile);
+      this.chainLog.clear();
+      return;
+    }
+    this.exitTally.reset();
     const { from, target, length: n } = this.chainLog;
     for (let i = 0; i < n; i++) from[i]!.execCount--;
     last.execCount--;
@@ -657,4 +671,98 @@ export class Runtime {
 function sameTrace(a: Trace, b: Trace): boolean {
   return a.blocks.length === b.blocks.length && a.blocks.every((pc, i) => pc === b.blocks[i]) &&
     a.region.insts.length === b.region.insts.length && a.region.insts.every((x, i) => JSON.stringify(x) === JSON.stringify(b.region.insts[i]));
+}
+
+/**
+ * Chained transfers counted per (translation, target), for Profile.countExit in bulk: an
+ * open-addressing table over (tag, target), and per translation tag the last target it
+ * transferred to and that pair's slot (a loop repeats the same few transfers).
+ */
+export class ExitTally {
+  private cap = 256;
+  private tags = new Int32Array(this.cap).fill(-1);
+  private targets = new Int32Array(this.cap);
+  private counts = new Float64Array(this.cap);
+  /** Slots in use, in order of first use. */
+  private used: number[] = [];
+  /** Per tag: the tally (generation) that last saw it, its last target and that pair's slot. */
+  private seenGen = new Int32Array(256);
+  private lastTarget = new Int32Array(256);
+  private lastSlot = new Int32Array(256);
+  private gen = 1;
+  private readonly seenTags: number[] = [];
+
+  /**
+   * Count `log`'s transfers; false (the table left to reset()) as soon as `due` says yes for
+   * a translation that made one.
+   */
+  tally(log: ChainLog, due: (code: HostCode) => boolean): boolean {
+    const { from, target, length: n } = log;
+    const gen = this.gen;
+    for (let i = 0; i < n; i++) {
+      const code = from[i]!;
+      const tag = code.tag;
+      const tg = target[i]! | 0;
+      if (tag >= this.seenGen.length) this.growTags(tag);
+      const seen = this.seenGen[tag] === gen;
+      if (seen && this.lastTarget[tag] === tg) { this.counts[this.lastSlot[tag]!]!++; continue; }
+      if (!seen && due(code)) return false;
+      const s = this.slot(tag, tg);
+      if (!seen) { this.seenGen[tag] = gen; this.seenTags.push(tag); }
+      this.lastTarget[tag] = tg;
+      this.lastSlot[tag] = s;
+      this.counts[s]!++;
+    }
+    return true;
+  }
+
+  /** Note the counts in `profile` and empty the table. */
+  flush(profile: Profile): void {
+    for (const s of this.used) profile.countExit(this.tags[s]!, this.targets[s]! >>> 0, this.counts[s]!);
+    this.reset();
+  }
+
+  reset(): void {
+    for (const s of this.used) { this.tags[s] = -1; this.counts[s] = 0; }
+    this.used.length = 0;
+    this.seenTags.length = 0;
+    this.gen++;
+  }
+
+  private growTags(tag: number): void {
+    const n = Math.max(tag + 1, 2 * this.seenGen.length);
+    const grow = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+    this.seenGen = grow(this.seenGen);
+    this.lastTarget = grow(this.lastTarget);
+    this.lastSlot = grow(this.lastSlot);
+  }
+
+  private slot(tag: number, target: number): number {
+    if (2 * (this.used.length + 1) > this.cap) this.grow();
+    const mask = this.cap - 1;
+    let s = (Math.imul(tag, 0x9e3779b1) ^ Math.imul(target, 0x85ebca77)) >>> 0;
+    for (s = (s ^ (s >>> 15)) & mask; ; s = (s + 1) & mask) {
+      const t = this.tags[s]!;
+      if (t === tag && this.targets[s] === target) return s;
+      if (t === -1) {
+        this.tags[s] = tag;
+        this.targets[s] = target;
+        this.used.push(s);
+        return s;
+      }
+    }
+  }
+
+  /** Twice the slots; pairs keep their order of first use. */
+  private grow(): void {
+    const { tags, targets, counts, used } = this;
+    this.cap *= 2;
+    this.tags = new Int32Array(this.cap).fill(-1);
+    this.targets = new Int32Array(this.cap);
+    this.counts = new Float64Array(this.cap);
+    this.used = [];
+    for (const s of used) this.counts[this.slot(tags[s]!, targets[s]!)] = counts[s]!;
+    // Slots moved: the per-tag shortcuts follow.
+    for (const tag of this.seenTags) this.lastSlot[tag] = this.slot(tag, this.lastTarget[tag]!);
+  }
 }

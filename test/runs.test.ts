@@ -14,10 +14,12 @@ import { Memory } from '../isa-guest/memory.ts';
 import { parseModule, type HostCode } from '../isa-host-vliw/index.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
+import { Profile } from '../morph/profiler/profile.ts';
+import { ExitTally } from '../morph/runtime.ts';
 import { translationStats } from '../morph/translation-stats.ts';
 import { MemoryHierarchy } from '../sim-microarch/cache.ts';
 import { CycleAccount } from '../sim-microarch/cycles.ts';
-import { ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitResult } from '../sim-microarch/executor.ts';
+import { ChainLog, ReferenceExecutor, type ExecLimits, type ExecResult, type Executor, type ExitResult } from '../sim-microarch/executor.ts';
 import { HostState } from '../sim-microarch/host-state.ts';
 import { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { exitParams, ibtcParams, machineDescFromConfig, rasParams, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
@@ -256,4 +258,59 @@ describe('ExecLimits.continueRun: a continued run = the same runs entered one by
       });
     }
   }
+});
+
+// ---- optimize mode: the chain log counted in bulk when nothing in it is due for tier 2 ----
+
+describe('ExitTally (replayChains in bulk) = the transfers counted one by one', () => {
+  it('counts, and the order pairs are first noted in, through growth and tags past its tables', () => {
+    // A deterministic mix: long repeats (self-loops), alternation (two-block loops) and many
+    // distinct pairs (indirect exits), with tags up to 5000.
+    let seed = 12345;
+    const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const codes = new Map<number, HostCode>();
+    const codeOf = (tag: number) => {
+      let c = codes.get(tag);
+      if (!c) codes.set(tag, (c = { tag, hostAddr: 0, molecules: [], execCount: 0, cycles: 0 } as unknown as HostCode));
+      return c;
+    };
+    const tally = new ExitTally();
+    for (let round = 0; round < 6; round++) {
+      const log = new ChainLog();
+      const n = 20000;
+      for (let i = 0; i < n; i++) {
+        const k = rnd(10);
+        if (k < 4 && log.length > 0) log.push(log.from[log.length - 1]!, log.target[log.length - 1]!);
+        else if (k < 7) log.push(codeOf(1 + rnd(3)), 0x80000000 + 4 * rnd(3));
+        else log.push(codeOf(rnd(round * 1000 + 1)), (0x80000000 + 4 * rnd(400 * (round + 1))) >>> 0);
+      }
+      const one = new Profile();
+      for (let i = 0; i < log.length; i++) one.countExit(log.from[i]!.tag, log.target[i]!);
+      const bulk = new Profile();
+      expect(tally.tally(log, () => false)).toBe(true);
+      tally.flush(bulk);
+      const dump = (p: Profile) => [...codes.keys()].sort((a, b) => a - b).map((tag) => [tag, [...p.exitsOf(tag)]]);
+      expect(dump(bulk)).toEqual(dump(one));
+      // Translations in the order they first transferred, as the profile saw them one by one.
+      expect([...(bulk as unknown as { exits: Map<number, unknown> }).exits.keys()])
+        .toEqual([...(one as unknown as { exits: Map<number, unknown> }).exits.keys()]);
+    }
+  });
+
+  it('stops at the first translation due for tier 2, and starts clean after', () => {
+    const a = { tag: 7 } as unknown as HostCode;
+    const b = { tag: 9 } as unknown as HostCode;
+    const log = new ChainLog();
+    for (let i = 0; i < 10; i++) { log.push(a, 0x100); log.push(b, 0x200); }
+    const tally = new ExitTally();
+    const asked: number[] = [];
+    expect(tally.tally(log, (c) => { asked.push(c.tag); return c === b; })).toBe(false);
+    expect(asked).toEqual([7, 9]);
+    tally.reset();
+    const p = new Profile();
+    expect(tally.tally(log, () => false)).toBe(true);
+    tally.flush(p);
+    expect([...p.exitsOf(7)]).toEqual([[0x100, 10]]);
+    expect([...p.exitsOf(9)]).toEqual([[0x200, 10]]);
+  });
 });
