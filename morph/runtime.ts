@@ -127,8 +127,9 @@ export class Runtime {
   private readonly chainLog = new ChainLog();
   /** replayChains()'s per-(translation, target) exit counts. */
   private readonly exitTally = new ExitTally();
-  /** replayChains()'s dueAt() per translation, for one replay. */
-  private readonly replayDueAt = new Map<HostCode, number>();
+  /** replayChains()'s translations that may be due, and per one its count and dueAt(). */
+  private readonly replayCands: Translation[] = [];
+  private readonly replayAt: number[] = [];
   /** Translations seen due for retier() during the current run. */
   private readonly due: Translation[] = [];
   private readonly continueRuns: boolean;
@@ -377,43 +378,46 @@ export class Runtime {
    * runs before finishRun(), as the run's transfers came before it). Nothing noteChain()
    * reads changed meanwhile but execution counts: retier()'s thresholds (dueAt) change only
    * after the run, and a translation invalidated during the run (after which nothing chains:
-   * the executor is told to stop) would have had nothing done by its retier() anyway. Each
-   * translation's count at each transfer is rebuilt from its final one: every execution of
-   * the run ended in one logged transfer, except the run's last (`last`).
+   * the executor is told to stop) would have had nothing done by its retier() anyway.
+   *
+   * The exit counts are sums: noted per (translation, target) in bulk (the profile's maps get
+   * the same keys in the same order). A translation is due at a transfer when its count then
+   * has reached its dueAt(): a count at most its final one, so only translations whose final
+   * count has are looked at transfer by transfer. Each one's count at each transfer is
+   * rebuilt from its final one: every execution of the run ended in one logged transfer,
+   * except the run's last (`last`).
    */
   private replayChains(last: HostCode): void {
-    // Usually no translation of the run reaches its dueAt() (each one's count at any of its
-    // transfers is at most its final one): then only the exit counts are left to note, and
-    // order does not matter for those: counted per (translation, target) in bulk.
-    if (this.exitTally.tally(this.chainLog, (code) => {
+    const log = this.chainLog;
+    const tally = this.exitTally;
+    tally.tally(log);
+    const cands = this.replayCands;
+    for (const code of tally.codes) {
       const t = this.byTag.get(code.tag);
-      return t !== undefined && code.execCount >= this.dueAt(t);
-    })) {
-      this.exitTally.flush(this.profile);
-      this.chainLog.clear();
-      return;
+      if (t === undefined) continue;
+      const at = this.dueAt(t);
+      if (code.execCount < at) continue;
+      cands.push(t);
+      // Count before the run's first transfer from it, and its dueAt().
+      this.replayAt.push(code.execCount - tally.transfersOf(code.tag) - (code === last ? 1 : 0), at);
     }
-    this.exitTally.reset();
-    const { from, target, length: n } = this.chainLog;
-    for (let i = 0; i < n; i++) from[i]!.execCount--;
-    last.execCount--;
-    // Counts as at the run's start; each transfer comes after one more execution. dueAt() is
-    // constant during the replay: computed once per translation.
-    const dueAt = this.replayDueAt;
-    for (let i = 0; i < n; i++) {
-      const code = from[i]!;
-      const count = ++code.execCount;
-      this.profile.countExit(code.tag, target[i]!);
-      let at = dueAt.get(code);
-      if (at === undefined) {
-        const t = this.byTag.get(code.tag);
-        dueAt.set(code, (at = t ? this.dueAt(t) : Infinity));
+    tally.flush(this.profile);
+    if (cands.length !== 0) {
+      const { from, length: n } = log;
+      const at = this.replayAt;
+      for (let i = 0; i < n; i++) {
+        const code = from[i]!;
+        for (let c = 0; c < cands.length; c++) {
+          const t = cands[c]!;
+          if (t.code !== code) continue;
+          if (++at[2 * c]! >= at[2 * c + 1]!) this.due.push(t);
+          break;
+        }
       }
-      if (count >= at) this.due.push(this.byTag.get(code.tag)!);
+      cands.length = 0;
+      at.length = 0;
     }
-    last.execCount++;
-    dueAt.clear();
-    this.chainLog.clear();
+    log.clear();
   }
 
   /** Interpret one basic block (cold code, system instructions, recovery). */
@@ -690,13 +694,12 @@ export class ExitTally {
   private lastTarget = new Int32Array(256);
   private lastSlot = new Int32Array(256);
   private gen = 1;
-  private readonly seenTags: number[] = [];
 
-  /**
-   * Count `log`'s transfers; false (the table left to reset()) as soon as `due` says yes for
-   * a translation that made one.
-   */
-  tally(log: ChainLog, due: (code: HostCode) => boolean): boolean {
+  /** The translations that made the transfers counted since the last flush(), in order. */
+  readonly codes: HostCode[] = [];
+
+  /** Count `log`'s transfers. */
+  tally(log: ChainLog): void {
     const { from, target, length: n } = log;
     const gen = this.gen;
     for (let i = 0; i < n; i++) {
@@ -706,14 +709,19 @@ export class ExitTally {
       if (tag >= this.seenGen.length) this.growTags(tag);
       const seen = this.seenGen[tag] === gen;
       if (seen && this.lastTarget[tag] === tg) { this.counts[this.lastSlot[tag]!]!++; continue; }
-      if (!seen && due(code)) return false;
       const s = this.slot(tag, tg);
-      if (!seen) { this.seenGen[tag] = gen; this.seenTags.push(tag); }
+      if (!seen) { this.seenGen[tag] = gen; this.codes.push(code); }
       this.lastTarget[tag] = tg;
       this.lastSlot[tag] = s;
       this.counts[s]!++;
     }
-    return true;
+  }
+
+  /** Transfers counted for translation `tag`. */
+  transfersOf(tag: number): number {
+    let n = 0;
+    for (const s of this.used) if (this.tags[s] === tag) n += this.counts[s]!;
+    return n;
   }
 
   /** Note the counts in `profile` and empty the table. */
@@ -725,7 +733,7 @@ export class ExitTally {
   reset(): void {
     for (const s of this.used) { this.tags[s] = -1; this.counts[s] = 0; }
     this.used.length = 0;
-    this.seenTags.length = 0;
+    this.codes.length = 0;
     this.gen++;
   }
 
@@ -763,6 +771,6 @@ export class ExitTally {
     this.used = [];
     for (const s of used) this.counts[this.slot(tags[s]!, targets[s]!)] = counts[s]!;
     // Slots moved: the per-tag shortcuts follow.
-    for (const tag of this.seenTags) this.lastSlot[tag] = this.slot(tag, this.lastTarget[tag]!);
+    for (const code of this.codes) this.lastSlot[code.tag] = this.slot(code.tag, this.lastTarget[code.tag]!);
   }
 }
