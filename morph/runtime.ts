@@ -392,24 +392,25 @@ export class Runtime {
     const tally = this.exitTally;
     tally.tally(log);
     const cands = this.replayCands;
-    for (const code of tally.codes) {
-      const t = this.byTag.get(code.tag);
+    for (const tag of tally.seen) {
+      const t = this.byTag.get(tag);
       if (t === undefined) continue;
+      const code = t.code;
       const at = this.dueAt(t);
       if (code.execCount < at) continue;
       cands.push(t);
       // Count before the run's first transfer from it, and its dueAt().
-      this.replayAt.push(code.execCount - tally.transfersOf(code.tag) - (code === last ? 1 : 0), at);
+      this.replayAt.push(code.execCount - tally.transfersOf(tag) - (code === last ? 1 : 0), at);
     }
     tally.flush(this.profile);
     if (cands.length !== 0) {
-      const { from, length: n } = log;
+      const { tag: tags, length: n } = log;
       const at = this.replayAt;
       for (let i = 0; i < n; i++) {
-        const code = from[i]!;
+        const tag = tags[i]!;
         for (let c = 0; c < cands.length; c++) {
           const t = cands[c]!;
-          if (t.code !== code) continue;
+          if (t.id !== tag) continue;
           if (++at[2 * c]! >= at[2 * c + 1]!) this.due.push(t);
           break;
         }
@@ -695,26 +696,34 @@ export class ExitTally {
   private lastSlot = new Int32Array(256);
   private gen = 1;
 
-  /** The translations that made the transfers counted since the last flush(), in order. */
-  readonly codes: HostCode[] = [];
+  /** Tags of the translations that made the transfers counted since the last flush(), in order. */
+  readonly seen: number[] = [];
 
   /** Count `log`'s transfers. */
   tally(log: ChainLog): void {
-    const { from, target, length: n } = log;
+    const { tag: tags, target, length: n } = log;
     const gen = this.gen;
+    let seenGen = this.seenGen;
+    let lastTarget = this.lastTarget;
+    let lastSlot = this.lastSlot;
+    let counts = this.counts;
     for (let i = 0; i < n; i++) {
-      const code = from[i]!;
-      const tag = code.tag;
+      const tag = tags[i]!;
       const tg = target[i]! | 0;
-      if (tag >= this.seenGen.length) this.growTags(tag);
-      const seen = this.seenGen[tag] === gen;
-      if (seen && this.lastTarget[tag] === tg) { this.counts[this.lastSlot[tag]!]!++; continue; }
-      const s = this.slot(tag, tg);
-      if (!seen) { this.seenGen[tag] = gen; this.codes.push(code); }
-      this.lastTarget[tag] = tg;
-      this.lastSlot[tag] = s;
-      this.counts[s]!++;
+      if (tag < seenGen.length && seenGen[tag] === gen && lastTarget[tag] === tg) { counts[lastSlot[tag]!]!++; continue; }
+      this.add(tag, tg);
+      ({ seenGen, lastTarget, lastSlot, counts } = this);
     }
+  }
+
+  /** A transfer the per-tag shortcut does not cover. */
+  private add(tag: number, tg: number): void {
+    if (tag >= this.seenGen.length) this.growTags(tag);
+    const s = this.slot(tag, tg);
+    if (this.seenGen[tag] !== this.gen) { this.seenGen[tag] = this.gen; this.seen.push(tag); }
+    this.lastTarget[tag] = tg;
+    this.lastSlot[tag] = s;
+    this.counts[s]!++;
   }
 
   /** Transfers counted for translation `tag`. */
@@ -733,7 +742,7 @@ export class ExitTally {
   reset(): void {
     for (const s of this.used) { this.tags[s] = -1; this.counts[s] = 0; }
     this.used.length = 0;
-    this.codes.length = 0;
+    this.seen.length = 0;
     this.gen++;
   }
 
@@ -771,6 +780,6 @@ export class ExitTally {
     this.used = [];
     for (const s of used) this.counts[this.slot(tags[s]!, targets[s]!)] = counts[s]!;
     // Slots moved: the per-tag shortcuts follow.
-    for (const code of this.codes) this.lastSlot[code.tag] = this.slot(code.tag, this.lastTarget[code.tag]!);
+    for (const tag of this.seen) this.lastSlot[tag] = this.slot(tag, this.lastTarget[tag]!);
   }
 }

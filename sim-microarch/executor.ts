@@ -73,20 +73,33 @@ export interface ExecLimits {
 }
 
 /**
- * The chained transfers of one or more runs, in order: per transfer, the translation left
- * and the guest pc entered. Each execution inside a run except its last ends in exactly one
- * such transfer, so a caller can also count back from the translations' final `execCount`
- * to each one's count at each transfer.
+ * The chained transfers of one or more runs, in order: per transfer, the tag of the
+ * translation left and the guest pc entered. Each execution inside a run except its last ends
+ * in exactly one such transfer, so a caller can also count back from the translations' final
+ * `execCount` to each one's count at each transfer.
  */
 export class ChainLog {
-  /** Entries 0..length-1 (the arrays keep their size when cleared: no reallocation per run;
-   * entries past length are stale). */
-  readonly from: HostCode[] = [];
-  readonly target: number[] = [];
+  /** Entries 0..length-1, in typed arrays that grow as needed and keep their size when
+   * cleared (no allocation per run; entries past length are stale). */
+  tag = new Int32Array(256);
+  target = new Uint32Array(256);
   length = 0;
   push(from: HostCode, target: number): void {
-    this.from[this.length] = from;
+    if (this.length === this.tag.length) this.reserve(1);
+    this.tag[this.length] = from.tag;
     this.target[this.length++] = target;
+  }
+  /** Make room for `n` more entries (a writer that fills `tag` and `target` itself). */
+  reserve(n: number): void {
+    const need = this.length + n;
+    if (need <= this.tag.length) return;
+    const cap = Math.max(need, 2 * this.tag.length);
+    const tag = new Int32Array(cap);
+    const target = new Uint32Array(cap);
+    tag.set(this.tag.subarray(0, this.length));
+    target.set(this.target.subarray(0, this.length));
+    this.tag = tag;
+    this.target = target;
   }
   clear(): void {
     this.length = 0;

@@ -91,6 +91,8 @@ export class WasmExecutor implements Executor {
   private viewBytes = 0;
   private readonly compiled = new WeakMap<HostCode, Compiled>();
   private readonly byCid: (Compiled | undefined)[] = [];
+  /** Per cid, its translation's tag (what the chain log records). */
+  private cidTag = new Int32Array(256);
   private readonly byRec = new Map<number, Compiled>();
   private readonly freeCids: number[] = [];
   private readonly freeRecs = new Map<number, number[]>();
@@ -221,9 +223,18 @@ export class WasmExecutor implements Executor {
 
   /** Append the `n` transfers compiled code logged during the last call into wasm to `log`. */
   private drainLog(log: ChainLog, n: number): void {
+    log.reserve(n);
     const i32 = this.i32;
     const u32 = this.u32;
-    for (let k = 0, w = this.logBase >> 2; k < n; k++, w += 2) log.push(this.byCid[i32[w]!]!.code, u32[w + 1]!);
+    const cidTag = this.cidTag;
+    const tags = log.tag;
+    const targets = log.target;
+    let len = log.length;
+    for (let k = 0, w = this.logBase >> 2; k < n; k++, w += 2) {
+      tags[len] = cidTag[i32[w]!]!;
+      targets[len++] = u32[w + 1]!;
+    }
+    log.length = len;
   }
 
   private pageIn(addr: number): number {
@@ -351,6 +362,12 @@ export class WasmExecutor implements Executor {
         jsTaken: new Float64Array(n), jsChained: new Float64Array(n), disp: new Float64Array(n),
       };
       this.byCid[cid] = c;
+      if (cid >= this.cidTag.length) {
+        const t = new Int32Array(Math.max(cid + 1, 2 * this.cidTag.length));
+        t.set(this.cidTag);
+        this.cidTag = t;
+      }
+      this.cidTag[cid] = code.tag;
       made.push(c);
     });
     // V8 validates the module as it compiles it; binaryen's validator (a tenth of the

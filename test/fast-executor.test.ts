@@ -60,7 +60,7 @@ function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT
       const log = limits.chainLog;
       let from = log?.length ?? 0;
       const take = () => {
-        for (let i = from; i < (log?.length ?? 0); i++) note(log!.from[i]!.tag, log!.target[i]!);
+        for (let i = from; i < (log?.length ?? 0); i++) note(log!.tag[i]!, log!.target[i]!);
         from = log?.length ?? 0;
       };
       // A run the executor goes on past is accounted (its log replayed and cleared) inside.
@@ -304,7 +304,7 @@ function runHostText(text: string, file: string, which: 'reference' | 'fast', ch
   if (chains === 'log') limits.chainLog = log;
   const execute = () => {
     const r = describeResult(exec.execute(entry, limits));
-    for (let i = 0; i < log.length; i++) transfers.push(`${name(log.from[i]!)} -> ${log.target[i]}`);
+    for (let i = 0; i < log.length; i++) transfers.push(`${name(mod.find((n) => n.code.tag === log.tag[i])?.code ?? null)} -> ${log.target[i]}`);
     log.clear();
     return r;
   };
