@@ -292,7 +292,8 @@ export class Runtime {
     if (this.optimize && (this.due.length !== 0 || (last !== undefined && this.dueForRetier(last)) || this.dueForRetier(next))) return false;
     const hart = this.hart;
     const env = this.env;
-    if (env.exitCode !== undefined || this.maxInstret - hart.instret < this.tier.maxChain * this.tier.maxRegionInsns) return false;
+    const room = this.maxInstret - hart.instret;
+    if (env.exitCode !== undefined || room < this.tier.maxChain * this.tier.maxRegionInsns || room < next.guestInsns) return false;
     env.clock.cycles = now; // as syncClock() sets it at the boundary
     if (pendingInterrupt(hart, env) >= 0 || this.interruptDeadline() !== this.runDeadline || !pmpTransparent(hart)) return false;
     // step() would now take chainTo and run it with the same limits.

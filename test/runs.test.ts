@@ -138,6 +138,16 @@ describe('runs continued inside the executor = every boundary taken by the runti
     }
   }, 300_000);
 
+  it('instruction limits with traces longer than a full run of tier-1 regions', () => {
+    // tier.maxChain × tier.maxRegionInsns = 8 instructions of room, traces up to 128: the
+    // next translation itself may not fit.
+    for (let limit = 40_000; limit < 40_400; limit += 11) {
+      const { on } = compare('crc32', { 'run.mode': 'optimize', 'tier.maxChain': 2, 'tier.maxRegionInsns': 4, 'tier.hotThreshold': 20 }, { limit });
+      expect(on.result.stats['morph.tier2Made']).toBeGreaterThan(0);
+      expect(on.result.instret).toBeLessThanOrEqual(limit);
+    }
+  }, 300_000);
+
   it('tier-2 promotion and policy checks of translations entered only through chains', () => {
     for (const name of ['sort', 'crc32', 'bytecode', 'alias']) {
       for (const hot of [20, 57, 300]) {
