@@ -12,8 +12,9 @@
  * accesses, stores to watched pages, overlapping store forwarding, the alias table, and a
  * caller's chain hook (`onChain`) when it has one; a chain log (`chainLog`) is written by the
  * compiled translations at each transfer they follow (S.logPtr) and copied out after each
- * call into wasm. The host registers
- * already live in the linear memory (HostState). Cold translations run in the embedded
+ * call into wasm; at a run's end (maxChain) a caller's `continueRun` may have it go on with
+ * the next run without returning (only the run's result is built, no full sync). The host
+ * registers already live in the linear memory (HostState). Cold translations run in the embedded
  * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
  * Memory stays bounded: when the translation cache drops a translation (eviction, flush,
