@@ -26,7 +26,7 @@ import { ATOMS, isChainable } from '../isa-host-vliw/atoms.ts';
 import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { Cyc, type CycleAccount } from '../sim-microarch/cycles.ts';
-import { ChainLog, type ExecResult, type Executor } from '../sim-microarch/executor.ts';
+import { ChainLog, type ExecResult, type Executor, type ExitResult } from '../sim-microarch/executor.ts';
 import type { HostState } from '../sim-microarch/host-state.ts';
 import type { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { liftRegion } from './lift.ts';
@@ -52,6 +52,10 @@ export interface RuntimeOptions {
   readonly passes?: PassRegistry;
   /** The pipeline run on every trace before scheduling: a name or pass names (default `O2`). */
   readonly pipeline?: string | readonly string[];
+  /** Let the executor go on past the end of a run where the dispatcher would just enter the
+   * chained translation again (ExecLimits.continueRun; default true). Results are the same
+   * either way: tests turn it off to check that. */
+  readonly continueRuns?: boolean;
 }
 
 /** Executions of a tier-2 translation between two consultations of the policy. */
@@ -121,10 +125,18 @@ export class Runtime {
   };
   /** run.mode=optimize without a hook: the run's chained transfers, replayed when it ends. */
   private readonly chainLog = new ChainLog();
-  /** replayChains()'s dueAt() per translation, for one replay. */
-  private readonly replayDueAt = new Map<HostCode, number>();
+  /** replayChains()'s per-(translation, target) exit counts. */
+  private readonly exitTally = new ExitTally();
+  /** replayChains()'s translations that may be due, and per one its count and dueAt(). */
+  private readonly replayCands: Translation[] = [];
+  private readonly replayAt: number[] = [];
   /** Translations seen due for retier() during the current run. */
   private readonly due: Translation[] = [];
+  private readonly continueRuns: boolean;
+  /** The interrupt deadline the executor was given for the current execute(). */
+  private runDeadline = Infinity;
+  /** continueRun() accounted the run the executor then returned (finish() must not again). */
+  private accounted = false;
   /** Called whenever the interpreter is about to run guest code (the lockstep reference
    * aligns its clock there, so device reads and clock_gettime agree). */
   onInterpret: (() => void) | undefined;
@@ -150,6 +162,7 @@ export class Runtime {
     this.policy = (opts.policies ?? PolicyRegistry.withBuiltins()).get(opts.policy ?? 'default');
     this.passes = opts.passes ?? PassRegistry.withDefaults();
     this.pipeline = opts.pipeline ?? 'O2';
+    this.continueRuns = opts.continueRuns ?? true;
     this.passes.resolve(this.pipeline); // an unknown pass or pipeline fails here, not mid-run
     this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes);
     this.tcache.onDrop = (t) => {
@@ -229,10 +242,13 @@ export class Runtime {
     const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
     // Tier 2 needs the chained transfers only after the run: logged, the executor need not
     // stop at each (a user's hook still sees them as they happen, and tier 2 with it).
+    // Past a full run the executor may go on (continueRun) when no hook watches every step.
+    this.runDeadline = this.interruptDeadline();
     const res = this.executor.execute(code, {
-      interruptAtCycle: this.interruptDeadline(), maxChain, writesOwnCode: this.writesOwnCode,
+      interruptAtCycle: this.runDeadline, maxChain, writesOwnCode: this.writesOwnCode,
       onChain: this.onChain ? this.chainHook : undefined,
       chainLog: this.optimize && !this.onChain ? this.chainLog : undefined,
+      continueRun: this.continueRuns && maxChain === this.tier.maxChain && !this.onChain && !this.onStep ? this.continueRun : undefined,
     });
     this.syncClock();
     const last = this.finish(res);
@@ -241,8 +257,14 @@ export class Runtime {
 
   /** Account a finished run and recover from a fault. Returns the last translation that ran. */
   private finish(res: ExecResult): Translation | undefined {
-    if (this.chainLog.length !== 0) this.replayChains(res.code);
-    const t = this.finishRun(res);
+    let t: Translation | undefined;
+    if (this.accounted) {
+      this.accounted = false;
+      t = this.byTag.get(res.code.tag);
+    } else {
+      if (this.chainLog.length !== 0) this.replayChains(res.code);
+      t = this.finishRun(res);
+    }
     if (this.optimize) {
       if (t && this.dueForRetier(t)) this.due.push(t);
       for (const d of this.due) this.retier(d);
@@ -250,6 +272,35 @@ export class Runtime {
     }
     return t;
   }
+
+  /**
+   * The executor's question at the end of a run that chains on (ExecLimits.continueRun, `now`
+   * the cycle count there): account the run as finish() does, then answer whether the next
+   * step() would just enter `res.chainTo` the same way, so the executor may go on without
+   * returning: no hook, no tier-2 or policy work due (finish()'s due list and the target's
+   * retier() would do nothing), the guest still running, room for another full run, no
+   * interrupt to deliver and the same deadline, PMP still transparent, the target valid. On
+   * false, finish() does only what is left (the due list) once the executor returns `res`.
+   */
+  private readonly continueRun = (res: ExitResult, now: number): boolean => {
+    if (res.retired === 0) return false; // finishRun() would interpret: not at this clock
+    if (this.chainLog.length !== 0) this.replayChains(res.code);
+    const last = this.finishRun(res);
+    this.accounted = true;
+    const next = this.byTag.get(res.chainTo!.tag);
+    if (!next?.valid) return false;
+    if (this.optimize && (this.due.length !== 0 || (last !== undefined && this.dueForRetier(last)) || this.dueForRetier(next))) return false;
+    const hart = this.hart;
+    const env = this.env;
+    const room = this.maxInstret - hart.instret;
+    if (env.exitCode !== undefined || room < this.tier.maxChain * this.tier.maxRegionInsns || room < next.guestInsns) return false;
+    env.clock.cycles = now; // as syncClock() sets it at the boundary
+    if (pendingInterrupt(hart, env) >= 0 || this.interruptDeadline() !== this.runDeadline || !pmpTransparent(hart)) return false;
+    // step() would now take chainTo and run it with the same limits.
+    this.accounted = false;
+    this.chainTo = null;
+    return true;
+  };
 
   private finishRun(res: ExecResult): Translation | undefined {
     const hart = this.hart;
@@ -328,31 +379,47 @@ export class Runtime {
    * runs before finishRun(), as the run's transfers came before it). Nothing noteChain()
    * reads changed meanwhile but execution counts: retier()'s thresholds (dueAt) change only
    * after the run, and a translation invalidated during the run (after which nothing chains:
-   * the executor is told to stop) would have had nothing done by its retier() anyway. Each
-   * translation's count at each transfer is rebuilt from its final one: every execution of
-   * the run ended in one logged transfer, except the run's last (`last`).
+   * the executor is told to stop) would have had nothing done by its retier() anyway.
+   *
+   * The exit counts are sums: noted per (translation, target) in bulk (the profile's maps get
+   * the same keys in the same order). A translation is due at a transfer when its count then
+   * has reached its dueAt(): a count at most its final one, so only translations whose final
+   * count has are looked at transfer by transfer. Each one's count at each transfer is
+   * rebuilt from its final one: every execution of the run ended in one logged transfer,
+   * except the run's last (`last`).
    */
   private replayChains(last: HostCode): void {
-    const { from, target, length: n } = this.chainLog;
-    for (let i = 0; i < n; i++) from[i]!.execCount--;
-    last.execCount--;
-    // Counts as at the run's start; each transfer comes after one more execution. dueAt() is
-    // constant during the replay: computed once per translation.
-    const dueAt = this.replayDueAt;
-    for (let i = 0; i < n; i++) {
-      const code = from[i]!;
-      const count = ++code.execCount;
-      this.profile.countExit(code.tag, target[i]!);
-      let at = dueAt.get(code);
-      if (at === undefined) {
-        const t = this.byTag.get(code.tag);
-        dueAt.set(code, (at = t ? this.dueAt(t) : Infinity));
-      }
-      if (count >= at) this.due.push(this.byTag.get(code.tag)!);
+    const log = this.chainLog;
+    const tally = this.exitTally;
+    tally.tally(log);
+    const cands = this.replayCands;
+    for (const tag of tally.seen) {
+      const t = this.byTag.get(tag);
+      if (t === undefined) continue;
+      const code = t.code;
+      const at = this.dueAt(t);
+      if (code.execCount < at) continue;
+      cands.push(t);
+      // Count before the run's first transfer from it, and its dueAt().
+      this.replayAt.push(code.execCount - tally.transfersOf(tag) - (code === last ? 1 : 0), at);
     }
-    last.execCount++;
-    dueAt.clear();
-    this.chainLog.clear();
+    tally.flush(this.profile);
+    if (cands.length !== 0) {
+      const { tag: tags, length: n } = log;
+      const at = this.replayAt;
+      for (let i = 0; i < n; i++) {
+        const tag = tags[i]!;
+        for (let c = 0; c < cands.length; c++) {
+          const t = cands[c]!;
+          if (t.id !== tag) continue;
+          if (++at[2 * c]! >= at[2 * c + 1]!) this.due.push(t);
+          break;
+        }
+      }
+      cands.length = 0;
+      at.length = 0;
+    }
+    log.clear();
   }
 
   /** Interpret one basic block (cold code, system instructions, recovery). */
@@ -610,4 +677,110 @@ export class Runtime {
 function sameTrace(a: Trace, b: Trace): boolean {
   return a.blocks.length === b.blocks.length && a.blocks.every((pc, i) => pc === b.blocks[i]) &&
     a.region.insts.length === b.region.insts.length && a.region.insts.every((x, i) => JSON.stringify(x) === JSON.stringify(b.region.insts[i]));
+}
+
+/**
+ * Chained transfers counted per (translation, target), for Profile.countExit in bulk: an
+ * open-addressing table over (tag, target), and per translation tag the last target it
+ * transferred to and that pair's slot (a loop repeats the same few transfers).
+ */
+export class ExitTally {
+  private cap = 256;
+  private tags = new Int32Array(this.cap).fill(-1);
+  private targets = new Int32Array(this.cap);
+  private counts = new Float64Array(this.cap);
+  /** Slots in use, in order of first use. */
+  private used: number[] = [];
+  /** Per tag: the tally (generation) that last saw it, its last target and that pair's slot. */
+  private seenGen = new Int32Array(256);
+  private lastTarget = new Int32Array(256);
+  private lastSlot = new Int32Array(256);
+  private gen = 1;
+
+  /** Tags of the translations that made the transfers counted since the last flush(), in order. */
+  readonly seen: number[] = [];
+
+  /** Count `log`'s transfers. */
+  tally(log: ChainLog): void {
+    const { tag: tags, target, length: n } = log;
+    const gen = this.gen;
+    let seenGen = this.seenGen;
+    let lastTarget = this.lastTarget;
+    let lastSlot = this.lastSlot;
+    let counts = this.counts;
+    for (let i = 0; i < n; i++) {
+      const tag = tags[i]!;
+      const tg = target[i]! | 0;
+      if (tag < seenGen.length && seenGen[tag] === gen && lastTarget[tag] === tg) { counts[lastSlot[tag]!]!++; continue; }
+      this.add(tag, tg);
+      ({ seenGen, lastTarget, lastSlot, counts } = this);
+    }
+  }
+
+  /** A transfer the per-tag shortcut does not cover. */
+  private add(tag: number, tg: number): void {
+    if (tag >= this.seenGen.length) this.growTags(tag);
+    const s = this.slot(tag, tg);
+    if (this.seenGen[tag] !== this.gen) { this.seenGen[tag] = this.gen; this.seen.push(tag); }
+    this.lastTarget[tag] = tg;
+    this.lastSlot[tag] = s;
+    this.counts[s]!++;
+  }
+
+  /** Transfers counted for translation `tag`. */
+  transfersOf(tag: number): number {
+    let n = 0;
+    for (const s of this.used) if (this.tags[s] === tag) n += this.counts[s]!;
+    return n;
+  }
+
+  /** Note the counts in `profile` and empty the table. */
+  flush(profile: Profile): void {
+    for (const s of this.used) profile.countExit(this.tags[s]!, this.targets[s]! >>> 0, this.counts[s]!);
+    this.reset();
+  }
+
+  reset(): void {
+    for (const s of this.used) { this.tags[s] = -1; this.counts[s] = 0; }
+    this.used.length = 0;
+    this.seen.length = 0;
+    this.gen++;
+  }
+
+  private growTags(tag: number): void {
+    const n = Math.max(tag + 1, 2 * this.seenGen.length);
+    const grow = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+    this.seenGen = grow(this.seenGen);
+    this.lastTarget = grow(this.lastTarget);
+    this.lastSlot = grow(this.lastSlot);
+  }
+
+  private slot(tag: number, target: number): number {
+    if (2 * (this.used.length + 1) > this.cap) this.grow();
+    const mask = this.cap - 1;
+    let s = (Math.imul(tag, 0x9e3779b1) ^ Math.imul(target, 0x85ebca77)) >>> 0;
+    for (s = (s ^ (s >>> 15)) & mask; ; s = (s + 1) & mask) {
+      const t = this.tags[s]!;
+      if (t === tag && this.targets[s] === target) return s;
+      if (t === -1) {
+        this.tags[s] = tag;
+        this.targets[s] = target;
+        this.used.push(s);
+        return s;
+      }
+    }
+  }
+
+  /** Twice the slots; pairs keep their order of first use. */
+  private grow(): void {
+    const { tags, targets, counts, used } = this;
+    this.cap *= 2;
+    this.tags = new Int32Array(this.cap).fill(-1);
+    this.targets = new Int32Array(this.cap);
+    this.counts = new Float64Array(this.cap);
+    this.used = [];
+    for (const s of used) this.counts[this.slot(tags[s]!, targets[s]!)] = counts[s]!;
+    // Slots moved: the per-tag shortcuts follow.
+    for (const tag of this.seen) this.lastSlot[tag] = this.slot(tag, this.lastTarget[tag]!);
+  }
 }

@@ -63,23 +63,43 @@ export interface ExecLimits {
    * `onChain` sees), for a caller that needs them only after the run: the executor does not
    * stop at each one. Cleared by the caller, never by the executor. */
   readonly chainLog?: ChainLog;
+  /** Asked when a run ends at `maxChain` with its chained transfer paid (`res.chainTo` set),
+   * with the cycle count then (the CycleAccount total the run's end makes it) and the
+   * translations' `execCount` and `cycles` up to date. The caller may account the run there,
+   * as if `execute` had returned `res`, and answer true: the executor then goes on with a new
+   * run from `res.chainTo`, exactly as `execute(res.chainTo, limits)` called then would (the
+   * chain log must have been cleared). False: `execute` returns `res`. */
+  readonly continueRun?: (res: ExitResult, now: number) => boolean;
 }
 
 /**
- * The chained transfers of one or more runs, in order: per transfer, the translation left
- * and the guest pc entered. Each execution inside a run except its last ends in exactly one
- * such transfer, so a caller can also count back from the translations' final `execCount`
- * to each one's count at each transfer.
+ * The chained transfers of one or more runs, in order: per transfer, the tag of the
+ * translation left and the guest pc entered. Each execution inside a run except its last ends
+ * in exactly one such transfer, so a caller can also count back from the translations' final
+ * `execCount` to each one's count at each transfer.
  */
 export class ChainLog {
-  /** Entries 0..length-1 (the arrays keep their size when cleared: no reallocation per run;
-   * entries past length are stale). */
-  readonly from: HostCode[] = [];
-  readonly target: number[] = [];
+  /** Entries 0..length-1, in typed arrays that grow as needed and keep their size when
+   * cleared (no allocation per run; entries past length are stale). */
+  tag = new Int32Array(256);
+  target = new Uint32Array(256);
   length = 0;
   push(from: HostCode, target: number): void {
-    this.from[this.length] = from;
+    if (this.length === this.tag.length) this.reserve(1);
+    this.tag[this.length] = from.tag;
     this.target[this.length++] = target;
+  }
+  /** Make room for `n` more entries (a writer that fills `tag` and `target` itself). */
+  reserve(n: number): void {
+    const need = this.length + n;
+    if (need <= this.tag.length) return;
+    const cap = Math.max(need, 2 * this.tag.length);
+    const tag = new Int32Array(cap);
+    const target = new Uint32Array(cap);
+    tag.set(this.tag.subarray(0, this.length));
+    target.set(this.target.subarray(0, this.length));
+    this.tag = tag;
+    this.target = target;
   }
   clear(): void {
     this.length = 0;
@@ -120,6 +140,8 @@ export type ExecResult =
      * ran (the state is then at the translation's entry). */
     readonly commitPc: number | null;
   };
+
+export type ExitResult = Extract<ExecResult, { kind: 'exit' }>;
 
 export interface Executor {
   readonly name: string;
@@ -417,10 +439,18 @@ export class ReferenceExecutor implements Executor {
               code = link;
               break;
             }
-            return {
+            const res: ExitResult = {
               kind: 'exit', code, exitAtom: ex, molecule: i, atom: exitAt - a0, target: exitTarget, retired,
               chainTo: link,
             };
+            if (link === null || limits.continueRun?.(res, acct.total()) !== true) return res;
+            // A new run, entered as execute() enters one (the exit's commit left the state,
+            // the rollback snapshot and the store buffer as a fresh entry makes them).
+            now = acct.total();
+            translations = 1;
+            retired = 0;
+            code = link;
+            break;
           }
         }
         if (i === nMol - 1) {

@@ -12,8 +12,9 @@
  * accesses, stores to watched pages, overlapping store forwarding, the alias table, and a
  * caller's chain hook (`onChain`) when it has one; a chain log (`chainLog`) is written by the
  * compiled translations at each transfer they follow (S.logPtr) and copied out after each
- * call into wasm. The host registers
- * already live in the linear memory (HostState). Cold translations run in the embedded
+ * call into wasm; at a run's end (maxChain) a caller's `continueRun` may have it go on with
+ * the next run without returning (only the run's result is built, no full sync). The host
+ * registers already live in the linear memory (HostState). Cold translations run in the embedded
  * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
  * Memory stays bounded: when the translation cache drops a translation (eviction, flush,
@@ -27,7 +28,7 @@ import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MemoryHierarchy } from './cache.ts';
 import { Cyc, type CycleAccount } from './cycles.ts';
 import { execStats } from './exec-stats.ts';
-import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type ExecResult, type Executor, type ExitCosts } from './executor.ts';
+import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type ExecResult, type Executor, type ExitCosts, type ExitResult } from './executor.ts';
 import { overlayStores, type HostState } from './host-state.ts';
 import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
@@ -91,6 +92,8 @@ export class WasmExecutor implements Executor {
   private viewBytes = 0;
   private readonly compiled = new WeakMap<HostCode, Compiled>();
   private readonly byCid: (Compiled | undefined)[] = [];
+  /** Per cid, its translation's tag (what the chain log records). */
+  private cidTag = new Int32Array(256);
   private readonly byRec = new Map<number, Compiled>();
   private readonly freeCids: number[] = [];
   private readonly freeRecs = new Map<number, number[]>();
@@ -222,9 +225,18 @@ export class WasmExecutor implements Executor {
 
   /** Append the `n` transfers compiled code logged during the last call into wasm to `log`. */
   private drainLog(log: ChainLog, n: number): void {
+    log.reserve(n);
     const i32 = this.i32;
     const u32 = this.u32;
-    for (let k = 0, w = this.logBase >> 2; k < n; k++, w += 2) log.push(this.byCid[i32[w]!]!.code, u32[w + 1]!);
+    const cidTag = this.cidTag;
+    const tags = log.tag;
+    const targets = log.target;
+    let len = log.length;
+    for (let k = 0, w = this.logBase >> 2; k < n; k++, w += 2) {
+      tags[len] = cidTag[i32[w]!]!;
+      targets[len++] = u32[w + 1]!;
+    }
+    log.length = len;
   }
 
   private pageIn(addr: number): number {
@@ -350,6 +362,12 @@ export class WasmExecutor implements Executor {
         jsTaken: new Float64Array(n), jsChained: new Float64Array(n), disp: new Float64Array(n),
       };
       this.byCid[cid] = c;
+      if (cid >= this.cidTag.length) {
+        const t = new Int32Array(Math.max(cid + 1, 2 * this.cidTag.length));
+        t.set(this.cidTag);
+        this.cidTag = t;
+      }
+      this.cidTag[cid] = code.tag;
       made.push(c);
     });
     // V8 validates the module as it compiles it; binaryen's validator (a tenth of the
@@ -469,7 +487,8 @@ export class WasmExecutor implements Executor {
 
   execute(entry: HostCode, limits: ExecLimits): ExecResult {
     const first = this.ready(entry);
-    if (!first) return this.runReference(entry, limits, 0);
+    // The embedded reference executor never goes on past a run: hot code must come back here.
+    if (!first) return this.runReference(entry, limits.continueRun ? { ...limits, continueRun: undefined } : limits, 0);
     const st = this.state;
     const L = this.L;
     st.stopRequested = false;
@@ -524,7 +543,18 @@ export class WasmExecutor implements Executor {
         } else {
           throw new Error(`fast executor: bad run status ${r}`);
         }
-        if (next && started < maxChain) {
+        if (next && started >= maxChain && limits.continueRun) {
+          // The run ends here; its caller may account it and have us go on with a new one.
+          this.syncCodes();
+          const res = this.exitResult(from, ex, target, next);
+          if (!limits.continueRun(res, this.f64[s8 + (S.now >> 3)]!)) {
+            this.sync();
+            return res;
+          }
+          started = 0;
+          this.f64[s8 + (S.retired >> 3)] = 0;
+          if (this.pendingJs.length !== 0) this.pendingJs.length = 0;
+        } else if (next && started < maxChain) {
           if (limits.onChain) {
             // The hook may read the translations' figures (tier-2 promotion): as the
             // reference has them at this transfer.
@@ -532,6 +562,8 @@ export class WasmExecutor implements Executor {
             limits.onChain(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
           }
           limits.chainLog?.push(from.code, target);
+        }
+        if (next && started < maxChain) {
           const nc = this.ready(next);
           this.refreshViews();
           if (!nc) {
@@ -559,7 +591,7 @@ export class WasmExecutor implements Executor {
         this.pendingRelease.length = 0;
       }
     }
-    return this.runReference(handover.code, { ...limits, maxChain: maxChain - started }, handover.retired);
+    return this.runReference(handover.code, { ...limits, maxChain: maxChain - started, continueRun: undefined }, handover.retired);
   }
 
   /**
@@ -669,8 +701,13 @@ export class WasmExecutor implements Executor {
   }
 
   private finishExit(from: Compiled, ex: ExitInfo, target: number, chainTo: HostCode | null): ExecResult {
-    const retired = this.f64[(this.L.s + S.retired) >> 3]!;
+    const res = this.exitResult(from, ex, target, chainTo);
     this.sync();
+    return res;
+  }
+
+  private exitResult(from: Compiled, ex: ExitInfo, target: number, chainTo: HostCode | null): ExitResult {
+    const retired = this.f64[(this.L.s + S.retired) >> 3]!;
     return { kind: 'exit', code: from.code, exitAtom: ex.atom as Atom, molecule: ex.molecule, atom: ex.atomIdx, target, retired, chainTo };
   }
 

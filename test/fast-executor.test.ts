@@ -58,9 +58,15 @@ function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT
     const execute = ex.execute.bind(ex);
     ex.execute = (code, limits) => {
       const log = limits.chainLog;
-      const from = log?.length ?? 0;
-      const r = execute(code, limits);
-      for (let i = from; i < (log?.length ?? 0); i++) note(log!.from[i]!.tag, log!.target[i]!);
+      let from = log?.length ?? 0;
+      const take = () => {
+        for (let i = from; i < (log?.length ?? 0); i++) note(log!.tag[i]!, log!.target[i]!);
+        from = log?.length ?? 0;
+      };
+      // A run the executor goes on past is accounted (its log replayed and cleared) inside.
+      const cont = limits.continueRun;
+      const r = execute(code, cont ? { ...limits, continueRun: (res, now) => { take(); const go = cont(res, now); from = log?.length ?? 0; return go; } } : limits);
+      take();
       return r;
     };
   }
@@ -298,7 +304,7 @@ function runHostText(text: string, file: string, which: 'reference' | 'fast', ch
   if (chains === 'log') limits.chainLog = log;
   const execute = () => {
     const r = describeResult(exec.execute(entry, limits));
-    for (let i = 0; i < log.length; i++) transfers.push(`${name(log.from[i]!)} -> ${log.target[i]}`);
+    for (let i = 0; i < log.length; i++) transfers.push(`${name(mod.find((n) => n.code.tag === log.tag[i])?.code ?? null)} -> ${log.target[i]}`);
     log.clear();
     return r;
   };

@@ -31,10 +31,11 @@ export class Profile {
   /** Branch outcomes observed by tier-2 traces, per guest branch pc. */
   private readonly branches = new Map<number, { taken: number; notTaken: number }>();
 
-  countExit(id: number, target: number): void {
+  /** `n` exits taken by translation `id` to guest pc `target`. */
+  countExit(id: number, target: number, n = 1): void {
     let m = this.exits.get(id);
     if (!m) this.exits.set(id, (m = new Map()));
-    m.set(target, (m.get(target) ?? 0) + 1);
+    m.set(target, (m.get(target) ?? 0) + n);
   }
 
   /** Exits taken by translation `id` to guest pc `target`. */
