@@ -340,6 +340,19 @@ describe('fast executor = reference executor on the host programs', () => {
   });
 });
 
+/** The fast executor agrees with the reference on `text`, plain, with a chain hook and with a
+ * chain log (optimize mode: every transfer is logged as a hook sees it); returns the
+ * reference's plain run. */
+function agreeEveryWay(text: string, name: string): ReturnType<typeof runHostText> {
+  const ref = runHostText(text, name, 'reference');
+  expect(runHostText(text, name, 'fast')).toEqual(ref);
+  const hooked = runHostText(text, name, 'reference', 'hook');
+  expect(runHostText(text, name, 'fast', 'hook')).toEqual(hooked);
+  expect(runHostText(text, name, 'fast', 'log')).toEqual(hooked);
+  expect(runHostText(text, name, 'reference', 'log')).toEqual(hooked);
+  return ref;
+}
+
 // A translation whose exit chains to itself (a one-block loop) loops inside its compiled
 // function instead of returning to the driver: each iteration must stop where the driver
 // would (the run's chain limit, the interrupt deadline) and account for exactly what a
@@ -363,12 +376,7 @@ exit.ind r1, 6
   for (const maxChain of [1, 2, 7, 64]) {
     for (const interruptAt of [Infinity, 700, 2345, 9000]) {
       it(`maxChain ${maxChain}, interrupt at ${interruptAt}`, () => {
-        const text = `#! run maxChain=${maxChain} interruptAt=${interruptAt}\n${LOOP}`;
-        expect(runHostText(text, 'loop', 'fast')).toEqual(runHostText(text, 'loop', 'reference'));
-        // Logged (optimize mode), every iteration is a transfer of the log, as a hook sees it.
-        const hooked = runHostText(text, 'loop', 'reference', 'hook');
-        expect(runHostText(text, 'loop', 'fast', 'log')).toEqual(hooked);
-        expect(runHostText(text, 'loop', 'reference', 'log')).toEqual(hooked);
+        agreeEveryWay(`#! run maxChain=${maxChain} interruptAt=${interruptAt}\n${LOOP}`, 'loop');
       });
     }
   }
@@ -414,12 +422,7 @@ addi r12, r12, 1 ; exit.ind r8, 1
   for (const maxChain of [1, 2, 3, 4, 5, 9, 64, 200]) {
     for (const interruptAt of [Infinity, 500, 1234, 4000]) {
       it(`maxChain ${maxChain}, interrupt at ${interruptAt}`, () => {
-        const text = `#! run maxChain=${maxChain} interruptAt=${interruptAt}\n${RING}`;
-        const ref = runHostText(text, 'ring', 'reference');
-        expect(runHostText(text, 'ring', 'fast')).toEqual(ref);
-        const hooked = runHostText(text, 'ring', 'reference', 'hook');
-        expect(runHostText(text, 'ring', 'fast', 'log')).toEqual(hooked);
-        expect(runHostText(text, 'ring', 'fast', 'hook')).toEqual(hooked);
+        const ref = agreeEveryWay(`#! run maxChain=${maxChain} interruptAt=${interruptAt}\n${RING}`, 'ring');
         if (maxChain === 200 && interruptAt === Infinity) {
           // The ring did go round through every kind of transfer.
           expect(ref.stats['ras.hits']).toBeGreaterThanOrEqual(20);
