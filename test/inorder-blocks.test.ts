@@ -26,6 +26,18 @@ interface Case {
   readonly piece?: number;
 }
 
+/**
+ * `body` (s0 = DATA) behind a trap vector at BASE + 128 whose handler skips the trapping
+ * instruction (mepc + 4): programs whose loads trap now and then and go on.
+ */
+function skipLoadOnTrap(body: string): string {
+  const head = ['lui t0, 0x80000', 'addi t0, t0, 128', 'csrrw zero, mtvec, t0', 'lui s0, 0x80010'];
+  const lines = [...head, ...body.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l !== '')];
+  if (lines.length > 32) throw new Error('skipLoadOnTrap: the body overlaps the handler');
+  const pad = Array<string>(32 - lines.length).fill('addi zero, zero, 0');
+  return [...lines, ...pad, 'csrrs t4, mepc, zero', 'addi t4, t4, 4', 'csrrw zero, mepc, t4', 'mret'].join('\n');
+}
+
 function run(engine: 'reference' | 'fast', c: Case) {
   const env = new BareEnv(c.platform ?? 'user', c.timerAt ?? Infinity);
   asmLines(c.program).forEach((w, i) => env.memory.store32(BASE + 4 * i, w));
@@ -101,11 +113,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
 
   it('an exception in the middle of a block (a misaligned load every other iteration)', () => {
     const ref = agree({
-      program: `
-        lui t0, 0x80000
-        addi t0, t0, 128
-        csrrw zero, mtvec, t0
-        lui s0, 0x80010
+      program: skipLoadOnTrap(`
         addi a0, zero, 10
         andi t1, a0, 1      # loop
         add t2, s0, t1
@@ -114,11 +122,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
         sw a1, 4(s0)
         addi a0, a0, -1
         bne a0, zero, -24
-        ecall` + '\naddi zero, zero, 0'.repeat(19) + `
-        csrrs t4, mepc, zero  # handler (BASE + 128): skip the load
-        addi t4, t4, 4
-        csrrw zero, mepc, t4
-        mret`,
+        ecall`),
       data: [5, 0],
     });
     expect(ref.stats['inorder.traps']).toBe(5);
@@ -309,11 +313,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
   });
 
   it('a trap in the middle of the third block of a chain, and chains cut by the steps left', () => {
-    const program = `
-      lui t0, 0x80000
-      addi t0, t0, 128
-      csrrw zero, mtvec, t0
-      lui s0, 0x80010
+    const program = skipLoadOnTrap(`
       addi a0, zero, 12
       addi a1, a1, 1        # loop (w5): block 1 ends in a jump ...
       jal zero, 4
@@ -324,11 +324,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
       add a2, a2, t3
       addi a0, a0, -1
       bne a0, zero, -32
-      ecall` + '\naddi zero, zero, 0'.repeat(17) + `
-      csrrs t4, mepc, zero  # handler (BASE + 128): skip the load
-      addi t4, t4, 4
-      csrrw zero, mepc, t4
-      mret`;
+      ecall`);
     const ref = agree({ program, data: [5, 0] });
     expect(ref.stats['inorder.traps']).toBe(6);
     expect(ref.blocks).toBeGreaterThan(20);
