@@ -239,7 +239,7 @@ export class Runtime {
     // A run retires whole translations (at most maxRegionInsns each) and cannot stop inside
     // one: near the instruction limit, run just this one (its size was checked above).
     const room = maxInstret - hart.instret;
-    const maxChain = room >= this.tier.maxChain * this.tier.maxRegionInsns ? this.tier.maxChain : 1;
+    const maxChain = room >= this.fullRunInsns() ? this.tier.maxChain : 1;
     // Tier 2 needs the chained transfers only after the run: logged, the executor need not
     // stop at each (a user's hook still sees them as they happen, and tier 2 with it).
     // Past a full run the executor may go on (continueRun) when no hook watches every step.
@@ -293,7 +293,7 @@ export class Runtime {
     const hart = this.hart;
     const env = this.env;
     const room = this.maxInstret - hart.instret;
-    if (env.exitCode !== undefined || room < this.tier.maxChain * this.tier.maxRegionInsns || room < next.guestInsns) return false;
+    if (env.exitCode !== undefined || room < this.fullRunInsns() || room < next.guestInsns) return false;
     env.clock.cycles = now; // as syncClock() sets it at the boundary
     if (pendingInterrupt(hart, env) >= 0 || this.interruptDeadline() !== this.runDeadline || !pmpTransparent(hart)) return false;
     // step() would now take chainTo and run it with the same limits.
@@ -301,6 +301,12 @@ export class Runtime {
     this.chainTo = null;
     return true;
   };
+
+  /** The most guest instructions a full run (tier.maxChain translations) can retire: with
+   * less room left, step() runs one translation at a time and continueRun() stops. */
+  private fullRunInsns(): number {
+    return this.tier.maxChain * this.tier.maxRegionInsns;
+  }
 
   private finishRun(res: ExecResult): Translation | undefined {
     const hart = this.hart;
