@@ -59,4 +59,7 @@ export const runParams = defineParams('run', {
   fastCompileAfter: int(8, 'executions', 1, 1000000000,
     'fast executor: executions of a translation (run by the reference executor meanwhile) before it is compiled to wasm; results do not depend on it',
     'cold code never pays compilation, hot code is compiled in batches'),
+  fastGroups: bool(true,
+    'fast executor: compile each loop of several chained translations (found in a compile batch) as one wasm function, so their transfers are branches; results do not depend on it',
+    'a transfer between translations otherwise leaves one function for another and stores and reloads the registers; off is for comparison'),
 });

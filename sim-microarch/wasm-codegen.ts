@@ -27,7 +27,7 @@ import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
-import { CS, newModule, R, RUNTIME_IMPORTS, RX, S, type Layout, type WasmPredictor } from './wasm-runtime.ts';
+import { CS, newModule, R, RUNTIME_IMPORTS, RX, S, touchRecord, type Layout, type WasmPredictor } from './wasm-runtime.ts';
 
 /** Counters a path through a translation adds statically, by index. */
 export const VEC = ['molecules', 'atoms', 'issueSlots', 'commitWait', 'commits', 'sbStores', 'sbDrained', 'aliasRecords',
@@ -118,11 +118,29 @@ export function recordLayout(code: HostCode): { bytes: number; hintBase: number 
   return { bytes: hintBase + sites * 4, hintBase };
 }
 
-/** Add function `name` computing translation `code` (with id `cid`, record at `rec`). */
-export function compileTranslation(env: CodegenEnv, code: HostCode, name: string, cid: number, rec: number): CodegenOut {
+/** One translation of a group compiled together: its code, table index and record address. */
+export interface Member { readonly code: HostCode; readonly cid: number; readonly rec: number }
+
+/** Device accesses read the exit counters mid-run (ioStore's run number): a translation with
+ * one neither loops nor joins a group. */
+export function canLoop(code: HostCode): boolean {
+  return !code.molecules.some((mol) => mol.atoms.some((a) => ATOMS[a.op].mode === 'io'));
+}
+
+/**
+ * Add the function(s) computing the translations `members` (one, or a group that chain to
+ * one another: a loop of several translations). A group is one function whose members are
+ * blocks of it, entered by index (param 0): a chained transfer between members whose link is
+ * live becomes a branch, with the registers and clocks staying in locals and the transfer's
+ * figures counted per exit in locals (as a one-translation loop does). `entries[j]` is the
+ * function to put in the table for member j (for a group, a wrapper tail-calling the group
+ * function with j). Returns each member's exits and fault sites (the same as compiled alone).
+ */
+export function compileGroup(env: CodegenEnv, members: readonly Member[], name: string): { outs: CodegenOut[]; entries: string[] } {
   const { b, m, L, desc, costs } = env;
   const { i32 } = b;
-  const d = decodeHostCode(code, desc.latency);
+  const grouped = members.length > 1;
+  if (grouped && !members.every((x) => canLoop(x.code))) throw new Error('fast executor: a translation with device accesses cannot join a group');
   const S0 = L.s;
   const c32 = (v: number) => m.i32.const(v | 0);
   const cf = (v: number) => m.f64.const(v);
@@ -130,23 +148,27 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const stS = (off: number, v: number) => m.i32.store(0, 4, c32(S0 + off), v);
   const addF = (addr: number, v: number) => m.f64.store(0, 8, c32(addr), m.f64.add(m.f64.load(0, 8, c32(addr)), v));
 
-  // ---- locals ----
+  // ---- locals (a group's entry index is param 0) ----
   const vars: number[] = [];
-  const local = (t: number): number => { vars.push(t); return vars.length - 1; };
+  const nParams = grouped ? 1 : 0;
+  const local = (t: number): number => { vars.push(t); return nParams + vars.length - 1; };
   const regLocal = new Map<number, number>();
   const used = new Set<number>();
   const written = new Set<number>();
-  for (const mol of code.molecules) {
-    for (const a of mol.atoms) {
-      const ops = KIND_OPERANDS[ATOMS[a.op].kind] as readonly OperandKind[];
-      if (ops.includes('rs1') || ops.includes('mem')) used.add(a.rs1);
-      if (ops.includes('rs2')) used.add(a.rs2);
-      if (ops.includes('rs3')) used.add(a.rs3);
-      if (ops.includes('rd') && a.rd !== 0) { used.add(a.rd); written.add(a.rd); }
+  let maxAtoms = 0;
+  for (const { code } of members) {
+    maxAtoms = Math.max(maxAtoms, decodeHostCode(code, desc.latency).maxAtoms);
+    for (const mol of code.molecules) {
+      for (const a of mol.atoms) {
+        const ops = KIND_OPERANDS[ATOMS[a.op].kind] as readonly OperandKind[];
+        if (ops.includes('rs1') || ops.includes('mem')) used.add(a.rs1);
+        if (ops.includes('rs2')) used.add(a.rs2);
+        if (ops.includes('rs3')) used.add(a.rs3);
+        if (ops.includes('rd') && a.rd !== 0) { used.add(a.rd); written.add(a.rd); }
+      }
     }
   }
   for (const r of [...used].sort((x, y) => x - y)) regLocal.set(r, local(i32));
-  const maxAtoms = d.maxAtoms;
   const tl = Array.from({ length: maxAtoms }, () => local(i32));
   const el = Array.from({ length: maxAtoms }, () => local(i32));
   const lAddr = local(i32), lP = local(i32), lV = local(i32), lT = local(i32), lA = local(i32), lB = local(i32);
@@ -158,18 +180,23 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   // ... or, when it leaves by an exit, the runtime's exit function (lMode: 1 chain, 2
   // predicted, 3 toJs) and its arguments (lXr: the exit's record; lTg: the target pc; lT).
   const lMode = local(i32), lXr = local(i32), lTg = local(i32);
-  // A one-block loop keeps its time in locals: lDl, cycles to the interrupt deadline (f64:
-  // exact, Infinity stays Infinity), and lSelfSt, the stalls of the iterations that chained
-  // back to this translation. Their static figures are counted per exit (`SelfExit.n`) and
-  // added to memory once, when the function leaves. Device accesses read the exit counters
-  // mid-run (ioStore's run number), so a translation with one does not loop.
-  const lDl = local(b.f64), lSelfSt = local(b.f64);
-  const loops = !code.molecules.some((mol) => mol.atoms.some((a) => ATOMS[a.op].mode === 'io'));
-  const hasLoop = loops && code.molecules.some((mol) => mol.atoms.some((a) => {
+  // A loop (a chained transfer to a member of the function, itself included) keeps its time
+  // in locals: lDl, cycles to the interrupt deadline (f64: exact, Infinity stays Infinity),
+  // and per member the stalls of the iterations that left it for a member (`lSelfSt`). Their
+  // static figures are counted per exit (`SelfExit.n`) and added to memory once, when the
+  // function leaves.
+  const lDl = local(b.f64);
+  /** The member running (a group's block index) and its table index (for the fault tail). */
+  const lCur = 0, lCid = grouped ? local(i32) : -1;
+  const loops = members.every((x) => canLoop(x.code));
+  /** The member an exit atom is linked to when compiled (-1: none, or no loops). */
+  const inGroup = (a: Atom): number => {
     const kind = ATOMS[a.op].kind;
-    return (kind === 'exit' || kind === 'exitIf' || kind === 'exitCall') && a.link === code;
-  }));
-  interface SelfExit { readonly n: number; readonly retired: number; readonly spent: number; readonly cost: number; readonly xr: number }
+    return loops && (kind === 'exit' || kind === 'exitIf' || kind === 'exitCall') && a.link !== null ? members.findIndex((x) => x.code === a.link) : -1;
+  };
+  const hasLoop = members.some((x) => x.code.molecules.some((mol) => mol.atoms.some((a) => inGroup(a) >= 0)));
+  const lSelfSt = members.map((x) => (x.code.molecules.some((mol) => mol.atoms.some((a) => inGroup(a) >= 0)) ? local(b.f64) : -1));
+  interface SelfExit { readonly n: number; readonly retired: number; readonly spent: number; readonly cost: number; readonly xr: number; readonly rec: number }
   const selfExits: SelfExit[] = [];
   const i64 = b.i64;
   // The L1I and L1D stamp clocks live in locals: written back before a call that may access
@@ -189,7 +216,10 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     m.local.set(clk(c), m.i64.add(m.local.get(clk(c), i64), m.i64.const(BigInt(n)))),
     m.i64.store(c.lastUse, 8, m.i32.shl(w, c32(3)), m.local.get(clk(c), i64)),
   ];
-  let nextHint = rec + recordLayout(code).hintBase;
+  // The member being compiled (the closures below read these).
+  let { code, cid, rec } = members[0]!;
+  let d = decodeHostCode(code, desc.latency);
+  let nextHint = 0;
   /** The line of the molecule being fetched. */
   let fetchLine = 0;
   /**
@@ -231,22 +261,19 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const storeRegs = (which: (r: number) => boolean): number[] =>
     [...written].filter(which).map((r) => m.i32.store(0, 4, c32(L.regs + 4 * r), reg(r)));
 
-  const body: number[] = [];
-  /** Static fields of the exits' records (RX): [address, i32 value]. */
-  const words: [number, number][] = [];
-  // Entry (whoever enters a translation puts it on the touched list: the runtime's run and chain).
-  for (const [r, l] of regLocal) body.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
-  body.push(reload(ic), reload(dc));
-  // A chained exit back to this translation loops to here (`top`): registers and clocks are
-  // in their locals, what depends on the time is recomputed. (The entry code above, kept
-  // out of the loop, as `entry`.)
-  const entry = body.splice(0);
+  // Entry: registers and clocks into their locals, the time to the deadline. (Whoever
+  // enters a translation puts it on the touched list: the runtime's run and chain; a group
+  // puts its other members there too.) A chained transfer inside the function keeps them.
+  const entry: number[] = [];
+  for (const [r, l] of regLocal) entry.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
+  entry.push(reload(ic), reload(dc));
   entry.push(m.local.set(lDl, m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now)))));
-  // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
-  body.push(set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, b.f64))));
-
-  const exits: ExitInfo[] = [];
-  const sites: SiteInfo[] = [];
+  if (grouped) for (const x of members) entry.push(touchRecord(m, L, c32(x.rec), c32(x.cid)));
+  let body: number[] = [];
+  /** Static fields of the exits' records (RX): [address, i32 value]. */
+  let words: [number, number][] = [];
+  let exits: ExitInfo[] = [];
+  let sites: SiteInfo[] = [];
   const vec = new Float64Array(VEC.length);
   let exec = 0;
   let execAtCommit = 0;
@@ -260,7 +287,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const sbA: number[] = [];
   const sbV: number[] = [];
   const sbP: number[] = [];
-  const sbSz: number[] = [];
+  let sbSz: number[] = [];
   /** Can a call made so far have set the stop flag (a drain or io store reaching a watched page)? */
   let mayStop = false;
 
@@ -422,214 +449,238 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const sext = (sz: number, signed: boolean, v: number) =>
     !signed ? v : sz === 1 ? m.i32.extend8_s(v) : sz === 2 ? m.i32.extend16_s(v) : v;
 
-  const nMol = code.molecules.length;
-  let ended = false;
-  for (let i = 0; i < nMol && !ended; i++) {
-    const atoms = code.molecules[i]!.atoms;
-    // 1. interrupt check before the molecule issues.
-    const irqSite = site(i, -1, vec);
-    body.push(m.if(m.i32.ge_s(exec === 0 ? get(lStAll) : m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, 'interrupt', null)));
-    // 2. fetch; 3. issue.
-    const fetchAddr = (code.hostAddr + i * env.moleculeBytes) >>> 0;
-    const line = fetchAddr >>> ic.lineBits;
-    if (i > 0 && line === prevLine) {
-      pendHits++;
-    } else {
-      body.push(...flushHits(pendHits));
-      pendHits = 0;
-      prevLine = line;
-      fetchLine = line;
-      body.push(...access(ic, () => c32(fetchAddr), false));
-    }
-    exec += 1;
-    vec[V.molecules]!++;
-    vec[V.atoms]! += atoms.length;
-    vec[V.issueSlots]! += desc.width;
-    const lands: [number, number][] = [];
-    let hasCommit = false;
-    const exitAtoms: number[] = [];
-    atoms.forEach((a, k) => {
-      const spec = ATOMS[a.op];
-      const t = tl[k]!;
-      switch (spec.kind) {
-        case 'alu':
-        case 'aluImm': {
-          const e = aluExpr(spec.alu!, reg(a.rs1), spec.kind === 'alu' ? reg(a.rs2) : c32(a.imm));
-          body.push(...e.slice(0, -1), set(t, e[e.length - 1]!));
-          lands.push([a.rd, t]);
-          break;
-        }
-        case 'li': body.push(set(t, c32(a.imm))); lands.push([a.rd, t]); break;
-        case 'mov': body.push(set(t, reg(a.rs1))); lands.push([a.rd, t]); break;
-        case 'cmp': body.push(set(t, cmpExpr(spec.cond!, reg(a.rs1), reg(a.rs2)))); lands.push([a.rd, t]); break;
-        case 'sel': body.push(set(t, m.select(reg(a.rs1), reg(a.rs2), reg(a.rs3)))); lands.push([a.rd, t]); break;
-        case 'load': {
-          const sz = spec.size!;
-          body.push(memAddr(a), ...misaligned(sz, i, k));
-          if (spec.mode === 'io') {
-            body.push(...io(i, k, set(lV, m.call('ioLoad', [get(lAddr), c32(sz), c32(i)], i32)), false));
-          } else {
-            body.push(...pageOf(i, k));
-            if (spec.mode === 'protected') {
-              body.push(m.if(m.i32.eqz(m.call('protect', [get(lAddr), c32(sz)], i32)), fault(site(i, k, vec), 'overflow', get(lAddr))));
-              vec[V.aliasRecords]!++;
-              aliasUsed = true;
-            }
-            body.push(...access(dc, () => get(lAddr), false));
-            const ptr = m.i32.add(get(lP), m.i32.and(get(lAddr), c32(0xfff)));
-            body.push(set(lV, sz === 4 ? m.i32.load(0, 4, ptr) : sz === 2 ? m.i32.load16_u(0, 2, ptr) : m.i32.load8_u(0, 1, ptr)));
-            body.push(...forward(sz));
-          }
-          body.push(set(t, sext(sz, spec.signed === true, get(lV))));
-          lands.push([a.rd, t]);
-          break;
-        }
-        case 'store': {
-          const sz = spec.size!;
-          body.push(memAddr(a), ...misaligned(sz, i, k));
-          if (spec.mode === 'io') {
-            body.push(...io(i, k, m.call('ioStore', [get(lAddr), c32(sz), reg(a.rs2), c32(cid), c32(i)], b.none), true));
+  const outs: CodegenOut[] = [];
+  /** Per member: its block (entered by the group's dispatch) and its own loop (a chained
+   * transfer to itself branches back there). */
+  const blocks: number[][] = [];
+  for (const [mi, x] of members.entries()) {
+    ({ code, cid, rec } = x);
+    d = decodeHostCode(code, desc.latency);
+    nextHint = rec + recordLayout(code).hintBase;
+    body = [];
+    words = [];
+    exits = [];
+    sites = [];
+    vec.fill(0);
+    exec = 0; execAtCommit = 0; sbN = 0; aliasUsed = false;
+    commitRetired = 0; commitPc = null; lastCommitMol = -1;
+    sbSz = [];
+    mayStop = false;
+    pendHits = 0; prevLine = -1; fetchLine = 0;
+    // Cycles left before the interrupt deadline (saturating: Infinity → INT32_MAX).
+    body.push(set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, b.f64))));
+    const nMol = code.molecules.length;
+    let ended = false;
+    for (let i = 0; i < nMol && !ended; i++) {
+      const atoms = code.molecules[i]!.atoms;
+      // 1. interrupt check before the molecule issues.
+      const irqSite = site(i, -1, vec);
+      body.push(m.if(m.i32.ge_s(exec === 0 ? get(lStAll) : m.i32.add(get(lStAll), c32(exec)), get(lLim)), fault(irqSite, 'interrupt', null)));
+      // 2. fetch; 3. issue.
+      const fetchAddr = (code.hostAddr + i * env.moleculeBytes) >>> 0;
+      const line = fetchAddr >>> ic.lineBits;
+      if (i > 0 && line === prevLine) {
+        pendHits++;
+      } else {
+        body.push(...flushHits(pendHits));
+        pendHits = 0;
+        prevLine = line;
+        fetchLine = line;
+        body.push(...access(ic, () => c32(fetchAddr), false));
+      }
+      exec += 1;
+      vec[V.molecules]!++;
+      vec[V.atoms]! += atoms.length;
+      vec[V.issueSlots]! += desc.width;
+      const lands: [number, number][] = [];
+      let hasCommit = false;
+      const exitAtoms: number[] = [];
+      atoms.forEach((a, k) => {
+        const spec = ATOMS[a.op];
+        const t = tl[k]!;
+        switch (spec.kind) {
+          case 'alu':
+          case 'aluImm': {
+            const e = aluExpr(spec.alu!, reg(a.rs1), spec.kind === 'alu' ? reg(a.rs2) : c32(a.imm));
+            body.push(...e.slice(0, -1), set(t, e[e.length - 1]!));
+            lands.push([a.rd, t]);
             break;
           }
-          body.push(...pageOf(i, k));
-          const ws = site(i, k, vec);
-          body.push(m.if(m.i32.load8_u(L.watched, 1, m.i32.shr_u(get(lAddr), c32(12))), m.block(null, [
-            set(lT, m.call('storeCheck', [get(lAddr), c32(sz), c32(cid)], i32)),
-            m.if(get(lT), fault(ws, 'smc', get(lAddr), { when: m.i32.eq(get(lT), c32(1)), cause: 'device' })),
-          ])));
-          if (spec.mode === 'checked') {
-            vec[V.aliasChecks]!++;
-            body.push(m.if(m.call('aliases', [get(lAddr), c32(sz)], i32), fault(site(i, k, vec), 'alias', get(lAddr))));
+          case 'li': body.push(set(t, c32(a.imm))); lands.push([a.rd, t]); break;
+          case 'mov': body.push(set(t, reg(a.rs1))); lands.push([a.rd, t]); break;
+          case 'cmp': body.push(set(t, cmpExpr(spec.cond!, reg(a.rs1), reg(a.rs2)))); lands.push([a.rd, t]); break;
+          case 'sel': body.push(set(t, m.select(reg(a.rs1), reg(a.rs2), reg(a.rs3)))); lands.push([a.rd, t]); break;
+          case 'load': {
+            const sz = spec.size!;
+            body.push(memAddr(a), ...misaligned(sz, i, k));
+            if (spec.mode === 'io') {
+              body.push(...io(i, k, set(lV, m.call('ioLoad', [get(lAddr), c32(sz), c32(i)], i32)), false));
+            } else {
+              body.push(...pageOf(i, k));
+              if (spec.mode === 'protected') {
+                body.push(m.if(m.i32.eqz(m.call('protect', [get(lAddr), c32(sz)], i32)), fault(site(i, k, vec), 'overflow', get(lAddr))));
+                vec[V.aliasRecords]!++;
+                aliasUsed = true;
+              }
+              body.push(...access(dc, () => get(lAddr), false));
+              const ptr = m.i32.add(get(lP), m.i32.and(get(lAddr), c32(0xfff)));
+              body.push(set(lV, sz === 4 ? m.i32.load(0, 4, ptr) : sz === 2 ? m.i32.load16_u(0, 2, ptr) : m.i32.load8_u(0, 1, ptr)));
+              body.push(...forward(sz));
+            }
+            body.push(set(t, sext(sz, spec.signed === true, get(lV))));
+            lands.push([a.rd, t]);
+            break;
           }
-          if (sbN >= L.sbCap) {
-            // The buffer is full here on every path: this store always overflows.
-            body.push(fault(site(i, k, vec), 'overflow', get(lAddr)));
-            ended = true;
-            return;
+          case 'store': {
+            const sz = spec.size!;
+            body.push(memAddr(a), ...misaligned(sz, i, k));
+            if (spec.mode === 'io') {
+              body.push(...io(i, k, m.call('ioStore', [get(lAddr), c32(sz), reg(a.rs2), c32(cid), c32(i)], b.none), true));
+              break;
+            }
+            body.push(...pageOf(i, k));
+            const ws = site(i, k, vec);
+            body.push(m.if(m.i32.load8_u(L.watched, 1, m.i32.shr_u(get(lAddr), c32(12))), m.block(null, [
+              set(lT, m.call('storeCheck', [get(lAddr), c32(sz), c32(cid)], i32)),
+              m.if(get(lT), fault(ws, 'smc', get(lAddr), { when: m.i32.eq(get(lT), c32(1)), cause: 'device' })),
+            ])));
+            if (spec.mode === 'checked') {
+              vec[V.aliasChecks]!++;
+              body.push(m.if(m.call('aliases', [get(lAddr), c32(sz)], i32), fault(site(i, k, vec), 'alias', get(lAddr))));
+            }
+            if (sbN >= L.sbCap) {
+              // The buffer is full here on every path: this store always overflows.
+              body.push(fault(site(i, k, vec), 'overflow', get(lAddr)));
+              ended = true;
+              return;
+            }
+            // Locals for as many entries as this translation fills (the buffer may be large).
+            if (sbA.length === sbN) { sbA.push(local(i32)); sbV.push(local(i32)); sbP.push(local(i32)); }
+            body.push(set(sbA[sbN]!, get(lAddr)), set(sbV[sbN]!, reg(a.rs2)), set(sbP[sbN]!, get(lP)));
+            sbSz[sbN] = sz;
+            sbN++;
+            vec[V.sbStores]!++;
+            break;
           }
-          // Locals for as many entries as this translation fills (the buffer may be large).
-          if (sbA.length === sbN) { sbA.push(local(i32)); sbV.push(local(i32)); sbP.push(local(i32)); }
-          body.push(set(sbA[sbN]!, get(lAddr)), set(sbV[sbN]!, reg(a.rs2)), set(sbP[sbN]!, get(lP)));
-          sbSz[sbN] = sz;
-          sbN++;
-          vec[V.sbStores]!++;
-          break;
+          case 'commit': hasCommit = true; break;
+          case 'exit': case 'exitCall': exitAtoms.push(k); break;
+          case 'exitIf': body.push(set(el[k]!, m.i32.ne(reg(a.rs1), c32(0)))); exitAtoms.push(k); break;
+          case 'exitInd': case 'exitIndCall': case 'exitRet': body.push(set(el[k]!, reg(a.rs1))); exitAtoms.push(k); break;
+          default: assertNever(spec.kind, 'atom kind');
         }
-        case 'commit': hasCommit = true; break;
-        case 'exit': case 'exitCall': exitAtoms.push(k); break;
-        case 'exitIf': body.push(set(el[k]!, m.i32.ne(reg(a.rs1), c32(0)))); exitAtoms.push(k); break;
-        case 'exitInd': case 'exitIndCall': case 'exitRet': body.push(set(el[k]!, reg(a.rs1))); exitAtoms.push(k); break;
-        default: assertNever(spec.kind, 'atom kind');
+      });
+      if (ended) break;
+      // 4. the molecule's writes land.
+      for (const [r, t] of lands) if (r !== 0) body.push(set(regLocal.get(r)!, get(t)));
+      // 5. commit, then the first taken exit.
+      const wt = d.wait[i]!;
+      if (hasCommit) {
+        exec += wt;
+        vec[V.commitWait]! += wt;
+        const ca = atoms.find((a) => ATOMS[a.op].kind === 'commit')!;
+        body.push(...commitSeq());
+        commitRetired = ca.retired;
+        commitPc = ca.imm >>> 0;
+        lastCommitMol = i;
       }
-    });
-    if (ended) break;
-    // 4. the molecule's writes land.
-    for (const [r, t] of lands) if (r !== 0) body.push(set(regLocal.get(r)!, get(t)));
-    // 5. commit, then the first taken exit.
-    const wt = d.wait[i]!;
-    if (hasCommit) {
-      exec += wt;
-      vec[V.commitWait]! += wt;
-      const ca = atoms.find((a) => ATOMS[a.op].kind === 'commit')!;
-      body.push(...commitSeq());
-      commitRetired = ca.retired;
-      commitPc = ca.imm >>> 0;
-      lastCommitMol = i;
+      for (const k of exitAtoms) {
+        const a = atoms[k]!;
+        const kind = ATOMS[a.op].kind;
+        // The exit path, built on copies of the static state (a side exit may not be taken).
+        const saved: { vec: Float64Array; exec: number; execAtCommit: number; sbN: number; aliasUsed: boolean } = { vec: vec.slice(), exec, execAtCommit, sbN, aliasUsed };
+        if (!hasCommit) { exec += wt; vec[V.commitWait]! += wt; }
+        const seq = commitSeq(true);
+        const direct = kind === 'exit' || kind === 'exitCall';
+        const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
+        vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
+        const j = exits.length;
+        const chainable = kind === 'exit' || kind === 'exitIf' || kind === 'exitCall';
+        exits.push({ atom: a, kind, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
+        const xr = rec + R.exits + j * RX.bytes;
+        // Direct exits and calls chain through their link slot; indirect exits and returns
+        // are predicted when the prediction hits compiled code (the runtime's ibtc and ras);
+        // JS decides the rest.
+        const P = env.pred;
+        const push = kind === 'exitCall' && P !== null && P.depth > 0;
+        const costChained = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
+        const costPredicted = kindCost + (kind === 'exitInd' && P ? P.ibtc.hitCost : kind === 'exitRet' && P ? P.ras.hitCost : 0);
+        // What the runtime's exit functions need of this exit, in its record.
+        words.push([xr + RX.rec, rec], [xr + RX.idx, j], [xr + RX.retired, a.retired], [xr + RX.exec, exec],
+          [xr + RX.costChained, costChained], [xr + RX.costPredicted, costPredicted]);
+        const target = () => (direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!));
+        seq.push(...flushHits(pendHits));
+        // An exit linked to a member when it is compiled (itself: a one-block loop; the link
+        // is made on the first traversals, in the reference executor) may loop.
+        const tgt = chainable ? inGroup(a) : -1;
+        /** Leave by the runtime's exit function `fn` (chain and predicted enter the record in
+         * lT): directly, or after the loop's figures when the translation has a loop. */
+        const out = (fn: 'chain' | 'predicted' | 'toJs'): number[] => {
+          const args = [c32(xr), get(lStAll), ...(fn === 'toJs' ? [] : [get(lT)]), target(), ...exitState()];
+          if (!hasLoop) return [m.return_call(fn, args, i32)];
+          return [set(lXr, c32(xr)), set(lTg, target()), set(lMode, c32(fn === 'chain' ? 1 : fn === 'predicted' ? 2 : 3)), m.br('leave')];
+        };
+        /** The chained transfer to member `tgt` while the run may start another translation:
+         * a branch, its figures kept in locals. */
+        const loopBack = (cost: number): number[] => {
+          const n = local(i32);
+          const st = lSelfSt[mi]!;
+          selfExits.push({ n, retired: a.retired, spent: exec + cost, cost, xr, rec });
+          const stall = m.f64.convert_u.i32(get(lStAll));
+          const logTransfer = [
+            set(lA, ldS(S.logPtr)),
+            m.if(get(lA), m.block(null, [
+              m.i32.store(0, 4, get(lA), c32(cid)),
+              m.i32.store(4, 4, get(lA), target()),
+              stS(S.logPtr, m.i32.add(get(lA), c32(8))),
+            ])),
+          ];
+          return [m.if(m.i32.eq(get(lT), c32(members[tgt]!.rec)), m.block(null, [
+            set(lA, ldS(S.left)),
+            m.if(get(lA), m.block(null, [
+              stS(S.left, m.i32.sub(get(lA), c32(1))),
+              ...logTransfer,
+              set(n, m.i32.add(get(n), c32(1))),
+              m.local.set(st, m.f64.add(m.local.get(st, b.f64), stall)),
+              m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
+              set(lStAll, c32(0)),
+              ...flushStalls(),
+              ...(tgt === mi ? [m.br(`self${mi}`)] : [set(lCur, c32(tgt)), m.br('top')]),
+            ])),
+          ]))];
+        };
+        // The stop flag is clear when a translation starts (or it would not have been entered):
+        // only this translation's own drains and io stores can have set it. Told to stop, the
+        // predictor is not consulted either.
+        const unlessStop = (e: number) => (mayStop ? m.if(m.i32.eqz(get(lStop)), e) : e);
+        if (chainable) {
+          // Is the record in the link slot live (its generation as when it was linked)?
+          const live = m.i32.and(m.i32.ne(get(lT), c32(0)),
+            m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen))));
+          seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))), m.if(live, unlessStop(m.block(null, [
+            // A call pushes its return address and call site first (IndirectPredictor.call).
+            ...(push ? [m.call('rasPush', [c32(a.retPc), c32(env.siteId(a))], b.none)] : []),
+            ...(tgt >= 0 ? loopBack(costChained) : []),
+            ...out('chain'),
+          ]))));
+        }
+        if ((kind === 'exitInd' && P && P.sets > 0) || (kind === 'exitRet' && P && P.depth > 0)) {
+          seq.push(unlessStop(m.block(null, [
+            set(lT, m.call(kind === 'exitInd' ? 'ibtc' : 'ras', [target()], i32)),
+            m.if(get(lT), m.block(null, out('predicted'))),
+          ])));
+        }
+        seq.push(...out('toJs'));
+        body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
+        if (kind !== 'exitIf') { ended = true; break; }
+        vec.set(saved.vec);
+        exec = saved.exec; execAtCommit = saved.execAtCommit; sbN = saved.sbN; aliasUsed = saved.aliasUsed;
+      }
     }
-    for (const k of exitAtoms) {
-      const a = atoms[k]!;
-      const kind = ATOMS[a.op].kind;
-      // The exit path, built on copies of the static state (a side exit may not be taken).
-      const saved: { vec: Float64Array; exec: number; execAtCommit: number; sbN: number; aliasUsed: boolean } = { vec: vec.slice(), exec, execAtCommit, sbN, aliasUsed };
-      if (!hasCommit) { exec += wt; vec[V.commitWait]! += wt; }
-      const seq = commitSeq(true);
-      const direct = kind === 'exit' || kind === 'exitCall';
-      const kindCost = direct ? costs.fallthrough : kind === 'exitIf' ? costs.sideExit : costs.indirect;
-      vec[direct ? V.exitFallthrough : kind === 'exitIf' ? V.exitSide : V.exitIndirect]!++;
-      const j = exits.length;
-      const chainable = kind === 'exit' || kind === 'exitIf' || kind === 'exitCall';
-      exits.push({ atom: a, kind, molecule: i, atomIdx: k, vec: vec.slice(), kindCost, exec, chainable });
-      const xr = rec + R.exits + j * RX.bytes;
-      // Direct exits and calls chain through their link slot; indirect exits and returns
-      // are predicted when the prediction hits compiled code (the runtime's ibtc and ras);
-      // JS decides the rest.
-      const P = env.pred;
-      const push = kind === 'exitCall' && P !== null && P.depth > 0;
-      const costChained = kindCost + costs.chained + (push ? P.ras.pushCost : 0);
-      const costPredicted = kindCost + (kind === 'exitInd' && P ? P.ibtc.hitCost : kind === 'exitRet' && P ? P.ras.hitCost : 0);
-      // What the runtime's exit functions need of this exit, in its record.
-      words.push([xr + RX.rec, rec], [xr + RX.idx, j], [xr + RX.retired, a.retired], [xr + RX.exec, exec],
-        [xr + RX.costChained, costChained], [xr + RX.costPredicted, costPredicted]);
-      const target = () => (direct || kind === 'exitIf' ? c32(a.imm) : get(el[k]!));
-      seq.push(...flushHits(pendHits));
-      // An exit linked to its own translation when it is compiled (a one-block loop; the
-      // link is made on the first traversals, in the reference executor) may loop.
-      const selfLoop = loops && chainable && a.link === code;
-      /** Leave by the runtime's exit function `fn` (chain and predicted enter the record in
-       * lT): directly, or after the loop's figures when the translation has a loop. */
-      const out = (fn: 'chain' | 'predicted' | 'toJs'): number[] => {
-        const args = [c32(xr), get(lStAll), ...(fn === 'toJs' ? [] : [get(lT)]), target(), ...exitState()];
-        if (!hasLoop) return [m.return_call(fn, args, i32)];
-        return [set(lXr, c32(xr)), set(lTg, target()), set(lMode, c32(fn === 'chain' ? 1 : fn === 'predicted' ? 2 : 3)), m.br('leave')];
-      };
-      /** The chained transfer to itself, while the run may start another translation: one
-       * more iteration, its figures kept in locals. */
-      const loopBack = (cost: number): number[] => {
-        const n = local(i32);
-        selfExits.push({ n, retired: a.retired, spent: exec + cost, cost, xr });
-        const stall = m.f64.convert_u.i32(get(lStAll));
-        const logTransfer = [
-          set(lA, ldS(S.logPtr)),
-          m.if(get(lA), m.block(null, [
-            m.i32.store(0, 4, get(lA), c32(cid)),
-            m.i32.store(4, 4, get(lA), target()),
-            stS(S.logPtr, m.i32.add(get(lA), c32(8))),
-          ])),
-        ];
-        return [m.if(m.i32.eq(get(lT), c32(rec)), m.block(null, [
-          set(lA, ldS(S.left)),
-          m.if(get(lA), m.block(null, [
-            stS(S.left, m.i32.sub(get(lA), c32(1))),
-            ...logTransfer,
-            set(n, m.i32.add(get(n), c32(1))),
-            m.local.set(lSelfSt, m.f64.add(m.local.get(lSelfSt, b.f64), stall)),
-            m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
-            set(lStAll, c32(0)),
-            ...flushStalls(),
-            m.br('top'),
-          ])),
-        ]))];
-      };
-      // The stop flag is clear when a translation starts (or it would not have been entered):
-      // only this translation's own drains and io stores can have set it. Told to stop, the
-      // predictor is not consulted either.
-      const unlessStop = (e: number) => (mayStop ? m.if(m.i32.eqz(get(lStop)), e) : e);
-      if (chainable) {
-        // Is the record in the link slot live (its generation as when it was linked)?
-        const live = m.i32.and(m.i32.ne(get(lT), c32(0)),
-          m.i32.eq(m.i32.load(0, 4, m.i32.add(get(lT), c32(R.gen))), m.i32.load(0, 4, c32(xr + RX.slotGen))));
-        seq.push(set(lT, m.i32.load(0, 4, c32(xr + RX.slotRec))), m.if(live, unlessStop(m.block(null, [
-          // A call pushes its return address and call site first (IndirectPredictor.call).
-          ...(push ? [m.call('rasPush', [c32(a.retPc), c32(env.siteId(a))], b.none)] : []),
-          ...(selfLoop ? loopBack(costChained) : []),
-          ...out('chain'),
-        ]))));
-      }
-      if ((kind === 'exitInd' && P && P.sets > 0) || (kind === 'exitRet' && P && P.depth > 0)) {
-        seq.push(unlessStop(m.block(null, [
-          set(lT, m.call(kind === 'exitInd' ? 'ibtc' : 'ras', [target()], i32)),
-          m.if(get(lT), m.block(null, out('predicted'))),
-        ])));
-      }
-      seq.push(...out('toJs'));
-      body.push(kind === 'exitIf' ? m.if(get(el[k]!), m.block(null, seq)) : m.block(null, seq));
-      if (kind !== 'exitIf') { ended = true; break; }
-      vec.set(saved.vec);
-      exec = saved.exec; execAtCommit = saved.execAtCommit; sbN = saved.sbN; aliasUsed = saved.aliasUsed;
-    }
+    // Falling off the last molecule is invalid code (the reference throws too).
+    body.push(m.unreachable());
+    blocks.push([...(grouped ? [set(lCid, c32(cid))] : []), m.loop(`self${mi}`, m.block(null, body))]);
+    outs.push({ exits, sites, words });
   }
-  // Falling off the last molecule is invalid code (the reference throws too).
-  body.push(m.unreachable());
 
   const faultTail = [
     ...storeRegs((r) => r >= desc.numShadowed),
@@ -643,7 +694,7 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
     m.f64.store(0, 8, c32(S0 + S.pendStallI), m.f64.convert_u.i32(get(lStI))),
     m.f64.store(0, 8, c32(S0 + S.pendStallD), m.f64.convert_u.i32(get(lStD))),
     m.f64.store(0, 8, c32(S0 + S.runStall), m.f64.convert_u.i32(get(lStAll))),
-    stS(S.faultSite, m.i32.shr_u(get(lSite), c32(3))), stS(S.faultCause, m.i32.and(get(lSite), c32(7))), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, c32(cid)),
+    stS(S.faultSite, m.i32.shr_u(get(lSite), c32(3))), stS(S.faultCause, m.i32.and(get(lSite), c32(7))), stS(S.faultAddr, get(lFAddr)), stS(S.exitCid, grouped ? get(lCid) : c32(cid)),
     set(lRet, c32(-2)),
   ];
   // The loop's iterations, added as separate executions would have (integers: exact in f64
@@ -651,23 +702,39 @@ export function compileTranslation(env: CodegenEnv, code: HostCode, name: string
   const flushLoops: number[] = selfExits.map((x) => m.if(get(x.n), m.block(null, [
     m.local.set(lTF, m.f64.convert_u.i32(get(x.n))),
     addF(S0 + S.retired, m.f64.mul(m.local.get(lTF, b.f64), cf(x.retired))),
-    m.i32.store(0, 4, c32(rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(rec + R.execs)), get(x.n))),
+    m.i32.store(0, 4, c32(x.rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(x.rec + R.execs)), get(x.n))),
     addF(x.xr + RX.chained, m.local.get(lTF, b.f64)),
     addF(S0 + S.exitCycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.cost))),
     addF(S0 + S.now, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
-    addF(rec + R.cycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
+    addF(x.rec + R.cycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
   ])));
-  if (selfExits.length) {
-    flushLoops.push(m.if(m.f64.ne(m.local.get(lSelfSt, b.f64), cf(0)), m.block(null, [
-      addF(S0 + S.now, m.local.get(lSelfSt, b.f64)), addF(rec + R.cycles, m.local.get(lSelfSt, b.f64)),
-    ])));
+  members.forEach((x, mi) => {
+    const st = lSelfSt[mi]!;
+    if (st >= 0) {
+      flushLoops.push(m.if(m.f64.ne(m.local.get(st, b.f64), cf(0)), m.block(null, [
+        addF(S0 + S.now, m.local.get(st, b.f64)), addF(x.rec + R.cycles, m.local.get(st, b.f64)),
+      ])));
+    }
+  });
+  // A group dispatches to the member lCur names: block m_j ends where member j's code starts.
+  let dispatch: number;
+  if (!grouped) dispatch = m.block(null, blocks[0]!);
+  else {
+    dispatch = m.block('m0', [m.switch(members.map((_, j) => `m${j}`), 'm0', get(lCur))]);
+    blocks.forEach((blk, j) => { dispatch = m.block(j + 1 < blocks.length ? `m${j + 1}` : null, [dispatch, ...blk]); });
+    dispatch = m.loop('top', dispatch);
   }
-  const main = m.block('fault', [...entry, m.loop('top', m.block(null, body))]);
+  const main = m.block('fault', [...entry, dispatch]);
   const byMode = !hasLoop ? [] : [m.if(get(lMode), m.if(m.i32.eq(get(lMode), c32(3)),
     m.return_call('toJs', [get(lXr), get(lStAll), get(lTg), ...exitState()], i32),
     m.if(m.i32.eq(get(lMode), c32(1)),
       m.return_call('chain', [get(lXr), get(lStAll), get(lT), get(lTg), ...exitState()], i32),
       m.return_call('predicted', [get(lXr), get(lStAll), get(lT), get(lTg), ...exitState()], i32))))];
-  m.addFunction(name, b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, ...byMode, get(lRet)], i32));
-  return { exits, sites, words };
+  m.addFunction(name, grouped ? i32 : b.none, i32, vars, m.block(null, [m.block('leave', [main, ...faultTail]), ...flushLoops, ...byMode, get(lRet)], i32));
+  if (!grouped) return { outs, entries: [name] };
+  const entries = members.map((_, j) => {
+    m.addFunction(`${name}_${j}`, b.none, i32, [], m.return_call(name, [c32(j)], i32));
+    return `${name}_${j}`;
+  });
+  return { outs, entries };
 }

@@ -32,7 +32,7 @@ import { FAULT_CAUSES, ReferenceExecutor, type ChainLog, type ExecLimits, type E
 import { overlayStores, type HostState } from './host-state.ts';
 import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
-import { compileTranslation, newTranslationModule, recordLayout, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
+import { canLoop, compileGroup, newTranslationModule, recordLayout, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
 import { buildRuntime, Layout, R, runtimeImports, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
 
 interface Compiled {
@@ -48,6 +48,10 @@ interface Compiled {
   readonly jsTaken: Float64Array;
   readonly jsChained: Float64Array;
   readonly disp: Float64Array;
+  /** The group whose function its table entry runs (the members' codes, one array shared by
+   * them), if any: that function holds the members' code and record addresses, so they are
+   * released together. */
+  group: readonly Compiled[] | undefined;
 }
 
 type Counters = ReturnType<typeof emptyCounters>;
@@ -62,8 +66,8 @@ const ROLLBACK_COUNTER = {
   device: 'rollbackDevice', interrupt: 'rollbackInterrupt', smc: 'rollbackSmc',
 } as const satisfies Record<(typeof FAULT_CAUSES)[number], keyof Counters>;
 
-/** Translations compiled, modules they went into and CPU seconds spent, for the benchmark. */
-export interface CompileStats { translations: number; modules: number; seconds: number }
+/** Translations compiled, modules they went into, group functions made and CPU seconds spent, for the benchmark. */
+export interface CompileStats { translations: number; modules: number; seconds: number; groups: number }
 
 /** Translations seen with at least this many executions join a batch being compiled. */
 const BATCH_WARM = 2;
@@ -74,7 +78,7 @@ const LOG_ENTRIES = 4096;
 
 export class WasmExecutor implements Executor {
   readonly name = 'fast';
-  readonly compileStats: CompileStats = { translations: 0, modules: 0, seconds: 0 };
+  readonly compileStats: CompileStats = { translations: 0, modules: 0, seconds: 0, groups: 0 };
   private readonly b: Binaryen;
   private readonly mem: Memory;
   private readonly L: Layout;
@@ -137,6 +141,8 @@ export class WasmExecutor implements Executor {
     /** Executions of a translation (by the reference executor) before it is compiled: cold
      * code never pays wasm compilation, and hot code is compiled in batches. */
     private readonly compileAfter = 8,
+    /** Compile the loops of several translations in a batch as one function each (groupsOf). */
+    private readonly groups = true,
   ) {
     this.b = binaryen();
     this.mem = state.memory;
@@ -328,12 +334,37 @@ export class WasmExecutor implements Executor {
     };
   }
 
-  /** The compiled form of `code`, compiling it on first use. */
+  /** A free table index (byCid holds a place for it until its Compiled is made). */
+  private newCid(): number {
+    const cid = this.freeCids.pop();
+    if (cid !== undefined) return cid;
+    this.byCid.push(undefined);
+    return this.byCid.length - 1;
+  }
+
   private allocRec(bytes: number): number {
     const list = this.freeRecs.get(bytes);
     const r = list?.pop();
     if (r !== undefined) return r;
     return this.mem.alloc(bytes, 8);
+  }
+
+  /**
+   * What a batch compiles, function by function: `codes` alone or in groups (groupsOf), the
+   * groups found among them and the translations compiled before (a loop whose members were
+   * compiled in different batches, or linked since); a group already compiled as such is
+   * not compiled again.
+   */
+  private plan(codes: readonly HostCode[]): HostCode[][] {
+    if (!this.groups) return codes.map((c) => [c]);
+    const fresh = new Set(codes);
+    const pool = [...codes];
+    for (const c of this.byCid) if (c && this.compiled.get(c.code) === c && c.hostAddr === c.code.hostAddr && !fresh.has(c.code)) pool.push(c.code);
+    return groupsOf(pool).filter((g) => {
+      if (g.length === 1) return fresh.has(g[0]!);
+      const was = this.compiled.get(g[0]!)?.group;
+      return was?.length !== g.length || g.some((c) => this.compiled.get(c)?.group !== was);
+    });
   }
 
   /** Compile `codes` into one module (one function each): V8's per-module cost is paid once per batch. */
@@ -342,34 +373,58 @@ export class WasmExecutor implements Executor {
     const b = this.b;
     const m = newTranslationModule(b, this.mem.linearBytes / 65536);
     const made: Compiled[] = [];
-    codes.forEach((code, k) => {
-      const cid = this.freeCids.pop() ?? this.byCid.length;
-      const recBytes = recordLayout(code).bytes;
-      const rec = this.allocRec(recBytes);
-      this.refreshViews();
-      // A recycled record keeps its generation: links to its previous owner stay dead.
-      const gen = this.i32[(rec + R.gen) >> 2]!;
-      this.u8().fill(0, rec, rec + recBytes);
-      this.i32[(rec + R.gen) >> 2] = gen;
-      this.i32[(rec + R.cid) >> 2] = cid;
-      const out = compileTranslation({ b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, pred: this.pred, siteId: this.siteId },
-        code, `f${k}`, cid, rec);
-      m.addFunctionExport(`f${k}`, `f${k}`);
-      for (const [at, v] of out.words) this.i32[at >> 2] = v;
-      const n = out.exits.length;
-      const c: Compiled = {
-        code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
-        jsTaken: new Float64Array(n), jsChained: new Float64Array(n), disp: new Float64Array(n),
-      };
-      this.byCid[cid] = c;
-      if (cid >= this.cidTag.length) {
-        const t = new Int32Array(Math.max(cid + 1, 2 * this.cidTag.length));
-        t.set(this.cidTag);
-        this.cidTag = t;
-      }
-      this.cidTag[cid] = code.tag;
-      made.push(c);
-    });
+    const entryOf: string[] = [];
+    const env = { b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, pred: this.pred, siteId: this.siteId };
+    const fresh = new Set(codes);
+    for (const [g, group] of this.plan(codes).entries()) {
+      const members = group.map((code) => {
+        const old = fresh.has(code) ? undefined : this.compiled.get(code)!;
+        if (old) return old;
+        const cid = this.newCid();
+        const recBytes = recordLayout(code).bytes;
+        const rec = this.allocRec(recBytes);
+        this.refreshViews();
+        // A recycled record keeps its generation: links to its previous owner stay dead.
+        const gen = this.i32[(rec + R.gen) >> 2]!;
+        this.u8().fill(0, rec, rec + recBytes);
+        this.i32[(rec + R.gen) >> 2] = gen;
+        this.i32[(rec + R.cid) >> 2] = cid;
+        return { code, cid, rec, recBytes };
+      });
+      const { outs, entries } = compileGroup(env, members, `g${g}`);
+      if (members.length > 1) this.compileStats.groups++;
+      const mates: Compiled[] | undefined = members.length > 1 ? [] : undefined;
+      members.forEach((x, k) => {
+        const out = outs[k]!;
+        m.addFunctionExport(entries[k]!, entries[k]!);
+        entryOf.push(entries[k]!);
+        // Already compiled (now in a group): same exits and sites, its record and counters stay.
+        if ('exits' in x) {
+          // Its old group's function stays in the others' table entries: they go too.
+          for (const o of x.group ?? []) if (!members.includes(o)) this.drop(o);
+          x.group = mates;
+          mates?.push(x);
+          made.push(x);
+          return;
+        }
+        const { code, cid, rec, recBytes } = x;
+        for (const [at, v] of out.words) this.i32[at >> 2] = v;
+        const n = out.exits.length;
+        const c: Compiled = {
+          code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
+          jsTaken: new Float64Array(n), jsChained: new Float64Array(n), disp: new Float64Array(n), group: mates,
+        };
+        mates?.push(c);
+        this.byCid[cid] = c;
+        if (cid >= this.cidTag.length) {
+          const t = new Int32Array(Math.max(cid + 1, 2 * this.cidTag.length));
+          t.set(this.cidTag);
+          this.cidTag = t;
+        }
+        this.cidTag[cid] = code.tag;
+        made.push(c);
+      });
+    }
     // V8 validates the module as it compiles it; binaryen's validator (a tenth of the
     // compile time) runs only to explain a failure.
     let mod: WebAssembly.Module;
@@ -385,7 +440,7 @@ export class WasmExecutor implements Executor {
     const maxCid = Math.max(...made.map((c) => c.cid));
     if (maxCid >= this.table.length) this.table.grow(Math.max(maxCid + 1 - this.table.length, this.table.length));
     made.forEach((c, k) => {
-      this.table.set(c.cid, inst.exports[`f${k}`] as () => number);
+      this.table.set(c.cid, inst.exports[entryOf[k]!] as () => number);
       this.compiled.set(c.code, c);
       this.byRec.set(c.rec, c);
       this.cold.delete(c.code);
@@ -418,7 +473,12 @@ export class WasmExecutor implements Executor {
   private ready(code: HostCode): Compiled | null {
     const c = this.compiled.get(code);
     if (c && c.hostAddr === code.hostAddr) return c;
-    if (c) this.doRelease(c);
+    if (c) {
+      // Moved: its compiled code fetches from the old address. Its figures so far first
+      // (it may have run earlier in this run).
+      this.syncCodes();
+      this.doRelease(c);
+    }
     if (code.execCount + 1 < this.compileAfter) {
       this.cold.add(code);
       return null;
@@ -436,8 +496,12 @@ export class WasmExecutor implements Executor {
   release(code: HostCode): void {
     this.cold.delete(code);
     const c = this.compiled.get(code);
-    if (!c) return;
-    this.compiled.delete(code);
+    if (c) this.drop(c);
+  }
+
+  /** Release `c` now, or after the current run (its code may be on the stack). */
+  private drop(c: Compiled): void {
+    if (this.compiled.get(c.code) === c) this.compiled.delete(c.code);
     if (this.running) this.pendingRelease.push(c);
     else this.doRelease(c);
   }
@@ -449,7 +513,7 @@ export class WasmExecutor implements Executor {
 
   private doRelease(c: Compiled): void {
     if (this.byCid[c.cid] !== c) return;
-    this.compiled.delete(c.code);
+    if (this.compiled.get(c.code) === c) this.compiled.delete(c.code);
     this.refreshViews();
     this.foldExits(c, this.folded);
     this.i32[(c.rec + R.gen) >> 2]!++;
@@ -460,6 +524,9 @@ export class WasmExecutor implements Executor {
     let list = this.freeRecs.get(c.recBytes);
     if (!list) this.freeRecs.set(c.recBytes, (list = []));
     list.push(c.rec);
+    // Its group's function holds its code and record address (free for reuse now): the
+    // others go too, at once, so that nothing can enter that function again.
+    for (const o of c.group ?? []) if (o.group === c.group) this.doRelease(o);
   }
 
   /** Add what `c`'s exits did (static counters times executions) to `into`. */
@@ -743,6 +810,77 @@ export class WasmExecutor implements Executor {
       commitPc: site.commitPc,
     };
   }
+}
+
+/** Most translations, and molecules, one group function holds. */
+const MAX_GROUP = 8;
+const MAX_GROUP_MOLECULES = 256;
+
+/**
+ * The batch split into groups compiled as one function each: the loops of several
+ * translations (strongly connected sets under their exits' links, Tarjan's algorithm) within
+ * the size limits, every other translation alone. Deterministic: batch order, atom order.
+ */
+export function groupsOf(codes: readonly HostCode[]): HostCode[][] {
+  const index = new Map<HostCode, number>();
+  codes.forEach((c, i) => { if (canLoop(c)) index.set(c, i); });
+  const succ = (c: HostCode): number[] => {
+    const out: number[] = [];
+    for (const mol of c.molecules) for (const a of mol.atoms) {
+      const t = a.link === null || a.link === c ? undefined : index.get(a.link);
+      if (t !== undefined && !out.includes(t)) out.push(t);
+    }
+    return out;
+  };
+  const order = new Int32Array(codes.length).fill(-1);
+  const low = new Int32Array(codes.length);
+  const onStack = new Uint8Array(codes.length);
+  const stack: number[] = [];
+  const sccOf = new Int32Array(codes.length).fill(-1);
+  const sccs: number[][] = [];
+  let next = 0;
+  // Iterative Tarjan (a translation's successors are few; the batch can be long).
+  for (const start of index.values()) {
+    if (order[start] !== -1) continue;
+    const work: [number, number[], number][] = [[start, succ(codes[start]!), 0]];
+    order[start] = low[start] = next++;
+    stack.push(start); onStack[start] = 1;
+    while (work.length) {
+      const top = work[work.length - 1]!;
+      const [v, ss] = top;
+      if (top[2] < ss.length) {
+        const w = ss[top[2]++]!;
+        if (order[w] === -1) {
+          order[w] = low[w] = next++;
+          stack.push(w); onStack[w] = 1;
+          work.push([w, succ(codes[w]!), 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v]!, order[w]!);
+        continue;
+      }
+      work.pop();
+      if (work.length) { const u = work[work.length - 1]![0]; low[u] = Math.min(low[u]!, low[v]!); }
+      if (low[v] === order[v]) {
+        const scc: number[] = [];
+        let w: number;
+        do { w = stack.pop()!; onStack[w] = 0; scc.push(w); } while (w !== v);
+        scc.sort((x, y) => x - y);
+        for (const x of scc) sccOf[x] = sccs.length;
+        sccs.push(scc);
+      }
+    }
+  }
+  const fits = (scc: number[]) => scc.length > 1 && scc.length <= MAX_GROUP
+    && scc.reduce((n, i) => n + codes[i]!.molecules.length, 0) <= MAX_GROUP_MOLECULES;
+  const out: HostCode[][] = [];
+  const done = new Set<number>();
+  codes.forEach((c, i) => {
+    const k = sccOf[i]!;
+    if (k < 0 || !fits(sccs[k]!)) { out.push([c]); return; }
+    if (done.has(k)) return;
+    done.add(k);
+    out.push(sccs[k]!.map((x) => codes[x]!));
+  });
+  return out;
 }
 
 function addVec(into: Counters, vec: Float64Array, n: number): void {

@@ -103,6 +103,18 @@ export class Layout {
   }
 }
 
+/** Put the record at `rec` (of translation `cid`) on the touched list: its figures are
+ * copied out after the run. (`rec` is evaluated twice: a local or a constant.) */
+export function touchRecord(m: InstanceType<Binaryen['Module']>, L: Layout, rec: number, cid: number): number {
+  const s0 = m.i32.const(L.s);
+  const ld = (off: number) => m.i32.load(off, 4, m.i32.const(L.s));
+  return m.if(m.i32.eqz(m.i32.load(R.touched, 4, rec)), m.block(null, [
+    m.i32.store(R.touched, 4, m.copyExpression(rec), m.i32.const(1)),
+    m.i32.store(0, 4, m.i32.add(ld(S.touchBase), m.i32.shl(ld(S.touchN), m.i32.const(2))), cid),
+    m.i32.store(S.touchN, 4, s0, m.i32.add(ld(S.touchN), m.i32.const(1))),
+  ]));
+}
+
 export interface RuntimeExports {
   ifetch(addr: number): number;
   dcache(addr: number, write: number): number;
@@ -209,12 +221,7 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   const ldAt = (base: number, off: number) => m.i32.load(off, 4, base);
   const f64add = (addr: number, off: number, v: number) => m.f64.store(off, 8, addr, m.f64.add(m.f64.load(off, 8, addr), v));
   const u2f = (v: number) => m.f64.convert_u.i32(v);
-  /** Put the record `rec` on the touched list (its figures are copied out after the run). */
-  const touch = (rec: number) => m.if(m.i32.eqz(ldAt(get(rec), R.touched)), m.block(null, [
-    m.i32.store(R.touched, 4, get(rec), c32(1)),
-    m.i32.store(0, 4, m.i32.add(ld(S0 + S.touchBase), m.i32.shl(ld(S0 + S.touchN), c32(2))), ldAt(get(rec), R.cid)),
-    st(S0 + S.touchN, m.i32.add(ld(S0 + S.touchN), c32(1))),
-  ]));
+  const touch = (rec: number) => touchRecord(m, L, get(rec), ldAt(get(rec), R.cid));
   /**
    * A taken exit's figures (its static part is in its record, RX): one more guest-visible
    * execution of its translation, the instructions it retired, and its cycles (execute, the

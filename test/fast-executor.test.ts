@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParamRegistry } from '../core/params.ts';
 import { Memory, type AccessSize, type Device } from '../isa-guest/memory.ts';
-import { parseModule, type HostCode } from '../isa-host-vliw/index.ts';
+import { atom, parseModule, type Atom, type HostCode } from '../isa-host-vliw/index.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
@@ -24,7 +24,7 @@ import { HostState } from '../sim-microarch/host-state.ts';
 import { IndirectPredictor } from '../sim-microarch/indirect.ts';
 import { exitParams, ibtcParams, machineDescFromConfig, rasParams, simParamGroups, vliwParams } from '../sim-microarch/params.ts';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
-import { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
+import { groupsOf, WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { repoPath, runCli } from './helpers/run-cli.ts';
 import { image, WORKLOADS, type WorkloadEntry } from './helpers/workloads.ts';
 
@@ -221,6 +221,49 @@ describe('--executor', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('loops of several translations compiled as one function (groups)', () => {
+  for (const name of ['sort', 'strings', 'bytecode', 'malloc', 'recursion']) {
+    for (const mode of ['translate', 'optimize'] as const) {
+      it(`${name} ${mode}: groups = no groups = the reference`, () => {
+        const w = WORKLOADS.find((x) => x.name === name)!;
+        const o = { 'run.mode': mode, 'run.fastCompileAfter': 2, 'tier.threshold': 5 };
+        const { fast } = compareOn(w, o);
+        const alone = run(w, { ...o, 'run.executor': 'fast', 'run.fastGroups': false });
+        expectSameRun(alone, fast);
+        expect((alone.m.executor as WasmExecutor).compileStats.groups).toBe(0);
+        if (name === 'sort' || name === 'strings') expect((fast.m.executor as WasmExecutor).compileStats.groups).toBeGreaterThan(0);
+      }, 60_000);
+    }
+  }
+
+  it('releases a group together when the translation cache drops one of its members', () => {
+    const w = WORKLOADS.find((x) => x.name === 'strings')!;
+    for (const mode of ['translate', 'optimize'] as const) {
+      const { fast } = compareOn(w, { 'run.mode': mode, 'tier.threshold': 1, 'tier.tcacheBytes': 4096, 'run.fastCompileAfter': 2 }, 300_000);
+      const ex = fast.m.executor as WasmExecutor;
+      expect(fast.result.stats['morph.flushes']).toBeGreaterThan(5);
+      expect(ex.compileStats.groups).toBeGreaterThan(5);
+      expect(ex.liveTranslations).toBeLessThanOrEqual(fast.m.runtime!.tcache.size);
+    }
+  }, 120_000);
+
+  it('groupsOf: strongly connected sets of linked translations within the limits, the rest alone', () => {
+    const code = (io = false): HostCode => ({ molecules: [{ atoms: io ? [atom('stio.w')] : [] }], hostAddr: 0, tag: 0, execCount: 0, cycles: 0 });
+    const link = (from: HostCode, to: HostCode, op: 'exit' | 'exit.if' = 'exit.if') => (from.molecules[0]!.atoms as Atom[]).push(atom(op, { imm: 0x1000, link: to }));
+    const [a, b, c, d, e, f] = [code(), code(), code(), code(), code(true), code()];
+    link(a, b); link(b, a); // a loop of two
+    link(c, c); // a loop of one: alone
+    link(d, a); link(a, d, 'exit'); link(d, d); // d joins a and b
+    link(e, f); link(f, e); // e has a device access: neither joins
+    const ring = Array.from({ length: 9 }, () => code());
+    ring.forEach((x, i) => link(x, ring[(i + 1) % 9]!)); // too many members: all alone
+    const out = groupsOf([a, b, c, d, e, f, ...ring]);
+    expect(out.filter((g) => g.length > 1)).toEqual([[a, b, d]]);
+    expect(out.length).toBe(1 + 1 + 2 + 9);
+    expect(new Set(out.flat())).toEqual(new Set([a, b, c, d, e, f, ...ring]));
+  });
 });
 
 describe('fast executor memory', () => {
