@@ -249,6 +249,7 @@ export class Runtime {
       onChain: this.onChain ? this.chainHook : undefined,
       chainLog: this.optimize && !this.onChain ? this.chainLog : undefined,
       continueRun: this.continueRuns && maxChain === this.tier.maxChain && !this.onChain && !this.onStep ? this.continueRun : undefined,
+      passRun: this.passRun,
     });
     this.syncClock();
     const last = this.finish(res);
@@ -282,24 +283,39 @@ export class Runtime {
    * interrupt to deliver and the same deadline, PMP still transparent, the target valid. On
    * false, finish() does only what is left (the due list) once the executor returns `res`.
    */
-  private readonly continueRun = (res: ExitResult, now: number): boolean => {
-    if (res.retired === 0) return false; // finishRun() would interpret: not at this clock
+  private readonly continueRun = (res: ExitResult, now: number): number => {
+    if (res.retired === 0) return 0; // finishRun() would interpret: not at this clock
     if (this.chainLog.length !== 0) this.replayChains(res.code);
     const last = this.finishRun(res);
     this.accounted = true;
     const next = this.byTag.get(res.chainTo!.tag);
-    if (!next?.valid) return false;
-    if (this.optimize && (this.due.length !== 0 || (last !== undefined && this.dueForRetier(last)) || this.dueForRetier(next))) return false;
+    if (!next?.valid) return 0;
+    if (this.optimize && (this.due.length !== 0 || (last !== undefined && this.dueForRetier(last)) || this.dueForRetier(next))) return 0;
     const hart = this.hart;
     const env = this.env;
     const room = this.maxInstret - hart.instret;
-    if (env.exitCode !== undefined || room < this.fullRunInsns() || room < next.guestInsns) return false;
+    if (env.exitCode !== undefined || room < this.fullRunInsns() || room < next.guestInsns) return 0;
     env.clock.cycles = now; // as syncClock() sets it at the boundary
-    if (pendingInterrupt(hart, env) >= 0 || this.interruptDeadline() !== this.runDeadline || !pmpTransparent(hart)) return false;
+    if (pendingInterrupt(hart, env) >= 0 || this.interruptDeadline() !== this.runDeadline || !pmpTransparent(hart)) return 0;
     // step() would now take chainTo and run it with the same limits.
     this.accounted = false;
     this.chainTo = null;
-    return true;
+    // In translate mode nothing here changes inside the next runs but by time, room and
+    // devices, which the executor's conditions for passing a run's end cover (ExecLimits):
+    // as many runs as there is room for, at most a full run each, pass (passRun).
+    return this.optimize ? 1 : Math.floor(room / this.fullRunInsns());
+  };
+
+  /** A run's end the executor passed (ExecLimits.passRun): what finishRun() and continueRun()
+   * would have done there in translate mode, the rest (instructions, pc) being sums or
+   * overwritten by the next run's end. */
+  private readonly passRun = (code: HostCode, exitAtom: Atom, target: number, now: number): void => {
+    this.c.translationsExecuted++;
+    if (exitAtom.op === 'exit.if') {
+      const t = this.byTag.get(code.tag);
+      if (t) this.profile.countSideExit(t.entryPc, target >>> 0);
+    }
+    this.env.clock.cycles = now;
   };
 
   /** The most guest instructions a full run (tier.maxChain translations) can retire: with

@@ -66,10 +66,20 @@ export interface ExecLimits {
   /** Asked when a run ends at `maxChain` with its chained transfer paid (`res.chainTo` set),
    * with the cycle count then (the CycleAccount total the run's end makes it) and the
    * translations' `execCount` and `cycles` up to date. The caller may account the run there,
-   * as if `execute` had returned `res`, and answer true: the executor then goes on with a new
+   * as if `execute` had returned `res`, and answer how many runs the executor may begin
+   * without asking again. 0: `execute` returns `res`. n >= 1: the executor goes on with a new
    * run from `res.chainTo`, exactly as `execute(res.chainTo, limits)` called then would (the
-   * chain log must have been cleared). False: `execute` returns `res`. */
-  readonly continueRun?: (res: ExitResult, now: number) => boolean;
+   * chain log must have been cleared), and it may pass the ends of up to n - 1 further runs
+   * without asking, telling `passRun` instead, as long as at each the run retired an
+   * instruction, its transfer leads to a translation, the cycle count is below
+   * interruptAtCycle, and no device has been accessed since the answer. (An executor may
+   * also ask at every run end.) */
+  readonly continueRun?: (res: ExitResult, now: number) => number;
+  /** A run end passed under continueRun's allowance: the translation left, its exit atom, the
+   * pc entered and the cycle count there. Told in order, before the executor next asks
+   * continueRun or returns, and before anything it calls back during the runs after it
+   * (code-write listeners, device accesses, `writesOwnCode`). */
+  readonly passRun?: (code: HostCode, exitAtom: Atom, target: number, now: number) => void;
 }
 
 /**
@@ -443,7 +453,7 @@ export class ReferenceExecutor implements Executor {
               kind: 'exit', code, exitAtom: ex, molecule: i, atom: exitAt - a0, target: exitTarget, retired,
               chainTo: link,
             };
-            if (link === null || limits.continueRun?.(res, acct.total()) !== true) return res;
+            if (link === null || !((limits.continueRun?.(res, acct.total()) ?? 0) > 0)) return res;
             // A new run, entered as execute() enters one (the exit's commit left the state,
             // the rollback snapshot and the store buffer as a fresh entry makes them).
             now = acct.total();

@@ -27,7 +27,7 @@ import type { Atom, HostCode } from '../isa-host-vliw/code.ts';
 import type { MachineDesc } from '../isa-host-vliw/machine.ts';
 import { decodeHostCode, FAULT_CAUSES, type ExitCosts, type FaultCause } from './executor.ts';
 import type { Binaryen } from './wasm-binaryen.ts';
-import { CS, newModule, R, RUNTIME_IMPORTS, RX, S, touchRecord, type Layout, type WasmPredictor } from './wasm-runtime.ts';
+import { CS, newModule, PASS_BYTES, R, RUNTIME_IMPORTS, RX, S, touchRecord, type Layout, type WasmPredictor } from './wasm-runtime.ts';
 
 /** Counters a path through a translation adds statically, by index. */
 export const VEC = ['molecules', 'atoms', 'issueSlots', 'commitWait', 'commits', 'sbStores', 'sbDrained', 'aliasRecords',
@@ -186,6 +186,8 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
   // static figures are counted per exit (`SelfExit.n`) and added to memory once, when the
   // function leaves.
   const lDl = local(b.f64);
+  /** The clock (S.now plus the loop's time so far), for a run's end passed in the loop. */
+  const lNow = local(b.f64);
   /** The member running (a group's block index) and its table index (for the fault tail). */
   const lCur = 0, lCid = grouped ? local(i32) : -1;
   const loops = members.every((x) => canLoop(x.code));
@@ -267,7 +269,8 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
   const entry: number[] = [];
   for (const [r, l] of regLocal) entry.push(set(l, m.i32.load(0, 4, c32(L.regs + 4 * r))));
   entry.push(reload(ic), reload(dc));
-  entry.push(m.local.set(lDl, m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.f64.load(0, 8, c32(S0 + S.now)))));
+  entry.push(m.local.set(lNow, m.f64.load(0, 8, c32(S0 + S.now))));
+  entry.push(m.local.set(lDl, m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.local.get(lNow, b.f64))));
   if (grouped) for (const x of members) entry.push(touchRecord(m, L, c32(x.rec), c32(x.cid)));
   let body: number[] = [];
   /** Static fields of the exits' records (RX): [address, i32 value]. */
@@ -626,6 +629,19 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
           const st = lSelfSt[mi]!;
           selfExits.push({ n, retired: a.retired, spent: exec + cost, cost, xr, rec });
           const stall = m.f64.convert_u.i32(get(lStAll));
+          const F = b.f64;
+          // A run's end passes here as in the runtime's chain (wasm-runtime.ts, `transfer`):
+          // the exit retired an instruction (static) and the clock there is below the deadline.
+          const pass = a.retired === 0 ? [] : [m.if(m.i32.eqz(get(lA)), m.if(m.i32.and(m.i32.ne(ldS(S.passLeft), c32(0)),
+            m.f64.gt(m.f64.sub(m.local.get(lDl, F), m.local.get(lTF, F)), cf(0))), m.block(null, [
+            stS(S.passLeft, m.i32.sub(ldS(S.passLeft), c32(1))),
+            set(lA, ldS(S.passPtr)),
+            m.i32.store(0, 4, get(lA), c32(xr)),
+            m.i32.store(4, 4, get(lA), target()),
+            m.f64.store(8, 8, get(lA), m.f64.add(m.local.get(lNow, F), m.local.get(lTF, F))),
+            stS(S.passPtr, m.i32.add(get(lA), c32(PASS_BYTES))),
+            set(lA, ldS(S.runLen)),
+          ])))];
           const logTransfer = [
             set(lA, ldS(S.logPtr)),
             m.if(get(lA), m.block(null, [
@@ -635,13 +651,17 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
             ])),
           ];
           return [m.if(m.i32.eq(get(lT), c32(members[tgt]!.rec)), m.block(null, [
+            // lTF: the transfer's time (the iteration's execute, stalls and exit cost).
+            m.local.set(lTF, m.f64.add(cf(exec + cost), stall)),
             set(lA, ldS(S.left)),
+            ...pass,
             m.if(get(lA), m.block(null, [
               stS(S.left, m.i32.sub(get(lA), c32(1))),
               ...logTransfer,
               set(n, m.i32.add(get(n), c32(1))),
-              m.local.set(st, m.f64.add(m.local.get(st, b.f64), stall)),
-              m.local.set(lDl, m.f64.sub(m.local.get(lDl, b.f64), m.f64.add(cf(exec + cost), stall))),
+              m.local.set(st, m.f64.add(m.local.get(st, F), m.f64.convert_u.i32(get(lStAll)))),
+              m.local.set(lDl, m.f64.sub(m.local.get(lDl, F), m.local.get(lTF, F))),
+              m.local.set(lNow, m.f64.add(m.local.get(lNow, F), m.local.get(lTF, F))),
               set(lStAll, c32(0)),
               ...flushStalls(),
               ...(tgt === mi ? [m.br(`self${mi}`)] : [set(lCur, c32(tgt)), m.br('top')]),

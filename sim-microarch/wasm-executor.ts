@@ -33,7 +33,7 @@ import { overlayStores, type HostState } from './host-state.ts';
 import { IndirectPredictor, PREDICTION_OFF, type PredictorLayout } from './indirect.ts';
 import { binaryen, type Binaryen } from './wasm-binaryen.ts';
 import { canLoop, compileGroup, newTranslationModule, recordLayout, VEC, type ExitInfo, type SiteInfo } from './wasm-codegen.ts';
-import { buildRuntime, Layout, R, runtimeImports, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
+import { buildRuntime, Layout, PASS_BYTES, R, runtimeImports, RX, S, syncCacheCounters, type RuntimeExports } from './wasm-runtime.ts';
 
 interface Compiled {
   readonly code: HostCode;
@@ -75,6 +75,8 @@ const MAX_BATCH = 256;
 /** Most chained transfers compiled code logs per call into wasm (the executor then copies
  * them out and calls it again): bounds the log's memory whatever maxChain is. */
 const LOG_ENTRIES = 4096;
+/** Most run ends compiled code passes per call into wasm (the pass log's capacity). */
+const PASS_ENTRIES = 1024;
 
 export class WasmExecutor implements Executor {
   readonly name = 'fast';
@@ -126,6 +128,10 @@ export class WasmExecutor implements Executor {
   /** The chain log compiled code writes, in the linear memory (8 bytes per entry) and its capacity. */
   private logBase = 0;
   private logCap = 0;
+  /** The pass log compiled code writes (S.passPtr), and how many more run ends the caller
+   * let the executor pass (ExecLimits.continueRun) less those already told (passRun). */
+  private readonly passBase: number;
+  private passBudget = 0;
   private readonly siteId = (site: Atom): number => this.predictor.siteId(site);
   /** Cycles JS code added (code-write listeners behind an io store) since a commit point, by site. */
   private pendingJs: { cid: number; run: number; molecule: number; diff: Float64Array }[] = [];
@@ -149,6 +155,7 @@ export class WasmExecutor implements Executor {
     this.L = new Layout(this.mem, state.machine, hierarchy, state.regs);
     this.alLo = new Float64Array(state.machine.aliasEntries);
     this.alHi = new Float64Array(state.machine.aliasEntries);
+    this.passBase = this.mem.alloc(PASS_ENTRIES * PASS_BYTES, 8);
     this.refreshViews();
     const entries = predictor.ibtcEntries;
     if (entries > 0 || predictor.rasDepth > 0) {
@@ -229,6 +236,33 @@ export class WasmExecutor implements Executor {
     this.refreshViews();
   }
 
+  /** Tell the caller of the run ends compiled code passed since the last call (passRun, in
+   * order); returns how many. */
+  private flushPasses(): number {
+    this.refreshViews();
+    const at4 = (this.L.s + S.passPtr) >> 2;
+    const end = this.i32[at4]!;
+    if (end === this.passBase) return 0;
+    const pass = this.limits!.passRun!;
+    let n = 0;
+    for (let at = this.passBase; at < end; at += PASS_BYTES, n++) {
+      const xr = this.i32[at >> 2]!;
+      const c = this.byRec.get(this.i32[(xr + RX.rec) >> 2]!)!;
+      pass(c.code, c.exits[this.i32[(xr + RX.idx) >> 2]!]!.atom, this.u32[(at >> 2) + 1]!, this.f64[(at >> 3) + 1]!);
+    }
+    this.passBudget -= n;
+    this.i32[at4] = this.passBase;
+    return n;
+  }
+
+  /** A device access: the caller asks at every run end from here on (a device may end the
+   * program or raise an interrupt). */
+  private noMorePasses(): void {
+    this.flushPasses();
+    this.passBudget = 0;
+    this.i32[(this.L.s + S.passLeft) >> 2] = 0;
+  }
+
   /** Append the `n` transfers compiled code logged during the last call into wasm to `log`. */
   private drainLog(log: ChainLog, n: number): void {
     log.reserve(n);
@@ -262,6 +296,7 @@ export class WasmExecutor implements Executor {
       ...runtimeImports(this.rt),
       // A drained store reached a watched page: Memory's listeners run as after a store.
       stored: (addr: number, size: number): void => {
+        this.flushPasses();
         mem.stored(addr >>> 0, size as AccessSize);
         if (st.stopRequested) this.i32[sc(S.stop)] = 1;
       },
@@ -288,6 +323,7 @@ export class WasmExecutor implements Executor {
         return 0;
       },
       storeCheck: (addr: number, size: number, cid: number): number => {
+        this.flushPasses();
         const a = addr >>> 0;
         if (mem.storeIsWatched(a, size)) return 1;
         const code = this.byCid[cid]!.code;
@@ -295,6 +331,7 @@ export class WasmExecutor implements Executor {
         return 0;
       },
       ioLoad: (addr: number, size: number): number => {
+        this.noMorePasses();
         const a = addr >>> 0;
         this.i32[sc(S.ioStatus)] = 0;
         this.i32[sc(S.ioStall)] = 0;
@@ -309,6 +346,7 @@ export class WasmExecutor implements Executor {
         }
       },
       ioStore: (addr: number, size: number, value: number, cid: number, molecule: number): void => {
+        this.noMorePasses();
         const a = addr >>> 0;
         this.i32[sc(S.ioStatus)] = 0;
         this.i32[sc(S.ioStall)] = 0;
@@ -572,6 +610,9 @@ export class WasmExecutor implements Executor {
     i32[s4 + (S.alCount >> 2)] = 0;
     i32[s4 + (S.stop >> 2)] = 0;
     i32[s4 + (S.touchN >> 2)] = 0;
+    i32[s4 + (S.passPtr >> 2)] = this.passBase;
+    i32[s4 + (S.runLen >> 2)] = limits.maxChain;
+    this.passBudget = 0;
     this.now0 = this.account.total();
     this.jsExitCycles = 0;
     this.runExitCycles = 0;
@@ -591,9 +632,10 @@ export class WasmExecutor implements Executor {
     try {
       for (;;) {
         this.i32[s4 + (S.logPtr >> 2)] = log ? this.logBase : 0;
+        this.i32[s4 + (S.passLeft >> 2)] = Math.min(this.passBudget, PASS_ENTRIES);
         const r = this.rt.run(cur.rec, limits.onChain ? 1 : log ? Math.min(maxChain - started, this.logCap + 1) : maxChain - started);
-        this.refreshViews();
-        started += this.i32[s4 + (S.started >> 2)]!;
+        // Past a passed run end, the current run began there (a full run's S.runLen).
+        started = this.flushPasses() > 0 ? maxChain - this.i32[s4 + (S.left >> 2)]! : started + this.i32[s4 + (S.started >> 2)]!;
         if (log) this.drainLog(log, (this.i32[s4 + (S.logPtr >> 2)]! - this.logBase) >> 3);
         if (r === -2) return this.finishFault();
         const from = this.byCid[this.i32[s4 + (S.exitCid >> 2)]!]!;
@@ -614,10 +656,12 @@ export class WasmExecutor implements Executor {
           // The run ends here; its caller may account it and have us go on with a new one.
           this.syncCodes();
           const res = this.exitResult(from, ex, target, next);
-          if (!limits.continueRun(res, this.f64[s8 + (S.now >> 3)]!)) {
+          const go = limits.continueRun(res, this.f64[s8 + (S.now >> 3)]!);
+          if (go <= 0) {
             this.sync();
             return res;
           }
+          this.passBudget = limits.passRun ? go - 1 : 0;
           started = 0;
           this.f64[s8 + (S.retired >> 3)] = 0;
           if (this.pendingJs.length !== 0) this.pendingJs.length = 0;

@@ -30,8 +30,12 @@ export const S = {
   sbCount: 96, alCount: 100, stop: 104, exitCid: 108, exitIdx: 112, exitTarget: 116, faultSite: 120,
   faultAddr: 124, faultCause: 128, started: 132, chainTo: 136, touchBase: 140, touchN: 144,
   ioStatus: 148, ioStall: 152, sbPeak: 156, linkBase: 160, left: 164, logPtr: 168,
+  passLeft: 172, passPtr: 176, runLen: 180,
 } as const;
-const SCALAR_BYTES = 176;
+const SCALAR_BYTES = 184;
+/** Bytes of a passed run end in the pass log (S.passPtr): the exit's record i32, the target
+ * pc i32, the cycle count f64. */
+export const PASS_BYTES = 16;
 
 /** One cache's state: tags (i32 per way), stamps (i64 per way), dirty (u8 per way), scalars. */
 export interface CacheLayout {
@@ -253,6 +257,9 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   // exit's figures, the transfer's cost and count, then, unless the run has started its last
   // translation (S.left = 0: JS is told where it would have gone, -3), the chain log
   // (S.logPtr: where its next entry goes, 0 for none) and a tail call into trec's function.
+  // A run's end passes without JS while S.passLeft allows, the exit retired an instruction
+  // and the clock is below the interrupt deadline (ExecLimits.continueRun): logged at
+  // S.passPtr, a new run of S.runLen translations starts with trec.
   // The leaving translation's state (storeState) comes first. Locals: params 0 xr, 1 stall,
   // 2 trec, 3 target, 4 stI, 5 stD, 6 iclk, 7 dclk; 8 rec, 9 spent (f64), 10 cost, 11 left/log.
   const transfer = (name: string, costOff: number, counter: number): void => {
@@ -264,7 +271,17 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
       f64add(get(0), counter, m.f64.const(1)),
       set(11, ld(S0 + S.left)),
       m.if(m.i32.eqz(get(11)), m.block(null, [
-        ...tellExit(get(8), get(3)), st(S0 + S.chainTo, ldAt(get(2), R.cid)), m.return(c32(-3)),
+        m.if(m.i32.or(m.i32.or(m.i32.eqz(ld(S0 + S.passLeft)), m.i32.eqz(ldAt(get(0), RX.retired))),
+          m.f64.ge(m.f64.load(0, 8, c32(S0 + S.now)), m.f64.load(0, 8, c32(S0 + S.irq)))), m.block(null, [
+          ...tellExit(get(8), get(3)), st(S0 + S.chainTo, ldAt(get(2), R.cid)), m.return(c32(-3)),
+        ])),
+        st(S0 + S.passLeft, m.i32.sub(ld(S0 + S.passLeft), c32(1))),
+        set(11, ld(S0 + S.passPtr)),
+        m.i32.store(0, 4, get(11), get(0)),
+        m.i32.store(4, 4, get(11), get(3)),
+        m.f64.store(8, 8, get(11), m.f64.load(0, 8, c32(S0 + S.now))),
+        st(S0 + S.passPtr, m.i32.add(get(11), c32(PASS_BYTES))),
+        set(11, ld(S0 + S.runLen)),
       ])),
       st(S0 + S.left, m.i32.sub(get(11), c32(1))),
       set(11, ld(S0 + S.logPtr)),

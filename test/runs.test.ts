@@ -10,7 +10,7 @@
 // a run continued through the callback equals the same runs entered one by one.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParamRegistry } from '../core/params.ts';
-import { Memory } from '../isa-guest/memory.ts';
+import { Memory, type Device } from '../isa-guest/memory.ts';
 import { parseModule, type HostCode } from '../isa-host-vliw/index.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
@@ -32,7 +32,8 @@ beforeAll(async () => { await loadFastExecutor(); }, 120_000);
 const SMALL_ARGS: Record<string, string[]> = { crc32: ['16'], sort: ['500'] };
 const wl = (name: string) => WORKLOADS.find((w) => w.name === name)!;
 
-interface Opts { readonly limit?: number; readonly args?: readonly string[] }
+/** `noPass`: the executor asks at every run end (no ExecLimits.passRun). */
+interface Opts { readonly limit?: number; readonly args?: readonly string[]; readonly noPass?: boolean }
 
 /** Run a workload; `cont`: let runs go on inside the executor. Counts execute() calls. */
 function run(name: string, overrides: Record<string, unknown>, cont: boolean, opts: Opts = {}) {
@@ -48,17 +49,23 @@ function run(name: string, overrides: Record<string, unknown>, cont: boolean, op
   });
   let calls = 0;
   let continued = 0;
+  let passed = 0;
   const ex = m.executor;
   const execute = ex.execute.bind(ex);
   ex.execute = (code, limits) => {
     calls++;
     const c = limits.continueRun;
-    return execute(code, c ? { ...limits, continueRun: (res, now) => { const go = c(res, now); if (go) continued++; return go; } } : limits);
+    const p = limits.passRun;
+    return execute(code, c ? {
+      ...limits,
+      continueRun: (res, now) => { const go = c(res, now); if (go) continued++; return go; },
+      passRun: p && !opts.noPass ? (...a) => { passed++; p(...a); } : undefined,
+    } : limits);
   };
   const result = m.run(opts.limit ?? 300_000);
   return {
     result, output: Buffer.concat(out).toString('latin1'), regs: Array.from(m.host.regs), pc: m.hart.pc,
-    translations: translationStats(m.runtime!, m.image), calls, continued, executor: m.executor.name,
+    translations: translationStats(m.runtime!, m.image), calls, continued, passed, executor: m.executor.name,
   };
 }
 
@@ -89,8 +96,15 @@ function compare(name: string, overrides: Record<string, unknown>, opts: Opts = 
     expect(off.continued).toBe(0);
     expectSame(on, ref, `${what}: continued`);
     expectSame(off, ref, `${what}: stepped`);
-    // Going on saves exactly the executor calls it says it did.
-    expect(on.calls + on.continued, what).toBe(off.calls);
+    // Going on saves exactly the executor calls it says it did: run ends asked about or passed.
+    expect(on.calls + on.continued + on.passed, what).toBe(off.calls);
+    if (executor === 'fast' && on.passed > 0) {
+      // The same, asked at every run end.
+      const asked = run(name, o, true, { ...opts, noPass: true });
+      expectSame(asked, ref, `${what}: continued, no run end passed`);
+      expect(asked.passed).toBe(0);
+      expect(asked.calls + asked.continued, what).toBe(off.calls);
+    }
     if (executor === 'fast') fast = { on, off };
   }
   return fast!;
@@ -104,7 +118,11 @@ describe('runs continued inside the executor = every boundary taken by the runti
           // (smc recompiles what it rewrites: a shorter run.)
           const { on } = compare(w.name, { 'run.mode': mode, 'tier.maxChain': maxChain, ...(mode === 'optimize' ? { 'tier.hotThreshold': 100 } : {}) },
             { limit: w.name === 'smc' ? 60_000 : 300_000 });
-          if (on.result.stats['morph.translationsExecuted']! > 5000 && maxChain === 3) expect(on.continued).toBeGreaterThan(0);
+          if (on.result.stats['morph.translationsExecuted']! > 5000 && maxChain === 3) {
+            expect(on.continued).toBeGreaterThan(0);
+            // Translate mode: the fast executor passes most run ends without asking.
+            if (mode === 'translate' && w.name !== 'smc') expect(on.passed).toBeGreaterThan(on.continued);
+          }
         }
       }, 120_000);
     }
@@ -118,7 +136,7 @@ describe('runs continued inside the executor = every boundary taken by the runti
         for (const mode of ['translate', 'optimize']) {
           const { on } = compare('mtimer', { 'run.mode': mode, 'platform.mtimeDivider': divider, 'tier.maxChain': maxChain }, { limit: 200_000 });
           interrupts += on.result.stats['morph.interrupts']!;
-          continued += on.continued;
+          continued += on.continued + on.passed;
         }
       }
     }
@@ -197,7 +215,17 @@ add r11, r11, r10
 exit 0x80000000, 1 -> A
 `;
 
-function hostMachine(which: 'reference' | 'fast') {
+/** Counts its writes (a device the loop below stores to). */
+class CountingDevice implements Device {
+  readonly name = 'count';
+  readonly base = 0x10000000;
+  readonly size = 0x100;
+  writes = 0;
+  read(): number { return 0; }
+  write(): void { this.writes++; }
+}
+
+function hostMachine(which: 'reference' | 'fast', text = LOOP) {
   const cfg = simRegistry.resolve({});
   const mem = new Memory();
   mem.mapRam(0x80000000, 0x4000);
@@ -205,21 +233,30 @@ function hostMachine(which: 'reference' | 'fast') {
   state.regs[1] = 0x80000000 | 0;
   state.regs[2] = 0x80003000 | 0;
   state.regs[6] = 60;
+  state.regs[7] = 0x10000000;
+  state.regs[8] = 260;
   const account = new CycleAccount();
   const hier = new MemoryHierarchy(cfg);
   const predictor = new IndirectPredictor(ibtcParams.read(cfg), rasParams.read(cfg));
   const args = [state, hier, account, exitParams.read(cfg), vliwParams.read(cfg).moleculeBytes, predictor] as const;
   const exec: Executor = which === 'fast' ? new WasmExecutor(...args, 1) : new ReferenceExecutor(...args);
-  const mod = parseModule(LOOP, 'loop');
-  return { exec, account, state, mem, mod, stats: () => ({ ...exec.stats(), ...hier.stats() }) };
+  const device = new CountingDevice();
+  mem.addDevice(device);
+  const mod = parseModule(text, 'loop');
+  return { exec, account, state, mem, mod, device, stats: () => ({ ...exec.stats(), ...hier.stats() }) };
 }
 
 type Seen = { run: Record<string, unknown>; now: number };
 
-/** Run LOOP to its end as runs of `maxChain`; `goOn` says at which run ends the callback lets
- * the executor go on (undefined: no callback, every run entered by a new execute()). */
-function runLoop(which: 'reference' | 'fast', maxChain: number, interruptAt: number, goOn?: (i: number) => boolean) {
-  const m = hostMachine(which);
+/** Run LOOP (or `text`) to its end as runs of `maxChain`; `goOn` says at which run ends the
+ * callback lets the executor go on (undefined: no callback, every run entered by a new
+ * execute()), and then `allow` runs (more than 1: ends it may pass, seen through passRun). */
+function runLoop(which: 'reference' | 'fast', maxChain: number, interruptAt: number, goOn?: (i: number) => boolean, allow = 1, text = LOOP) {
+  const m = hostMachine(which, text);
+  let passed = 0;
+  /** Run ends passed after a device access the callback was not asked about since. */
+  let passedAfterDevice = 0;
+  let writesAtAsk = 0;
   const name = (c: HostCode | null) => (c ? m.mod.find((n) => n.code === c)!.name : null);
   const describe = (r: ExecResult) => ({ ...r, code: name(r.code), ...(r.kind === 'exit' ? { exitAtom: r.exitAtom.op, chainTo: name(r.chainTo) } : {}) });
   const seen: Seen[] = [];
@@ -228,10 +265,16 @@ function runLoop(which: 'reference' | 'fast', maxChain: number, interruptAt: num
     interruptAtCycle: interruptAt, maxChain,
     continueRun: goOn && ((res: ExitResult, now: number) => {
       const go = goOn(ends++);
+      writesAtAsk = m.device.writes;
       // A run the executor goes on past is seen here; the others when execute() returns.
       if (go) seen.push({ run: describe(res), now });
-      return go;
+      return go ? allow : 0;
     }),
+    passRun: allow > 1 ? (code, exitAtom, target, now) => {
+      passed++;
+      if (m.device.writes > writesAtAsk) passedAfterDevice++;
+      seen.push({ run: { kind: 'exit', code: name(code), exitAtom: exitAtom.op, target }, now });
+    } : undefined,
   };
   let entry: HostCode | null = m.mod[0]!.code;
   let calls = 0;
@@ -242,7 +285,7 @@ function runLoop(which: 'reference' | 'fast', maxChain: number, interruptAt: num
     entry = r.kind === 'exit' ? r.chainTo : null;
   }
   return {
-    seen, calls, regs: Array.from(m.state.regs), cycles: m.account.record(), stats: m.stats(),
+    seen, calls, passed, passedAfterDevice, writes: m.device.writes, regs: Array.from(m.state.regs), cycles: m.account.record(), stats: m.stats(),
     execCount: m.mod.map((c) => [c.name, c.code.execCount, c.code.cycles]), ram: Array.from(m.mem.readBytes(0x80003000, 256)),
   };
 }
@@ -269,6 +312,50 @@ describe('ExecLimits.continueRun: a continued run = the same runs entered one by
       });
     }
   }
+});
+
+describe('ExecLimits.passRun: run ends passed without asking = asked', () => {
+  /** What passRun tells of a run end, and the clock there. */
+  const short = (x: Seen) => ({ code: x.run.code, exitAtom: x.run.exitAtom, target: x.run.target, now: x.now });
+  for (const maxChain of [1, 2, 7]) {
+    for (const interruptAt of [Infinity, 900, 2345]) {
+      it(`maxChain ${maxChain}, interrupt at ${interruptAt}`, () => {
+        const stepped = runLoop('reference', maxChain, interruptAt);
+        const passing = runLoop('fast', maxChain, interruptAt, () => true, 1000);
+        expect(passing.seen.map(short)).toEqual(stepped.seen.map(short));
+        expect({ ...passing, seen: [], calls: 0, passed: 0 }).toEqual({ ...stepped, seen: [], calls: 0, passed: 0 });
+        expect(passing.calls).toBe(1);
+        if (maxChain < 7) expect(passing.passed).toBeGreaterThan(interruptAt === Infinity ? 5 : 2);
+        // The reference executor asks at every run end (it may).
+        expect(runLoop('reference', maxChain, interruptAt, () => true, 1000).passed).toBe(0);
+      });
+    }
+  }
+
+  it('asks at the first run end after a device access', () => {
+    // A counts r5 up to r6; C stores to the device, gives A 40 more and goes back, until r6
+    // reaches r8; then an indirect exit ends the loop.
+    const text = `
+code A host=0x40000000 tag=1
+addi r5, r5, 1 ; cmp.lt r32, r5, r6
+exit.if r32, 0x80000000, 1 -> A
+exit 0x80000100, 1 -> C
+code C host=0x40000400 tag=2
+stio.w r5, 0(r7) ; addi r6, r6, 40
+cmp.lt r33, r6, r8
+exit.if r33, 0x80000000, 1 -> A
+exit.ind r1, 1
+`;
+    for (const maxChain of [2, 5]) {
+      const stepped = runLoop('reference', maxChain, Infinity, undefined, 1, text);
+      const passing = runLoop('fast', maxChain, Infinity, () => true, 1000, text);
+      expect(stepped.writes).toBeGreaterThan(3);
+      expect(passing.seen.map(short)).toEqual(stepped.seen.map(short));
+      expect({ ...passing, seen: [], calls: 0, passed: 0 }).toEqual({ ...stepped, seen: [], calls: 0, passed: 0 });
+      expect(passing.passed).toBeGreaterThan(5);
+      expect(passing.passedAfterDevice).toBe(0);
+    }
+  });
 });
 
 // ---- optimize mode: the chain log counted in bulk when nothing in it is due for tier 2 ----
