@@ -137,9 +137,13 @@ class TimingPage {
 /** Most instructions in one timing block (a longer straight line is timed in pieces). */
 const MAX_BLOCK = 64;
 
-/** What blockRetired() calls for a block: the generic walk of its tables, or, once the block
- * is hot, its own compiled function (see compileBlock). */
+/** A hot block's own timing at retire (see compileBlock). */
 type RetireFn = (b: TimingBlock, nextPc: number) => number;
+
+/** Fewest cache events plus exit writes of a block compiled at inorder.compileAfter: for less,
+ * the walk of its tables (inlined into the interpreter's loop) is quicker than a call to its
+ * own function (measured: short blocks, as in `strings`, lost a quarter of their speed). */
+const MIN_COMPILED_WORK = 4;
 
 /**
  * The fast engine's timing of a basic block (up to and including its first branch or jump,
@@ -190,15 +194,13 @@ class TimingBlock {
     readonly bound: number,
     /** It loads or stores. */
     readonly hasMem: boolean,
-    retire: RetireFn,
   ) {
     this.fallPc = (pc + 4 * len) | 0;
-    this.retire = retire;
   }
 
-  /** Its timing at retire: the core's generic one until compiled. */
-  retire: RetireFn;
-  /** Times it retired whole through the generic function (it is compiled at inorder.compileAfter). */
+  /** Its own timing function once compiled (blockRetired() walks its tables until then). */
+  compiled: RetireFn | undefined = undefined;
+  /** Times it retired whole through retireTables() (it is compiled at inorder.compileAfter). */
   hot = 0;
 
   /** The pc after it when its last instruction does not redirect fetch (as an int32). */
@@ -325,9 +327,6 @@ export class InorderCore implements RetireObserver {
   private readonly memInBlocks: boolean;
   /** inorder.compileAfter: generic retires of a block before it is compiled. */
   private readonly compileAfter: number;
-  /** Every block's first RetireFn (one closure for all: the call site in blockRetired()
-   * sees it first, and compiled functions after). */
-  private readonly retireGeneric: RetireFn;
 
   constructor(
     readonly hart: Hart,
@@ -343,7 +342,6 @@ export class InorderCore implements RetireObserver {
     this.divLatency = p.divLatency;
     this.systemCost = p.systemCost;
     this.compileAfter = p.compileAfter;
-    this.retireGeneric = (b, nextPc) => this.retireTables(b, nextPc);
     this.engine = opts.commitLog ? 'reference' : p.engine;
     this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
@@ -506,7 +504,7 @@ export class InorderCore implements RetireObserver {
     if (b === undefined) {
       b = this.buildBlock(pc, notes, fns, i);
       if (b === undefined) return 0;
-      if (this.compileAfter === 0) b.retire = this.compileBlock(b);
+      if (this.compileAfter === 0) b.compiled = this.compileBlock(b);
       page.blocks[i] = b;
     }
     if (b.len > budget || b.bound >= cyclesLeft || (b.hasMem && !this.memInBlocks)) return 0;
@@ -646,19 +644,20 @@ export class InorderCore implements RetireObserver {
     return new TimingBlock(
       pc, len, blockNotes, p, stall, loadUseStalls, mulStalls, divStalls, branchStalls, loads, stores, jumps,
       endsInBranch, Int32Array.from(entry), Int32Array.from(exit), Int32Array.from(events),
-      Int32Array.from(eventArgs), len, bound, mems > 0, this.retireGeneric,
+      Int32Array.from(eventArgs), len, bound, mems > 0,
     );
   }
 
   /** RetireObserver: the block entered last retired whole, followed by nextPc. */
   blockRetired(nextPc: number): number {
     const b = this.block!;
-    return b.retire(b, nextPc);
+    const f = b.compiled;
+    return f === undefined ? this.retireTables(b, nextPc) : f(b, nextPc);
   }
 
-  /** The generic RetireFn: block b retired whole, followed by nextPc; its tables are walked. */
+  /** Block b retired whole, followed by nextPc: its tables walked (until it is compiled). */
   private retireTables(b: TimingBlock, nextPc: number): number {
-    if (++b.hot >= this.compileAfter) b.retire = this.compileBlock(b);
+    if (++b.hot === this.compileAfter && b.events.length + b.exit.length / 3 >= MIN_COMPILED_WORK) b.compiled = this.compileBlock(b);
     const readyAt = this.readyAt;
     const pipe0 = this.pipe;
     const entry = b.entry;
