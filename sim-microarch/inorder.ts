@@ -140,11 +140,6 @@ const MAX_BLOCK = 64;
 /** A hot block's own timing at retire (see compileBlock). */
 type RetireFn = (b: TimingBlock, nextPc: number) => number;
 
-/** Fewest cache events plus exit writes of a block compiled at inorder.compileAfter: for less,
- * the walk of its tables (inlined into the interpreter's loop) is quicker than a call to its
- * own function (measured: short blocks, as in `strings`, lost a quarter of their speed). */
-const MIN_COMPILED_WORK = 4;
-
 /**
  * The fast engine's timing of a basic block (up to and including its first branch or jump,
  * within one page, without system instructions), computed once from the notes of its words
@@ -657,7 +652,7 @@ export class InorderCore implements RetireObserver {
 
   /** Block b retired whole, followed by nextPc: its tables walked (until it is compiled). */
   private retireTables(b: TimingBlock, nextPc: number): number {
-    if (++b.hot === this.compileAfter && b.events.length + b.exit.length / 3 >= MIN_COMPILED_WORK) b.compiled = this.compileBlock(b);
+    if (++b.hot === this.compileAfter) b.compiled = this.compileBlock(b);
     const readyAt = this.readyAt;
     const pipe0 = this.pipe;
     const entry = b.entry;
