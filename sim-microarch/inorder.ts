@@ -44,9 +44,10 @@
  * model makes static for the block's words (execute cycles, hazards inside it, the divider,
  * a jump's bubble, which instructions fetch a new line or access data), and at run time
  * only the rest is added — hazards from before the block, cache lookups in program order,
- * whether the final branch was taken. Where a block cannot be timed that way (a result from
- * before it still pending where it is read, an exception or a store cutting it short) its
- * instructions go through retired() one by one, and whatever is not an ordinary instruction
+ * whether the final branch was taken (a block that stays hot, `inorder.compileAfter` whole
+ * retires, does that in its own generated function, compileBlock). Where a block cannot be
+ * timed that way (a result from before it still pending where it is read, an exception or a
+ * store cutting it short) its instructions go through retired() one by one, and whatever is not an ordinary instruction
  * (system instructions, interrupts, wfi, exits) through step(). Between two instructions of
  * a block the clock does not move, so a block runs only when the clock cannot reach the
  * interpreter's next check inside it, and, on a platform with devices, only if it neither
