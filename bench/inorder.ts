@@ -14,7 +14,9 @@
  * nothing is asserted about time.
  *
  * Usage: npm run bench:inorder -- [--only loops,crc32] [--repeat 3] [--warmup 1] [--max 5000000] [--fast-only]
- * (--fast-only: time the fast engine alone, for quick profiling; no ratios.)
+ *   [--compile-after N]
+ * (--fast-only: time the fast engine alone, for quick profiling; no ratios. --compile-after:
+ * the fast engine's inorder.compileAfter, to compare thresholds.)
  */
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
@@ -25,12 +27,16 @@ const repeat = Number(opt('repeat') ?? 3);
 const warmup = Number(opt('warmup') ?? 1);
 const maxInsns = Number(opt('max') ?? 5_000_000);
 const fastOnly = argv.includes('--fast-only');
+const compileAfter = opt('compile-after');
 
 const ENGINES = {
   reference: { 'run.core': 'inorder', 'inorder.engine': 'reference' },
-  fast: { 'run.core': 'inorder', 'inorder.engine': 'fast' },
+  fast: {
+    'run.core': 'inorder', 'inorder.engine': 'fast',
+    ...(compileAfter === undefined ? {} : { 'inorder.compileAfter': Number(compileAfter) }),
+  },
   interp: { 'run.mode': 'interp' },
-} as const satisfies Record<string, Record<string, unknown>>;
+} satisfies Record<string, Record<string, unknown>>;
 type EngineName = keyof typeof ENGINES;
 
 interface Sample { readonly seconds: number; readonly instret: number; readonly cycles: number }
