@@ -14,9 +14,7 @@
  * nothing is asserted about time.
  *
  * Usage: npm run bench:inorder -- [--only loops,crc32] [--repeat 3] [--warmup 1] [--max 5000000] [--fast-only]
- *   [--compile-after N]
- * (--fast-only: time the fast engine alone, for quick profiling; no ratios. --compile-after:
- * the fast engine's inorder.compileAfter, to compare thresholds.)
+ * (--fast-only: time the fast engine alone, for quick profiling; no ratios.)
  */
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
@@ -27,16 +25,12 @@ const repeat = Number(opt('repeat') ?? 3);
 const warmup = Number(opt('warmup') ?? 1);
 const maxInsns = Number(opt('max') ?? 5_000_000);
 const fastOnly = argv.includes('--fast-only');
-const compileAfter = opt('compile-after');
 
 const ENGINES = {
   reference: { 'run.core': 'inorder', 'inorder.engine': 'reference' },
-  fast: {
-    'run.core': 'inorder', 'inorder.engine': 'fast',
-    ...(compileAfter === undefined ? {} : { 'inorder.compileAfter': Number(compileAfter) }),
-  },
+  fast: { 'run.core': 'inorder', 'inorder.engine': 'fast' },
   interp: { 'run.mode': 'interp' },
-} satisfies Record<string, Record<string, unknown>>;
+} as const satisfies Record<string, Record<string, unknown>>;
 type EngineName = keyof typeof ENGINES;
 
 interface Sample { readonly seconds: number; readonly instret: number; readonly cycles: number }

@@ -44,10 +44,9 @@
  * model makes static for the block's words (execute cycles, hazards inside it, the divider,
  * a jump's bubble, which instructions fetch a new line or access data), and at run time
  * only the rest is added — hazards from before the block, cache lookups in program order,
- * whether the final branch was taken (a block that stays hot, `inorder.compileAfter` whole
- * retires, does that in its own generated function, compileBlock). Where a block cannot be
- * timed that way (a result from before it still pending where it is read, an exception or a
- * store cutting it short) its instructions go through retired() one by one, and whatever is not an ordinary instruction
+ * whether the final branch was taken. Where a block cannot be timed that way (a result from
+ * before it still pending where it is read, an exception or a store cutting it short) its
+ * instructions go through retired() one by one, and whatever is not an ordinary instruction
  * (system instructions, interrupts, wfi, exits) through step(). Between two instructions of
  * a block the clock does not move, so a block runs only when the clock cannot reach the
  * interpreter's next check inside it, and, on a platform with devices, only if it neither
@@ -138,9 +137,6 @@ class TimingPage {
 /** Most instructions in one timing block (a longer straight line is timed in pieces). */
 const MAX_BLOCK = 64;
 
-/** A hot block's own timing at retire (see compileBlock). */
-type RetireFn = (b: TimingBlock, nextPc: number) => number;
-
 /**
  * The fast engine's timing of a basic block (up to and including its first branch or jump,
  * within one page, without system instructions), computed once from the notes of its words
@@ -193,11 +189,6 @@ class TimingBlock {
   ) {
     this.fallPc = (pc + 4 * len) | 0;
   }
-
-  /** Its own timing function once compiled (blockRetired() walks its tables until then). */
-  compiled: RetireFn | undefined = undefined;
-  /** Times it retired whole through retireTables() (it is compiled at inorder.compileAfter). */
-  hot = 0;
 
   /** The pc after it when its last instruction does not redirect fetch (as an int32). */
   readonly fallPc: number;
@@ -321,8 +312,6 @@ export class InorderCore implements RetireObserver {
   /** Blocks that load or store may run only where no access can reach a device: a device
    * read (mtime) must see the clock as of its own instruction, which a block sets at its end. */
   private readonly memInBlocks: boolean;
-  /** inorder.compileAfter: generic retires of a block before it is compiled. */
-  private readonly compileAfter: number;
 
   constructor(
     readonly hart: Hart,
@@ -337,7 +326,6 @@ export class InorderCore implements RetireObserver {
     this.mulLatency = p.mulLatency;
     this.divLatency = p.divLatency;
     this.systemCost = p.systemCost;
-    this.compileAfter = p.compileAfter;
     this.engine = opts.commitLog ? 'reference' : p.engine;
     this.caches = opts.caches ?? new MemoryHierarchy(cfg);
     this.memLatency = this.caches.memLatency;
@@ -500,7 +488,6 @@ export class InorderCore implements RetireObserver {
     if (b === undefined) {
       b = this.buildBlock(pc, notes, fns, i);
       if (b === undefined) return 0;
-      if (this.compileAfter === 0) b.compiled = this.compileBlock(b);
       page.blocks[i] = b;
     }
     if (b.len > budget || b.bound >= cyclesLeft || (b.hasMem && !this.memInBlocks)) return 0;
@@ -647,13 +634,6 @@ export class InorderCore implements RetireObserver {
   /** RetireObserver: the block entered last retired whole, followed by nextPc. */
   blockRetired(nextPc: number): number {
     const b = this.block!;
-    const f = b.compiled;
-    return f === undefined ? this.retireTables(b, nextPc) : f(b, nextPc);
-  }
-
-  /** Block b retired whole, followed by nextPc: its tables walked (until it is compiled). */
-  private retireTables(b: TimingBlock, nextPc: number): number {
-    if (++b.hot === this.compileAfter) b.compiled = this.compileBlock(b);
     const readyAt = this.readyAt;
     const pipe0 = this.pipe;
     const entry = b.entry;
@@ -669,7 +649,10 @@ export class InorderCore implements RetireObserver {
       const e = events[j]!;
       const arg = args[j]!;
       if (e < 0) {
-        if (this.iMru[arg & this.iSetMask] !== arg) cycles += this.fetchMiss((b.pc + 4 * ~e) | 0);
+        if (this.iMru[arg & this.iSetMask] !== arg) {
+          this.iHitsSkipped--;
+          cycles += this.fetch((b.pc + 4 * ~e) | 0);
+        }
       } else {
         // Only the user platform runs blocks that access memory, and there an access that
         // completed was to RAM (anything else faults).
@@ -677,7 +660,8 @@ export class InorderCore implements RetireObserver {
         const line = ea >>> this.dLineBits;
         const set = line & this.dSetMask;
         if (this.dMru[set] !== line || ((e & 1) === 1 && this.dDirty[set] !== 1)) {
-          cycles += this.dataMiss(ea, (e & 1) === 1, line, set);
+          this.dHitsSkipped--;
+          cycles += this.ramAccess(ea, (e & 1) === 1, line, set);
         }
       }
     }
@@ -697,59 +681,6 @@ export class InorderCore implements RetireObserver {
       this.producer[r] = exit[j + 2]!;
     }
     return cycles;
-  }
-
-  /**
-   * Block b's own RetireFn: retireTables() specialized to b, straight-line JavaScript with its
-   * entry checks, cache events (lines, sets, pcs, immediates) and exit writes spelled out as
-   * constants, so a hot block runs no loops over its tables. Same cycles and counts.
-   */
-  private compileBlock(b: TimingBlock): RetireFn {
-    const src: string[] = ['const pipe0 = core.pipe;'];
-    const entry = b.entry;
-    if (entry.length > 0) {
-      const conds: string[] = [];
-      for (let j = 0; j < entry.length; j += 2) conds.push(`readyAt[${entry[j]}] > pipe0 + ${entry[j + 1]}`);
-      src.push(`if (${conds.join(' || ')}) return core.timeEach(b, ${b.len}, nextPc);`);
-    }
-    src.push(`let cycles = ${b.pipe};`);
-    for (let j = 0; j < b.events.length; j++) {
-      const e = b.events[j]!;
-      const arg = b.eventArgs[j]!;
-      if (e < 0) {
-        src.push(`if (iMru[${arg & this.iSetMask}] !== ${arg}) cycles += core.fetchMiss(${(b.pc + 4 * ~e) | 0});`);
-      } else {
-        const write = (e & 1) === 1;
-        src.push(`{ const ea = (rs1[${e >>> 1}] + ${arg}) | 0; const line = ea >>> ${this.dLineBits}; const set = line & ${this.dSetMask};`,
-          `if (dMru[set] !== line${write ? ' || dDirty[set] !== 1' : ''}) cycles += core.dataMiss(ea, ${write}, line, set); }`);
-      }
-    }
-    src.push('if (b.runs++ === 0) core.blocksRun.push(b);', `let pipe = pipe0 + ${b.pipe};`);
-    if (b.endsInBranch) {
-      src.push(`if ((nextPc | 0) !== ${b.fallPc}) { b.takenRuns++; cycles += ${this.branchPenalty}; pipe += ${this.branchPenalty}; }`);
-    }
-    src.push('core.pipe = pipe;');
-    const exit = b.exit;
-    for (let j = 0; j < exit.length; j += 3) {
-      src.push(`readyAt[${exit[j]}] = pipe0 + ${exit[j + 1]}; producer[${exit[j]}] = ${exit[j + 2]};`);
-    }
-    src.push('return cycles;');
-    const make = new Function('core', 'readyAt', 'producer', 'iMru', 'dMru', 'dDirty', 'rs1',
-      `return function block_${(b.pc >>> 0).toString(16)}(b, nextPc) {\n${src.join('\n')}\n};`) as
-      (...args: unknown[]) => RetireFn;
-    return make(this, this.readyAt, this.producer, this.iMru, this.dMru, this.dDirty, this.blockRs1);
-  }
-
-  /** A compiled block's fetch that missed the last-line check: looked up after all. */
-  private fetchMiss(pc: number): number {
-    this.iHitsSkipped--;
-    return this.fetch(pc);
-  }
-
-  /** A compiled block's data access that missed the last-line check (see retireTables). */
-  private dataMiss(ea: number, write: boolean, line: number, set: number): number {
-    this.dHitsSkipped--;
-    return this.ramAccess(ea, write, line, set);
   }
 
   /** Add the static counts of the blocks retired since the last call. */

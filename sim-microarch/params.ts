@@ -57,8 +57,6 @@ export const inorderParams = defineParams('inorder', {
   divLatency: int(18, 'cycles', 1, 128, 'divide/remainder latency (unpipelined; stalls the pipeline)'),
   systemCost: int(4, 'cycles', 0, 256, 'extra cycles for CSR access, ecall/ebreak/mret and fence.i (pipeline drain)'),
   engine: oneOf<'reference' | 'fast'>('fast', ['reference', 'fast'], 'how the core drives the interpreter: fast (its own loop runs, timed a basic block at a time) or reference (one timed step at a time); same cycles', 'fast is 4-6x quicker in CPU time (bench/inorder.ts); reference is the oracle it is tested against'),
-  compileAfter: int(1000, 'runs', 0, 1 << 30, 'fast engine: a timing block is compiled to its own JavaScript function once it has retired whole this many times (0: every block, when it is built); same cycles',
-    'straight-line code with the block\'s constants inlined times a hot block without loops over its tables; compiling only blocks that stay hot spares V8 compiling and warming up code that runs a few times (bench/inorder.ts --compile-after: 1000 to 10000 were best, 100 slower on short-lived blocks)'),
 });
 
 /**

@@ -38,11 +38,7 @@ function skipLoadOnTrap(body: string): string {
   return [...lines, ...pad, 'csrrs t4, mepc, zero', 'addi t4, t4, 4', 'csrrw zero, mepc, t4', 'mret'].join('\n');
 }
 
-/** The fast engine's compile thresholds every case runs with: its default, every block
- * compiled when built, and compiled after two generic retires (the swap mid-run). */
-const COMPILE_AFTER = [undefined, 0, 2] as const;
-
-function run(engine: 'reference' | 'fast', c: Case, compileAfter?: number) {
+function run(engine: 'reference' | 'fast', c: Case) {
   const env = new BareEnv(c.platform ?? 'user', c.timerAt ?? Infinity);
   asmLines(c.program).forEach((w, i) => env.memory.store32(BASE + 4 * i, w));
   (c.data ?? []).forEach((w, i) => env.memory.store32(DATA + 4 * i, w));
@@ -51,19 +47,16 @@ function run(engine: 'reference' | 'fast', c: Case, compileAfter?: number) {
   const account = new CycleAccount();
   const cfg = paramRegistry.resolve({
     'cache.l2Latency': 10, 'cache.memLatency': 100, 'inorder.systemCost': 5, ...c.cfg, 'inorder.engine': engine,
-    ...(compileAfter === undefined ? {} : { 'inorder.compileAfter': compileAfter }),
   });
   const core = new InorderCore(hart, env, cfg, account);
-  // How many blocks the fast engine timed whole, and compiled (not compared: the reference has none).
+  // How many blocks the fast engine timed whole (not compared: the reference has none).
   const blocks = vi.spyOn(core, 'blockRetired');
-  const compiled = vi.spyOn(core as unknown as { compileBlock: () => unknown }, 'compileBlock');
   const stops: string[] = [];
   for (let n = 0; n < 100_000 && env.exitCode === undefined; n++) stops.push(core.run(c.piece ?? 1_000_000));
   expect(env.exitCode, `${engine} engine: the program did not exit`).toBeDefined();
   expect(account.total()).toBe(env.clock.cycles);
   return {
     blocks: blocks.mock.calls.length,
-    compiled: compiled.mock.calls.length,
     exitCode: env.exitCode,
     stops: stops.join(' '),
     clock: env.clock.cycles,
@@ -75,22 +68,14 @@ function run(engine: 'reference' | 'fast', c: Case, compileAfter?: number) {
   };
 }
 
-/** Both engines on `c`, field by field, the fast one at each of COMPILE_AFTER; returns the
- * reference run, and how many blocks the fast engine timed whole (at the default threshold). */
+/** Both engines on `c`, field by field; returns the reference run, and how many blocks the
+ * fast engine timed whole. */
 function agree(c: Case) {
   const ref = run('reference', c);
+  const fast = run('fast', c);
   expect(ref.blocks).toBe(0);
-  expect(ref.compiled).toBe(0);
-  const fasts = COMPILE_AFTER.map((n) => {
-    const fast = run('fast', c, n);
-    for (const key of Object.keys(ref) as (keyof typeof ref)[]) {
-      if (key !== 'blocks' && key !== 'compiled') expect(fast[key], `${key}, inorder.compileAfter ${n ?? 'default'}`).toEqual(ref[key]);
-    }
-    return fast;
-  });
-  // Compiling every block at once ran the generated code wherever blocks ran.
-  if (fasts[1]!.blocks > 0) expect(fasts[1]!.compiled).toBeGreaterThan(0);
-  return { ...ref, blocks: fasts[0]!.blocks };
+  for (const key of Object.keys(ref) as (keyof typeof ref)[]) if (key !== 'blocks') expect(fast[key], key).toEqual(ref[key]);
+  return { ...ref, blocks: fast.blocks };
 }
 
 describe('in-order fast engine: timing blocks against the reference engine', () => {
@@ -124,27 +109,6 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
     // more pending at the next block's entry).
     agree({ program, data: [1000], cfg: { 'inorder.loadUse': 1, 'inorder.mulLatency': 4, 'inorder.branchPenalty': 0 } });
     agree({ program, data: [1000], cfg: { 'inorder.loadUse': 0, 'inorder.mulLatency': 1, 'inorder.branchPenalty': 3 } });
-  });
-
-  it('a load result still pending after a block ends is a load-use stall in the next one', () => {
-    // The producer a block leaves in its exit writes decides how the next block's stall counts.
-    const program = `
-      lui s0, 0x80010
-      addi a0, zero, 50
-      lw a1, 0(s0)          # loop
-      bne zero, zero, 64    # never taken: the load is still pending at the next block
-      add a3, a1, a1
-      lw a2, 4(s0)
-      jal zero, 4           # the same across a jump of a 1-cycle bubble
-      add a4, a2, a2
-      addi a0, a0, -1
-      bne a0, zero, -28
-      ecall`;
-    const ref = agree({ program, data: [3, 4], cfg: { 'inorder.loadUse': 3, 'inorder.branchPenalty': 1 } });
-    expect(ref.exitCode).toBe(0);
-    expect(ref.blocks).toBeGreaterThan(50);
-    expect(ref.stats['inorder.loadUseStalls']).toBeGreaterThan(0);
-    expect(ref.stats['inorder.mulStalls']).toBe(0);
   });
 
   it('an exception in the middle of a block (a misaligned load every other iteration)', () => {

@@ -168,25 +168,6 @@ describe('in-order engines agree step by step', () => {
   }
 });
 
-describe('in-order engines agree with every timing block compiled when built (inorder.compileAfter 0)', () => {
-  // The generated code of each block, not the generic walk of its tables, then times every
-  // block retired whole: on every workload, and on small caches.
-  const COMPILED = { 'inorder.compileAfter': 0 };
-  for (const w of WORKLOADS) {
-    it(w.name, () => {
-      const n = compareRuns(`workloads/bin/${w.name}.elf`, w.args, { ...TEST_OVERRIDES[w.name], ...COMPILED }, CHECKPOINTS);
-      expect(n).toBeGreaterThan(0);
-    });
-  }
-  it('sort, strings, malloc and smc on direct-mapped 1 KiB L1s, compiled after 3 retires', () => {
-    const small = { 'cache.l1iSize': 1024, 'cache.l1iAssoc': 1, 'cache.l1dSize': 1024, 'cache.l1dAssoc': 1, 'cache.l1dLine': 16 };
-    for (const name of ['sort', 'strings', 'malloc', 'smc']) {
-      const w = WORKLOADS.find((x) => x.name === name)!;
-      compareRuns(`workloads/bin/${name}.elf`, w.args, { ...small, 'inorder.compileAfter': 3 }, [20_000, 150_000]);
-    }
-  });
-});
-
 describe('in-order engines agree when others use the caches between runs', () => {
   // The fast engine skips lookups of lines it used last in their sets; accesses by anyone
   // else between two runs (here: data and fetch accesses sweeping every set) must not leave
