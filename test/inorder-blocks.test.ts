@@ -111,6 +111,27 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
     agree({ program, data: [1000], cfg: { 'inorder.loadUse': 0, 'inorder.mulLatency': 1, 'inorder.branchPenalty': 3 } });
   });
 
+  it('a load result still pending after a block ends is a load-use stall in the next one', () => {
+    // The producer a block leaves in its exit writes decides how the next block's stall counts.
+    const program = `
+      lui s0, 0x80010
+      addi a0, zero, 50
+      lw a1, 0(s0)          # loop
+      bne zero, zero, 64    # never taken: the load is still pending at the next block
+      add a3, a1, a1
+      lw a2, 4(s0)
+      jal zero, 4           # the same across a jump of a 1-cycle bubble
+      add a4, a2, a2
+      addi a0, a0, -1
+      bne a0, zero, -28
+      ecall`;
+    const ref = agree({ program, data: [3, 4], cfg: { 'inorder.loadUse': 3, 'inorder.branchPenalty': 1 } });
+    expect(ref.exitCode).toBe(0);
+    expect(ref.blocks).toBeGreaterThan(50);
+    expect(ref.stats['inorder.loadUseStalls']).toBeGreaterThan(0);
+    expect(ref.stats['inorder.mulStalls']).toBe(0);
+  });
+
   it('an exception in the middle of a block (a misaligned load every other iteration)', () => {
     const ref = agree({
       program: skipLoadOnTrap(`
