@@ -56,7 +56,7 @@ export const inorderParams = defineParams('inorder', {
   mulLatency: int(3, 'cycles', 1, 32, 'multiply result latency (dependent instructions stall for the rest)'),
   divLatency: int(18, 'cycles', 1, 128, 'divide/remainder latency (unpipelined; stalls the pipeline)'),
   systemCost: int(4, 'cycles', 0, 256, 'extra cycles for CSR access, ecall/ebreak/mret and fence.i (pipeline drain)'),
-  engine: oneOf<'reference' | 'fast'>('fast', ['reference', 'fast'], 'how the core drives the interpreter: fast (its own loop runs, timed a basic block at a time) or reference (one timed step at a time); same cycles', 'fast is about 5x quicker in CPU time (3.6-6x by workload: bench/inorder.ts); reference is the oracle it is tested against'),
+  engine: oneOf<'reference' | 'fast'>('fast', ['reference', 'fast'], 'how the core drives the interpreter: fast (its own loop runs, timed a basic block at a time) or reference (one timed step at a time); same cycles', 'fast is about 5x quicker in CPU time (geomean of the compute workloads, 3-6x by workload: npm run bench:inorder, figures in the README); reference is the oracle it is tested against'),
 });
 
 /**

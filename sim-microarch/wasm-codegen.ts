@@ -273,7 +273,8 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
   entry.push(m.local.set(lDl, m.f64.sub(m.f64.load(0, 8, c32(S0 + S.irq)), m.local.get(lNow, b.f64))));
   // lLim: cycles left before the deadline as an i32 (saturating: Infinity → INT32_MAX), for
   // the per-molecule check; a loop keeps it in step with lDl (see loopBack).
-  entry.push(set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, b.f64))));
+  const setLim = () => set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, b.f64)));
+  entry.push(setLim());
   if (grouped) for (const x of members) entry.push(touchRecord(m, L, c32(x.rec), c32(x.cid)));
   let body: number[] = [];
   /** Static fields of the exits' records (RX): [address, i32 value]. */
@@ -664,7 +665,7 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
               m.local.set(lDl, m.f64.sub(m.local.get(lDl, F), m.local.get(lTF, F))),
               // lDl only falls: at or above 2^31 lLim is INT32_MAX already (the conversion is
               // on the loop's critical path, so it is skipped while the deadline is far).
-              m.if(m.f64.lt(m.local.get(lDl, F), cf(2147483647)), set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, F)))),
+              m.if(m.f64.lt(m.local.get(lDl, F), cf(0x7fffffff)), setLim()),
               m.local.set(lNow, m.f64.add(m.local.get(lNow, F), m.local.get(lTF, F))),
               set(lStAll, c32(0)),
               ...flushStalls(),
