@@ -23,10 +23,12 @@ const m = machineDescFromConfig(config);
 console.log('workload     translations   molecules O0 → O1 → O2 (weighted)     atoms O0 → O2');
 for (const w of manifest.workloads.filter((x) => x.platform === 'user' && (wanted.length === 0 || wanted.includes(x.name)))) {
   const path = `workloads/bin/${w.name}.elf`;
-  const machine = await createMachine(parseElf(readFileSync(path), path), { config, args: w.args, stdout: () => {}, stderr: () => {}, warn: () => {} });
+  const machine = await createMachine(parseElf(readFileSync(path), path), {
+    config, args: w.args, stdout: () => {}, stderr: () => {}, warn: () => {}, runtime: { keepDroppedWhole: Infinity }, // every translation's IR
+  });
   machine.run();
   const sum = { mol: [0, 0, 0], atoms: [0, 0] };
-  const history = machine.runtime!.tcache.history;
+  const history = machine.runtime!.tcache.history.whole();
   for (const t of history) {
     const n = t.code.execCount;
     ['O0', 'O1', 'O2'].forEach((level, k) => {

@@ -56,7 +56,15 @@ export interface RuntimeOptions {
    * chained translation again (ExecLimits.continueRun; default true). Results are the same
    * either way: tests turn it off to check that. */
   readonly continueRuns?: boolean;
+  /** How many dropped translations the history holds whole, code and IR (the ones with the
+   * most cycles; default DEFAULT_KEEP_WHOLE; Infinity: all, for studies of every translation's
+   * code). The others keep only their statistics, so memory stays bounded when translations
+   * churn. Results do not depend on it. */
+  readonly keepDroppedWhole?: number;
 }
+
+/** What tier 1 speculates (one object for all its translations). */
+const NO_SPECULATION: Speculation = Object.freeze({ memory: false, control: false });
 
 /** Executions of a tier-2 translation between two consultations of the policy. */
 const POLICY_INTERVAL = 256;
@@ -99,7 +107,6 @@ export class Runtime {
   /** The trace each tier-2 translation was made from, by translation id. */
   private readonly traces = new Map<number, Trace>();
   /** Versions made per guest entry pc. */
-  private readonly histories = new Map<number, HistoryEntry[]>();
   /** Entry pcs where tier 2 gave up (no trace, no fit, or out of versions). */
   private readonly settled = new Set<number>();
   /** Per tier-1 translation id: executions at which it is promoted, when not hotThreshold. */
@@ -164,7 +171,7 @@ export class Runtime {
     this.pipeline = opts.pipeline ?? 'O2';
     this.continueRuns = opts.continueRuns ?? true;
     this.passes.resolve(this.pipeline); // an unknown pass or pipeline fails here, not mid-run
-    this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes);
+    this.tcache = new TranslationCache(env.memory, this.tier.tcacheBytes, this.tier.tcacheBase, moleculeBytes, opts.keepDroppedWhole);
     this.tcache.onDrop = (t) => {
       if (t === 'all') { predictor?.clear(); executor.releaseAll?.(); }
       else { predictor?.purge(t.code); executor.release?.(t.code); }
@@ -182,10 +189,11 @@ export class Runtime {
   run(maxInstret: number): RunStop {
     const env = this.env;
     while (env.exitCode === undefined) {
-      if (this.hart.instret >= maxInstret) { this.syncClock(); return 'limit'; }
+      if (this.hart.instret >= maxInstret) { this.syncClock(); this.compact(); return 'limit'; }
       this.step(maxInstret);
     }
     this.syncClock();
+    this.compact();
     return 'exit';
   }
 
@@ -194,6 +202,7 @@ export class Runtime {
     const hart = this.hart;
     this.maxInstret = maxInstret;
     this.syncClock();
+    this.compact();
     if (this.deliverInterrupt()) { this.chainTo = null; this.pendingLink = null; this.onStep?.({ translation: undefined }); return; }
     // Translations do not check PMP: while it may deny an access, interpret. (Only
     // interpreted instructions can change that: CSR writes, traps, mret.)
@@ -496,7 +505,7 @@ export class Runtime {
     return this.install({
       id: tag, entryPc: pc, endPc: tr.region.endPc, ranges: [[pc, tr.region.endPc]], guestInsns: tr.region.guestInsns, tier: 1,
       code: tr.code, region: tr.region, guestPcOf: tr.guestPcOf, blocks: [pc],
-      speculation: { memory: false, control: false }, history: this.newVersion(pc, 1, 'threshold'),
+      speculation: NO_SPECULATION, history: this.newVersion(pc, 1, 'threshold'),
     });
   }
 
@@ -519,10 +528,17 @@ export class Runtime {
 
   /** The history of `pc` with one more version appended. */
   private newVersion(pc: number, tier: 1 | 2, reason: string): HistoryEntry[] {
-    let h = this.histories.get(pc);
-    if (!h) this.histories.set(pc, (h = []));
-    h.push({ version: h.length + 1, tier, reason, cycle: this.account.total() });
-    return h.slice();
+    return this.tcache.history.newVersion(pc, tier, reason, this.account.total());
+  }
+
+  /** Between steps (no run in progress, so the counts of dropped translations are final):
+   * compact the history, and forget what is kept here by the id of a dropped translation. */
+  private compact(): void {
+    for (const t of this.tcache.history.compact()) {
+      this.traces.delete(t.id);
+      this.promoteAt.delete(t.id);
+      this.nextPolicyCheck.delete(t.id);
+    }
   }
 
   /** Would retier() look at `t` now (cheap: called at every chained transfer)? */

@@ -55,13 +55,157 @@ export interface Translation {
   rollbacks: number;
 }
 
+/** What statistics and reports keep of a translation, live or dropped: everything but its
+ * host code and IR. */
+export interface TranslationSummary {
+  readonly id: number;
+  readonly entryPc: number;
+  readonly endPc: number;
+  readonly guestInsns: number;
+  readonly tier: 1 | 2;
+  readonly history: readonly HistoryEntry[];
+  readonly speculation: Speculation;
+  readonly blocks: readonly number[];
+  readonly bytes: number;
+  readonly hostAddr: number;
+  readonly molecules: number;
+  readonly atoms: number;
+  /** Molecules by the number of atoms they hold (index: atoms). */
+  readonly fill: readonly number[];
+  readonly executions: number;
+  readonly cycles: number;
+  readonly rollbacks: number;
+  readonly live: boolean;
+}
+
+/** A dropped translation once compacted: its summary, with its history as a version count
+ * into the entry pc's version list (one list per pc, not one copy per version). */
+const NO_HISTORY: readonly HistoryEntry[] = [];
+
+interface Compacted {
+  /** Its history left out (NO_HISTORY): summaries() rebuilds it from `version`. */
+  readonly summary: TranslationSummary;
+  readonly version: number;
+}
+/**
+ * Every translation made, in order. A translation is held whole while it is live. Once it
+ * is dropped and its counts are final (TranslationHistory.compact(), called by the runtime
+ * between steps), only its summary stays, except for the `keepWhole` dropped ones with the
+ * most cycles, whose code reports print. A run that retranslates without end (a small
+ * cache, self-modifying code) thus keeps a small record per translation, not its code.
+ */
+export class TranslationHistory {
+  private readonly made: (Translation | Compacted)[] = [];
+  private readonly versions = new Map<number, HistoryEntry[]>();
+  private readonly pending: Translation[] = [];
+  /** Dropped translations held whole, most cycles first (ties: lower id first). */
+  private readonly kept: Translation[] = [];
+  private readonly byTier = [0, 0, 0];
+
+  /** `keepWhole`: how many dropped translations to hold whole (Infinity: all). */
+  constructor(readonly keepWhole: number) {}
+
+  get length(): number { return this.made.length; }
+
+  /** Translations made at `tier` so far. */
+  count(tier: 1 | 2): number { return this.byTier[tier]!; }
+
+  /** The history of `pc` with one more version appended (a copy: the new translation's). */
+  newVersion(pc: number, tier: 1 | 2, reason: string, cycle: number): HistoryEntry[] {
+    let h = this.versions.get(pc);
+    if (!h) this.versions.set(pc, (h = []));
+    h.push({ version: h.length + 1, tier, reason, cycle });
+    return h.slice();
+  }
+
+  add(t: Translation): void {
+    this.made.push(t);
+    this.byTier[t.tier]!++;
+  }
+
+  /** `t` was dropped from the cache: compact it at the next compact(). */
+  dropped(t: Translation): void { this.pending.push(t); }
+
+  /**
+   * Compact the translations dropped since the last call. Only where no executor is inside
+   * a run: until then a dropped translation may still run to the end of it (and its counts
+   * grow). Returns them, for the runtime to forget what it keeps by translation id.
+   */
+  compact(): readonly Translation[] {
+    if (this.pending.length === 0) return [];
+    const done = this.pending.splice(0);
+    for (const t of done) {
+      let i = this.kept.length;
+      while (i > 0 && moreCycles(t, this.kept[i - 1]!)) i--;
+      this.kept.splice(i, 0, t);
+      if (this.kept.length > this.keepWhole) this.summarize(this.kept.pop()!);
+    }
+    return done;
+  }
+
+  /** Every translation made, in order, as statistics see it. */
+  summaries(): TranslationSummary[] {
+    return this.made.map((e) => 'code' in e ? summaryOf(e, e.history) : {
+      ...e.summary, history: this.versions.get(e.summary.entryPc)!.slice(0, e.version),
+    });
+  }
+
+  /** The translations still held whole, in order made: the live ones, and the dropped ones
+   * with the most cycles (`keepWhole` of them). */
+  whole(): Translation[] {
+    return this.made.filter((e): e is Translation => 'code' in e);
+  }
+
+  private summarize(t: Translation): void {
+    this.made[this.indexOf(t.id)] = { summary: summaryOf(t, NO_HISTORY), version: t.history.length };
+  }
+
+  /** Index in `made` of the translation with id `id` (ids grow in the order made). */
+  private indexOf(id: number): number {
+    let lo = 0;
+    let hi = this.made.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const e = this.made[mid]!;
+      if (('code' in e ? e.id : e.summary.id) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Does `a` come before `b` among the translations reports print (most cycles, then lower id)? */
+function moreCycles(a: Translation, b: Translation): boolean {
+  return a.code.cycles > b.code.cycles || (a.code.cycles === b.code.cycles && a.id < b.id);
+}
+
+function summaryOf(t: Translation, history: readonly HistoryEntry[]): TranslationSummary {
+  const fill: number[] = [];
+  let atoms = 0;
+  for (const m of t.code.molecules) {
+    const k = m.atoms.length;
+    while (fill.length <= k) fill.push(0);
+    fill[k]!++;
+    atoms += k;
+  }
+  return {
+    id: t.id, entryPc: t.entryPc, endPc: t.endPc, guestInsns: t.guestInsns, tier: t.tier, history,
+    speculation: t.speculation, blocks: t.blocks, bytes: t.bytes, hostAddr: t.code.hostAddr,
+    molecules: t.code.molecules.length, atoms, fill, executions: t.code.execCount, cycles: t.code.cycles,
+    rollbacks: t.rollbacks, live: t.valid,
+  };
+}
+
+/** Dropped translations held whole by default: more than reports print schedules of. */
+export const DEFAULT_KEEP_WHOLE = 16;
+
 export class TranslationCache {
   private readonly byPc = new Map<number, Translation>();
   private readonly byPage = new Map<number, Set<Translation>>();
   private used = 0;
   private nextId = 0;
-  /** Every translation ever made, for per-translation statistics. */
-  readonly history: Translation[] = [];
+  /** Every translation made, for per-translation statistics and reports. */
+  readonly history: TranslationHistory;
   /** Told of every translation dropped (`all` for a flush), whatever the reason, so that
    * structures that point at host code (the indirect-branch predictor, the fast executor's
    * compiled code) forget it. */
@@ -72,7 +216,10 @@ export class TranslationCache {
     readonly capacity: number,
     readonly base: number,
     readonly moleculeBytes: number,
-  ) {}
+    keepWhole = DEFAULT_KEEP_WHOLE,
+  ) {
+    this.history = new TranslationHistory(keepWhole);
+  }
 
   get size(): number { return this.byPc.size; }
   get bytesUsed(): number { return this.used; }
@@ -98,7 +245,7 @@ export class TranslationCache {
       s.add(full);
       this.memory.watch(p << PAGE_BITS);
     }
-    this.history.push(full);
+    this.history.add(full);
     return full;
   }
 
@@ -111,7 +258,10 @@ export class TranslationCache {
   /** Drop every translation; returns how many were dropped. */
   flush(): number {
     const n = this.byPc.size;
-    for (const t of this.byPc.values()) this.unlinkIncoming(t);
+    for (const t of this.byPc.values()) {
+      this.unlinkIncoming(t);
+      this.history.dropped(t);
+    }
     this.byPc.clear();
     this.byPage.clear();
     this.used = 0;
@@ -133,6 +283,7 @@ export class TranslationCache {
   remove(t: Translation): void { this.drop(t); }
 
   private drop(t: Translation): void {
+    if (t.valid) this.history.dropped(t);
     this.unlinkIncoming(t);
     this.onDrop?.(t);
     if (this.byPc.get(t.entryPc) === t) this.byPc.delete(t.entryPc);

@@ -10,7 +10,7 @@ export function translationStats(rt: Runtime, image: ElfImage) {
     schema: 'morphsim.translations/1',
     hotBlocks: rt.profile.hottestBlocks(20).map((b) => ({ pc: hex(b.pc), symbol: image.symbolize(b.pc) ?? null, interpreted: b.count })),
     dispatchEdges: rt.profile.edgeCounts.size,
-    translations: rt.tcache.history.map((t) => {
+    translations: rt.tcache.history.summaries().map((t) => {
       const rb = rt.profile.rollbacks.get(t.entryPc);
       return {
         id: t.id,
@@ -19,16 +19,16 @@ export function translationStats(rt: Runtime, image: ElfImage) {
         guestEnd: hex(t.endPc),
         symbol: image.symbolize(t.entryPc) ?? null,
         guestInsns: t.guestInsns,
-        molecules: t.code.molecules.length,
-        atoms: t.code.molecules.reduce((s, m) => s + m.atoms.length, 0),
+        molecules: t.molecules,
+        atoms: t.atoms,
         bytes: t.bytes,
-        hostAddr: hex(t.code.hostAddr),
-        executions: t.code.execCount,
-        cycles: t.code.cycles,
+        hostAddr: hex(t.hostAddr),
+        executions: t.executions,
+        cycles: t.cycles,
         rollbacks: t.rollbacks,
         rollbacksByCause: rb ? Object.fromEntries(ROLLBACK_CAUSES.map((c) => [c, rb[c]])) : {},
         sideExitsTaken: rt.profile.sideExitsOf(t.entryPc),
-        live: t.valid,
+        live: t.live,
         speculation: t.speculation,
         blocks: t.blocks.map(hex),
         history: t.history,

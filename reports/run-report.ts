@@ -76,14 +76,15 @@ export function runReportData(i: {
     const ts = translationStats(rt, machine.image);
     translations = ts.translations as TranslationRow[];
     hotBlocks = ts.hotBlocks;
-    for (const t of rt.tcache.history) {
-      for (const m of t.code.molecules) {
-        const k = Math.min(m.atoms.length, width);
-        fill.static[k]! += 1;
-        fill.dynamic[k]! += t.code.execCount;
-      }
+    for (const t of rt.tcache.history.summaries()) {
+      t.fill.forEach((n, atoms) => {
+        const k = Math.min(atoms, width);
+        fill.static[k]! += n;
+        fill.dynamic[k]! += n * t.executions;
+      });
     }
-    schedules = [...rt.tcache.history].sort((a, b) => b.code.cycles - a.code.cycles || a.id - b.id).slice(0, SCHEDULES).map((t) => ({
+    // The history holds whole every translation that can be among these (see TranslationHistory).
+    schedules = rt.tcache.history.whole().sort((a, b) => b.code.cycles - a.code.cycles || a.id - b.id).slice(0, SCHEDULES).map((t) => ({
       id: t.id, tier: t.tier, guestStart: hex(t.entryPc), guestEnd: hex(t.endPc), symbol: machine.image.symbolize(t.entryPc) ?? null,
       executions: t.code.execCount, cycles: t.code.cycles,
       molecules: t.code.molecules.map((m) => m.atoms.map((a) => ({ text: printAtom(a), unit: atomSpec(a.op).unit }))),

@@ -28,9 +28,6 @@ export class Timeline {
   readonly samples: Sample[] = [];
   private interval: number;
   private next: number;
-  private seen = 0;
-  private tier1 = 0;
-  private tier2 = 0;
 
   constructor(private readonly machine: GuestMachine, private readonly target = 150, firstInterval = 5000) {
     this.interval = firstInterval;
@@ -46,10 +43,6 @@ export class Timeline {
     const cycles = m.account.total();
     if (!force && cycles < this.next) return;
     const rt = m.runtime;
-    if (rt) {
-      const h = rt.tcache.history;
-      for (; this.seen < h.length; this.seen++) { if (h[this.seen]!.tier === 1) this.tier1++; else this.tier2++; }
-    }
     const instret = m.hart.instret;
     const last = this.samples[this.samples.length - 1];
     if (last && last.cycles === cycles && last.instret === instret) return;
@@ -57,7 +50,7 @@ export class Timeline {
       cycles, instret,
       interpreted: rt ? rt.c.interpretedInsns : instret,
       translated: rt ? rt.c.translatedInsns : 0,
-      tier1: this.tier1, tier2: this.tier2,
+      tier1: rt ? rt.tcache.history.count(1) : 0, tier2: rt ? rt.tcache.history.count(2) : 0,
       breakdown: Array.from(m.account.by),
     });
     while (this.next <= cycles) this.next += this.interval;

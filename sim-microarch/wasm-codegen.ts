@@ -99,9 +99,10 @@ export const TRANSLATION_IMPORTS = [
   ['ioLoad', 'iii', true], ['ioStore', 'iiiii', false],
 ] as const;
 
-/** A module for translations: the shared memory and table, and the imports they call. */
+/** A module for translations: the shared memory and the imports they call (transfers go
+ * through the runtime module's `chain` and `predicted`, which hold the table). */
 export function newTranslationModule(b: Binaryen, memPages: number): InstanceType<Binaryen['Module']> {
-  const m = newModule(b, memPages);
+  const m = newModule(b, memPages, false);
   for (const [name, params, result] of TRANSLATION_IMPORTS) {
     m.addFunctionImport(name, 'env', name, b.createType([...params].map((p) => (p === 'I' ? b.i64 : b.i32))), result ? b.i32 : b.none);
   }

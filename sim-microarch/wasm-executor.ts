@@ -19,8 +19,9 @@
  *
  * Memory stays bounded: when the translation cache drops a translation (eviction, flush,
  * self-modifying code) `release` clears its table entry (the compiled instance is then
- * garbage) and recycles its id and its record; each binaryen module is disposed as soon as
- * its binary is emitted.
+ * garbage once all of its translations are released: translation modules do not import the
+ * table, see newModule) and recycles its id and its record; each binaryen module is disposed
+ * as soon as its binary is emitted. The runtime compacts the history of dropped translations.
  */
 import { GuestTrap } from '../isa-guest/trap.ts';
 import { WATCH_CODE, type AccessSize, type Memory } from '../isa-guest/memory.ts';
@@ -292,7 +293,7 @@ export class WasmExecutor implements Executor {
     const mem = this.mem;
     const sc = (off: number) => (L.s + off) >> 2;
     return {
-      mem: mem.wasm, table: this.table,
+      mem: mem.wasm,
       ...runtimeImports(this.rt),
       // A drained store reached a watched page: Memory's listeners run as after a store.
       stored: (addr: number, size: number): void => {

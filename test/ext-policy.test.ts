@@ -29,7 +29,7 @@ function run(policies: PolicyRegistry | undefined, policy: string | undefined) {
   });
   const result = m.run();
   expect(Buffer.concat(out).toString('utf8')).toBe(readFileSync(join(ROOT, `workloads/expected/${elf}.out`), 'utf8'));
-  return { result, history: m.runtime!.tcache.history };
+  return { result, history: m.runtime!.tcache.history.summaries() };
 }
 
 describe('a retranslation policy supplied from outside', () => {

@@ -17,7 +17,8 @@ import { runWithTimeline } from '../reports/timeline.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { translationStats } from '../morph/translation-stats.ts';
-import { image } from './helpers/workloads.ts';
+import { DEFAULT_KEEP_WHOLE } from '../morph/tcache.ts';
+import { image, WORKLOADS } from './helpers/workloads.ts';
 import { repoPath, ROOT, runCli } from './helpers/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'morphsim-reports-'));
@@ -155,6 +156,39 @@ describe('timeline sampling', () => {
   });
 });
 
+describe('translation history when translations churn', () => {
+  // A 4 KiB cache flushes every few translations; dropped ones are compacted to summaries.
+  // The oracle: the same run with every dropped translation held whole.
+  const run = (keepDroppedWhole: number) => {
+    const w = WORKLOADS.find((x) => x.name === 'strings')!;
+    const machine = new GuestMachine(image('workloads/bin/strings.elf'), {
+      config: paramRegistry.resolve({ 'run.mode': 'optimize', 'tier.threshold': 1, 'tier.tcacheBytes': 4096 }),
+      args: w.args, stdout: () => {}, warn: () => {}, runtime: { keepDroppedWhole },
+    });
+    const result = machine.run(400_000);
+    const summary = runSummary({ machine, result, elfBytes: readFileSync(repoPath('workloads/bin/strings.elf')), config: machine.opts.config, version: 'test', wallSeconds: 1 });
+    return { machine, result, data: runReportData({ machine, summary, timeline: [], date: new Date(0) }) };
+  };
+
+  it('keeps statistics, histories, fill and schedules exact while holding few translations whole', () => {
+    const all = run(Infinity);
+    const compact = run(DEFAULT_KEEP_WHOLE);
+    const none = run(0);
+    const rt = compact.machine.runtime!;
+    expect(compact.result.stats['morph.flushes']).toBeGreaterThan(10);
+    expect(compact.result.stats['morph.tier2Made']).toBeGreaterThan(0);
+    expect(rt.tcache.history.length).toBe(compact.result.stats['morph.translationsMade']);
+    expect(all.machine.runtime!.tcache.history.whole()).toHaveLength(rt.tcache.history.length);
+    expect(rt.tcache.history.whole().length).toBeLessThanOrEqual(rt.tcache.size + DEFAULT_KEEP_WHOLE);
+    expect(none.machine.runtime!.tcache.history.whole()).toHaveLength(none.machine.runtime!.tcache.size);
+    // Versions are rebuilt from one list per pc: some pc must have been remade many times.
+    expect(Math.max(...compact.data.translations.map((t) => t.history?.length ?? 0))).toBeGreaterThan(10);
+    expect(compact.data).toEqual(all.data);
+    // Held whole: only the live ones, so the schedules may differ; nothing else does.
+    expect({ ...none.data, schedules: [] }).toEqual({ ...all.data, schedules: [] });
+  }, 60_000);
+});
+
 describe('run report', () => {
   let data: RunReportData;
   let doc: Document;
@@ -192,7 +226,7 @@ describe('run report', () => {
   it('translations table and molecule grids come from the translations made', () => {
     const ts = translationStats(machine.runtime!, machine.image).translations;
     expect(doc.querySelectorAll('#translations-table tbody tr')).toHaveLength(Math.min(300, ts.length));
-    const hottest = [...machine.runtime!.tcache.history].sort((a, b) => b.code.cycles - a.code.cycles || a.id - b.id)[0]!;
+    const hottest = machine.runtime!.tcache.history.whole().sort((a, b) => b.code.cycles - a.code.cycles || a.id - b.id)[0]!;
     const grid = doc.querySelector('table.sched')!;
     const rows = [...grid.querySelectorAll('tr')].slice(1);
     expect(rows.map((r) => [...r.querySelectorAll('td')].filter((c) => c.textContent !== '').length))

@@ -202,7 +202,7 @@ describe('tier 2 on workloads (run.mode=optimize)', () => {
     expect(stdout).toBe(golden('alias').out);
     expect(result.stats['exec.rollbackAlias']).toBeGreaterThan(0);
     expect(result.stats['morph.retranslateAlias']).toBeGreaterThanOrEqual(1);
-    const remade = machine.runtime!.tcache.history.filter((t) => t.history.some((h) => h.reason === 'alias-faults'));
+    const remade = machine.runtime!.tcache.history.summaries().filter((t) => t.history.some((h) => h.reason === 'alias-faults'));
     expect(remade.length).toBeGreaterThan(0);
     const last = remade[remade.length - 1]!;
     expect(last.tier).toBe(2);
@@ -217,12 +217,12 @@ describe('tier 2 on workloads (run.mode=optimize)', () => {
     const tr = runWorkload(w, { 'run.mode': 'translate' });
     expect(opt.stdout).toBe(golden('crc32').out);
     expect(opt.result.instret).toBe(tr.result.instret);
-    const hot = [...opt.machine.runtime!.tcache.history].sort((a, b) => b.code.cycles - a.code.cycles)[0]!;
+    const hot = opt.machine.runtime!.tcache.history.whole().sort((a, b) => b.code.cycles - a.code.cycles)[0]!;
     expect(hot.tier).toBe(2);
     expect(hot.blocks.length).toBeGreaterThan(1);
     expect(new Set(hot.blocks).size).toBe(1); // one loop body, unrolled
     expect(hot.code.molecules.at(-1)!.atoms.at(-1)).toMatchObject({ op: 'exit', imm: hot.entryPc });
-    const t1 = [...tr.machine.runtime!.tcache.history].find((t) => t.entryPc === hot.entryPc)!;
+    const t1 = tr.machine.runtime!.tcache.history.whole().find((t) => t.entryPc === hot.entryPc)!;
     const perInsn = (t: typeof hot) => t.code.cycles / (t.code.execCount * t.guestInsns);
     expect(perInsn(hot)).toBeLessThan(perInsn(t1));
     expect(opt.result.stats['morph.tier2Made']).toBeGreaterThan(0);

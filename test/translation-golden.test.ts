@@ -25,7 +25,7 @@ function report(name: string): string {
   const { machine, result } = runWorkload(w, { 'run.mode': 'translate' });
   const rt = machine.runtime!;
   const mem = machine.program.env.memory;
-  const hot = [...rt.tcache.history].sort((a, b) => b.code.execCount - a.code.execCount || a.entryPc - b.entryPc).slice(0, TOP);
+  const hot = rt.tcache.history.whole().sort((a, b) => b.code.execCount - a.code.execCount || a.entryPc - b.entryPc).slice(0, TOP);
   const out = [`# ${name}: the ${TOP} most executed translations (default configuration, --mode translate)`, ''];
   for (const t of hot) {
     const atoms = t.code.molecules.reduce((s, m) => s + m.atoms.length, 0);
@@ -62,7 +62,7 @@ function tier2Report(name: string): string {
   const result = machine.run(TIER2_INSNS);
   const rt = machine.runtime!;
   const mem = machine.program.env.memory;
-  const t = [...rt.tcache.history].filter((x) => x.tier === 2).sort((a, b) => b.code.cycles - a.code.cycles || a.id - b.id)[0];
+  const t = rt.tcache.history.whole().filter((x) => x.tier === 2).sort((a, b) => b.code.cycles - a.code.cycles || a.id - b.id)[0];
   const out = [`# ${name}: the tier-2 translation with the most cycles in the first ${TIER2_INSNS} instructions (default configuration, --mode optimize)`, ''];
   if (!t) return [...out, 'no tier-2 translation', ''].join('\n');
   const atoms = t.code.molecules.reduce((s, m) => s + m.atoms.length, 0);
