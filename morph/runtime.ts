@@ -57,9 +57,10 @@ export interface RuntimeOptions {
    * either way: tests turn it off to check that. */
   readonly continueRuns?: boolean;
   /** How many dropped translations the history holds whole, code and IR (the ones with the
-   * most cycles; default DEFAULT_KEEP_WHOLE; Infinity: all, for studies of every translation's
-   * code). The others keep only their statistics, so memory stays bounded when translations
-   * churn. Results do not depend on it. */
+   * most cycles; default DEFAULT_KEEP_WHOLE; Infinity: all, and the runtime forgets nothing
+   * it keeps by translation id either, for studies of every translation made). The others
+   * keep only their statistics, so memory stays bounded when translations churn. Results do
+   * not depend on it. */
   readonly keepDroppedWhole?: number;
 }
 
@@ -501,6 +502,9 @@ export class Runtime {
       return undefined;
     }
     this.account.add(Cyc.translate, this.cms.translateCost * tr.region.guestInsns);
+    const before = this.tier1At.get(pc);
+    // Dropped already (the cache had no translation at pc), and no longer the profile's source.
+    if (before !== undefined && this.tcache.history.keepWhole !== Infinity) this.profile.forget(before);
     this.tier1At.set(pc, tag);
     return this.install({
       id: tag, entryPc: pc, endPc: tr.region.endPc, ranges: [[pc, tr.region.endPc]], guestInsns: tr.region.guestInsns, tier: 1,
@@ -534,10 +538,14 @@ export class Runtime {
   /** Between steps (no run in progress, so the counts of dropped translations are final):
    * compact the history, and forget what is kept here by the id of a dropped translation. */
   private compact(): void {
-    for (const t of this.tcache.history.compact()) {
+    const dropped = this.tcache.history.compact();
+    if (this.tcache.history.keepWhole === Infinity) return; // a study of everything: forget nothing
+    for (const t of dropped) {
       this.traces.delete(t.id);
       this.promoteAt.delete(t.id);
       this.nextPolicyCheck.delete(t.id);
+      // A pc's latest tier-1 translation stays the source of its branches' profile (makeTrace).
+      if (this.tier1At.get(t.entryPc) !== t.id) this.profile.forget(t.id);
     }
   }
 

@@ -59,6 +59,12 @@ export class Profile {
     return this.faults.get(id) ?? zeroCauses();
   }
 
+  /** Forget what was counted for translation `id` (dropped, and no longer a profile source). */
+  forget(id: number): void {
+    this.exits.delete(id);
+    this.faults.delete(id);
+  }
+
   /** Record branch outcomes seen by a trace (replaces older observations of that branch). */
   noteBranch(pc: number, taken: number, notTaken: number): void {
     this.branches.set(pc, { taken, notTaken });
