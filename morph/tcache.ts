@@ -57,16 +57,8 @@ export interface Translation {
 
 /** What statistics and reports keep of a translation, live or dropped: everything but its
  * host code and IR. */
-export interface TranslationSummary {
-  readonly id: number;
-  readonly entryPc: number;
-  readonly endPc: number;
-  readonly guestInsns: number;
-  readonly tier: 1 | 2;
-  readonly history: readonly HistoryEntry[];
-  readonly speculation: Speculation;
-  readonly blocks: readonly number[];
-  readonly bytes: number;
+export interface TranslationSummary
+  extends Pick<Translation, 'id' | 'entryPc' | 'endPc' | 'guestInsns' | 'tier' | 'history' | 'speculation' | 'blocks' | 'bytes' | 'rollbacks'> {
   readonly hostAddr: number;
   readonly molecules: number;
   readonly atoms: number;
@@ -74,7 +66,6 @@ export interface TranslationSummary {
   readonly fill: readonly number[];
   readonly executions: number;
   readonly cycles: number;
-  readonly rollbacks: number;
   readonly live: boolean;
 }
 
