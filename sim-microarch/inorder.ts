@@ -172,6 +172,8 @@ class TimingBlock {
     /** Triples (register, offset of the cycle its value is ready, producer) to set in
      * readyAt/producer when the block retires. */
     readonly exit: Int32Array,
+    /** The latest of those offsets (0: none). */
+    readonly exitMax: number,
     /** Cache accesses in program order: ~k fetches the line of instruction k (the first of
      * each line), 2k + write accesses the data of instruction k. */
     readonly events: Int32Array,
@@ -277,6 +279,9 @@ export class InorderCore implements RetireObserver {
   /** Per register: the pipe cycle from which an instruction in EX may read its value. */
   private readonly readyAt = new Float64Array(32);
   private readonly producer = new Uint8Array(32);
+  /** No readyAt is later (the fast engine's bound): once the pipe reaches it, nothing
+   * produced so far is pending, and a block needs no entry check. */
+  private readyMax = 0;
   /**
    * Per set of the L1I and L1D: the line this core accessed last in it (-1: none since the
    * last flush(), after which others may use the caches), and the hits to such lines not yet
@@ -618,15 +623,19 @@ export class InorderCore implements RetireObserver {
     // Results still pending at exit must be recorded; so must every result of a block too
     // short to outlast what was pending at its entry (or readyAt would keep a stale later time).
     const exit: number[] = [];
+    let exitMax = 0;
     for (let r = 1; r < 32; r++) {
-      if (written[r] === 1 && (ready[r]! > p || p < this.maxLag)) exit.push(r, ready[r]!, producer[r]!);
+      if (written[r] === 1 && (ready[r]! > p || p < this.maxLag)) {
+        exit.push(r, ready[r]!, producer[r]!);
+        exitMax = Math.max(exitMax, ready[r]!);
+      }
     }
     const mems = loads + stores;
     const bound = p + this.branchPenalty + this.maxLag + lines * this.worstFetch + mems * this.worstAccess;
     const endsInBranch = kindOfNote(blockNotes[len - 1]!) === Kind.branch;
     return new TimingBlock(
       pc, len, blockNotes, p, stall, loadUseStalls, mulStalls, divStalls, branchStalls, loads, stores, jumps,
-      endsInBranch, Int32Array.from(entry), Int32Array.from(exit), Int32Array.from(events),
+      endsInBranch, Int32Array.from(entry), Int32Array.from(exit), exitMax, Int32Array.from(events),
       Int32Array.from(eventArgs), len, bound, mems > 0,
     );
   }
@@ -636,9 +645,11 @@ export class InorderCore implements RetireObserver {
     const b = this.block!;
     const readyAt = this.readyAt;
     const pipe0 = this.pipe;
-    const entry = b.entry;
-    for (let j = 0; j < entry.length; j += 2) {
-      if (readyAt[entry[j]!]! > pipe0 + entry[j + 1]!) return this.timeEach(b, b.len, nextPc);
+    if (this.readyMax > pipe0) {
+      const entry = b.entry;
+      for (let j = 0; j < entry.length; j += 2) {
+        if (readyAt[entry[j]!]! > pipe0 + entry[j + 1]!) return this.timeEach(b, b.len, nextPc);
+      }
     }
     // Cache accesses in program order (the L2 is shared by both L1s). countBlocks() counts
     // every one as a hit: one passed to the caches is taken back from that count here.
@@ -680,6 +691,7 @@ export class InorderCore implements RetireObserver {
       readyAt[r] = pipe0 + exit[j + 1]!;
       this.producer[r] = exit[j + 2]!;
     }
+    if (pipe0 + b.exitMax > this.readyMax) this.readyMax = pipe0 + b.exitMax;
     return cycles;
   }
 
@@ -824,6 +836,7 @@ export class InorderCore implements RetireObserver {
     if (rd !== 0) {
       this.readyAt[rd] = ready;
       this.producer[rd] = producer;
+      if (ready > this.readyMax) this.readyMax = ready;
     }
     this.pipe = pipeAfter;
     return cycles;
