@@ -275,11 +275,26 @@ export class TranslationCache {
 
   private drop(t: Translation): void {
     if (t.valid) this.history.dropped(t);
+    this.unlinkOutgoing(t);
     this.unlinkIncoming(t);
     this.onDrop?.(t);
     if (this.byPc.get(t.entryPc) === t) this.byPc.delete(t.entryPc);
     for (const p of pagesOf(t.ranges)) this.byPage.get(p)?.delete(t);
     // Host code space is reclaimed only by a flush (a bump allocator, as in CMS).
+  }
+
+  /** Take `t`'s chained exits off their live targets' incoming lists (a target that lives on
+   * would otherwise keep them, and grow, while translations chained to it are remade). */
+  private unlinkOutgoing(t: Translation): void {
+    for (const m of t.code.molecules) {
+      for (const a of m.atoms) {
+        if (a.link === null || a.link === t.code) continue;
+        const target = this.byPc.get(a.imm >>> 0);
+        if (target?.code !== a.link) continue;
+        const i = target.incoming.indexOf(a);
+        if (i >= 0) target.incoming.splice(i, 1);
+      }
+    }
   }
 
   private unlinkIncoming(t: Translation): void {

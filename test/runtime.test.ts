@@ -98,6 +98,25 @@ describe('translation cache and dispatch', () => {
     });
   }
 
+  it('invalidation: a translation remade again and again does not pile its old exits on the one it chains to', () => {
+    // Each round rewrites A's first instruction (with itself): A is dropped and remade, and
+    // its new version chains to B again. B lives on; only A's live version may be on its list.
+    const rounds = 200;
+    const p = assemble([
+      '_start:', 'li s1, 0', `li s3, ${rounds}`, 'li a0, 0', 'la s4, blockA',
+      'loop:', 'lw t1, 0(s4)', 'sw t1, 0(s4)', 'j blockA',
+      'blockA:', 'addi a0, a0, 1', 'j blockB',
+      'blockB:', 'addi s1, s1, 1', 'bne s1, s3, loop',
+      'li a1, 0', ...exitWith('a1'), ...TOHOST,
+    ]);
+    const { t1 } = expectSameAsInterp(p.image, {}, { mem: everything(p) });
+    expect(t1.state.x[10]).toBe(rounds);
+    expect(t1.result.stats['morph.invalidations']).toBeGreaterThan(rounds / 2);
+    const b = t1.machine.runtime!.tcache.lookup(p.addr('blockB'))!;
+    expect(b.valid).toBe(true);
+    expect(b.incoming.length).toBeLessThanOrEqual(2);
+  });
+
   // A translation's stores reach memory only at its commit, so a store that patches a later
   // instruction of the same translation must roll the translation back (cause smc) and let
   // the interpreter run it: the interpreter — the specification — sees code writes at once.
