@@ -69,15 +69,16 @@ export interface TranslationSummary
   readonly live: boolean;
 }
 
-/** A dropped translation once compacted: its summary, with its history as a version count
- * into the entry pc's version list (one list per pc, not one copy per version). */
 const NO_HISTORY: readonly HistoryEntry[] = [];
 
+/** A dropped translation once compacted: its summary, with its history as a version count
+ * into the entry pc's version list (one list per pc, not one copy per version). */
 interface Compacted {
   /** Its history left out (NO_HISTORY): summaries() rebuilds it from `version`. */
   readonly summary: TranslationSummary;
   readonly version: number;
 }
+
 /**
  * Every translation made, in order. A translation is held whole while it is live. Once it
  * is dropped and its counts are final (TranslationHistory.compact(), called by the runtime
