@@ -107,7 +107,6 @@ export class Runtime {
   private readonly tier1At = new Map<number, number>();
   /** The trace each tier-2 translation was made from, by translation id. */
   private readonly traces = new Map<number, Trace>();
-  /** Versions made per guest entry pc. */
   /** Entry pcs where tier 2 gave up (no trace, no fit, or out of versions). */
   private readonly settled = new Set<number>();
   /** Per tier-1 translation id: executions at which it is promoted, when not hotThreshold. */
@@ -504,7 +503,7 @@ export class Runtime {
     this.account.add(Cyc.translate, this.cms.translateCost * tr.region.guestInsns);
     const before = this.tier1At.get(pc);
     // Dropped already (the cache had no translation at pc), and no longer the profile's source.
-    if (before !== undefined && this.tcache.history.keepWhole !== Infinity) this.profile.forget(before);
+    if (before !== undefined && this.forgetsDropped()) this.profile.forget(before);
     this.tier1At.set(pc, tag);
     return this.install({
       id: tag, entryPc: pc, endPc: tr.region.endPc, ranges: [[pc, tr.region.endPc]], guestInsns: tr.region.guestInsns, tier: 1,
@@ -539,7 +538,7 @@ export class Runtime {
    * compact the history, and forget what is kept here by the id of a dropped translation. */
   private compact(): void {
     const dropped = this.tcache.history.compact();
-    if (this.tcache.history.keepWhole === Infinity) return; // a study of everything: forget nothing
+    if (!this.forgetsDropped()) return;
     for (const t of dropped) {
       this.traces.delete(t.id);
       this.promoteAt.delete(t.id);
@@ -547,6 +546,12 @@ export class Runtime {
       // A pc's latest tier-1 translation stays the source of its branches' profile (makeTrace).
       if (this.tier1At.get(t.entryPc) !== t.id) this.profile.forget(t.id);
     }
+  }
+
+  /** Does the runtime forget its per-id data of dropped translations? Not when the history
+   * holds them all whole (RuntimeOptions.keepDroppedWhole: Infinity, a study of everything). */
+  private forgetsDropped(): boolean {
+    return this.tcache.history.keepWhole !== Infinity;
   }
 
   /** Would retier() look at `t` now (cheap: called at every chained transfer)? */

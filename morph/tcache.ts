@@ -90,7 +90,8 @@ export class TranslationHistory {
   private readonly made: (Translation | Compacted)[] = [];
   private readonly versions = new Map<number, HistoryEntry[]>();
   private readonly pending: Translation[] = [];
-  /** Dropped translations held whole, most cycles first (ties: lower id first). */
+  /** Dropped translations held whole, most cycles first (ties: lower id first); unused when
+   * keepWhole is Infinity. */
   private readonly kept: Translation[] = [];
   private readonly byTier = [0, 0, 0];
 
@@ -126,6 +127,7 @@ export class TranslationHistory {
   compact(): readonly Translation[] {
     if (this.pending.length === 0) return [];
     const done = this.pending.splice(0);
+    if (this.keepWhole === Infinity) return done; // every one stays whole: no ranking needed
     for (const t of done) {
       let i = this.kept.length;
       while (i > 0 && moreCycles(t, this.kept[i - 1]!)) i--;
