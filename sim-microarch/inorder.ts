@@ -184,10 +184,10 @@ class TimingBlock {
      * line of its set) and every data access, less those blockRetired() passes to the caches. */
     readonly fetchHits: number,
     /** Most cycles the block can take (every access a miss to memory): it may run as a block
-     * only while the clock cannot reach the next between-instructions check inside it. */
+     * only while the clock cannot reach the next between-instructions check inside it.
+     * Infinity for a block that may never run as one (it loads or stores, and memInBlocks
+     * is false), so enterBlock() has one test for both. */
     readonly bound: number,
-    /** It loads or stores. */
-    readonly hasMem: boolean,
   ) {
     this.fallPc = (pc + 4 * len) | 0;
   }
@@ -301,7 +301,6 @@ export class InorderCore implements RetireObserver {
 
   /** The fast engine's timing blocks (see TimingBlock), per page, and the one entered last. */
   private readonly blockPages = new Map<number, BlockPage>();
-  private lastBlockPageNo = -1;
   private lastBlockPage: BlockPage | undefined = undefined;
   private block: TimingBlock | undefined = undefined;
   /** The blocks with `runs` not yet counted. */
@@ -475,29 +474,39 @@ export class InorderCore implements RetireObserver {
 
   // ---- the fast engine's timing blocks ------------------------------------------------
 
-  /** RetireObserver: the block at pc, if it can run as one now (see TimingBlock). */
+  /** RetireObserver: the block at pc, if it can run as one now (see TimingBlock). Its rare
+   * paths are methods of their own, to keep it small: V8 inlines it and blockRetired() into
+   * the interpreter's loop only within a budget of bytecode. */
   enterBlock(pc: number, notes: Int32Array, fns: readonly unknown[], budget: number, cyclesLeft: number): number {
-    const pageNo = pc >>> PAGE_BITS;
     let page = this.lastBlockPage;
-    if (pageNo !== this.lastBlockPageNo || page === undefined || page.fns !== fns) {
-      page = this.blockPages.get(pageNo);
-      if (page === undefined || page.fns !== fns) {
-        page = new BlockPage(fns);
-        this.blockPages.set(pageNo, page);
-      }
-      this.lastBlockPage = page;
-      this.lastBlockPageNo = pageNo;
-    }
-    const i = (pc & (PAGE_SIZE - 1)) >>> 2;
-    let b = page.blocks[i];
-    if (b === undefined) {
-      b = this.buildBlock(pc, notes, fns, i);
-      if (b === undefined) return 0;
-      page.blocks[i] = b;
-    }
-    if (b.len > budget || b.bound >= cyclesLeft || (b.hasMem && !this.memInBlocks)) return 0;
+    // The interpreter gives each decoding of a page its own `fns`: the same fns is the same
+    // page, so staying on a page costs one comparison.
+    if (page === undefined || page.fns !== fns) page = this.blockPageOf(pc, fns);
+    const b = page.blocks[(pc & (PAGE_SIZE - 1)) >>> 2] ?? this.newBlock(page, pc, notes, fns);
+    // (A bound of Infinity refuses even with no check due: cyclesLeft Infinity.)
+    if (b === undefined || b.len > budget || b.bound >= cyclesLeft) return 0;
     this.block = b;
     return b.len;
+  }
+
+  /** enterBlock(): the BlockPage of pc's page decoded as `fns`, made the last one. */
+  private blockPageOf(pc: number, fns: readonly unknown[]): BlockPage {
+    const pageNo = pc >>> PAGE_BITS;
+    let page = this.blockPages.get(pageNo);
+    if (page === undefined || page.fns !== fns) {
+      page = new BlockPage(fns);
+      this.blockPages.set(pageNo, page);
+    }
+    this.lastBlockPage = page;
+    return page;
+  }
+
+  /** enterBlock(): build and keep the block at pc (undefined: none, see buildBlock()). */
+  private newBlock(page: BlockPage, pc: number, notes: Int32Array, fns: readonly unknown[]): TimingBlock | undefined {
+    const i = (pc & (PAGE_SIZE - 1)) >>> 2;
+    const b = this.buildBlock(pc, notes, fns, i);
+    if (b !== undefined) page.blocks[i] = b;
+    return b;
   }
 
   /**
@@ -631,26 +640,22 @@ export class InorderCore implements RetireObserver {
       }
     }
     const mems = loads + stores;
-    const bound = p + this.branchPenalty + this.maxLag + lines * this.worstFetch + mems * this.worstAccess;
+    const bound = mems > 0 && !this.memInBlocks ? Infinity
+      : p + this.branchPenalty + this.maxLag + lines * this.worstFetch + mems * this.worstAccess;
     const endsInBranch = kindOfNote(blockNotes[len - 1]!) === Kind.branch;
     return new TimingBlock(
       pc, len, blockNotes, p, stall, loadUseStalls, mulStalls, divStalls, branchStalls, loads, stores, jumps,
       endsInBranch, Int32Array.from(entry), Int32Array.from(exit), exitMax, Int32Array.from(events),
-      Int32Array.from(eventArgs), len, bound, mems > 0,
+      Int32Array.from(eventArgs), len, bound,
     );
   }
 
-  /** RetireObserver: the block entered last retired whole, followed by nextPc. */
+  /** RetireObserver: the block entered last retired whole, followed by nextPc. Its rarer
+   * parts are methods of their own (see enterBlock()). */
   blockRetired(nextPc: number): number {
     const b = this.block!;
-    const readyAt = this.readyAt;
     const pipe0 = this.pipe;
-    if (this.readyMax > pipe0) {
-      const entry = b.entry;
-      for (let j = 0; j < entry.length; j += 2) {
-        if (readyAt[entry[j]!]! > pipe0 + entry[j + 1]!) return this.timeEach(b, b.len, nextPc);
-      }
-    }
+    if (this.readyMax > pipe0 && this.waitsAtEntry(b, pipe0)) return this.timeEach(b, b.len, nextPc);
     // Cache accesses in program order (the L2 is shared by both L1s). countBlocks() counts
     // every one as a hit: one passed to the caches is taken back from that count here.
     let cycles = b.pipe;
@@ -658,16 +663,13 @@ export class InorderCore implements RetireObserver {
     const args = b.eventArgs;
     for (let j = 0; j < events.length; j++) {
       const e = events[j]!;
-      const arg = args[j]!;
       if (e < 0) {
-        if (this.iMru[arg & this.iSetMask] !== arg) {
-          this.iHitsSkipped--;
-          cycles += this.fetch((b.pc + 4 * ~e) | 0);
-        }
+        const line = args[j]!;
+        if (this.iMru[line & this.iSetMask] !== line) cycles += this.fetchMissed(b, ~e);
       } else {
         // Only the user platform runs blocks that access memory, and there an access that
         // completed was to RAM (anything else faults).
-        const ea = (this.blockRs1[e >>> 1]! + arg) | 0;
+        const ea = (this.blockRs1[e >>> 1]! + args[j]!) | 0;
         const line = ea >>> this.dLineBits;
         const set = line & this.dSetMask;
         if (this.dMru[set] !== line || ((e & 1) === 1 && this.dDirty[set] !== 1)) {
@@ -685,14 +687,38 @@ export class InorderCore implements RetireObserver {
       pipe += this.branchPenalty;
     }
     this.pipe = pipe;
+    if (b.exit.length !== 0) this.setExit(b, pipe0);
+    return cycles;
+  }
+
+  /** blockRetired(): whether a register block b reads was produced before it and is still
+   * pending there (the pipe was at pipe0 at its entry). */
+  private waitsAtEntry(b: TimingBlock, pipe0: number): boolean {
+    const readyAt = this.readyAt;
+    const entry = b.entry;
+    for (let j = 0; j < entry.length; j += 2) {
+      if (readyAt[entry[j]!]! > pipe0 + entry[j + 1]!) return true;
+    }
+    return false;
+  }
+
+  /** blockRetired(): the fetch of instruction k of block b missed the last-line check. */
+  private fetchMissed(b: TimingBlock, k: number): number {
+    this.iHitsSkipped--;
+    return this.fetch((b.pc + 4 * k) | 0);
+  }
+
+  /** blockRetired(): the results block b (entered with the pipe at pipe0) leaves pending. */
+  private setExit(b: TimingBlock, pipe0: number): void {
     const exit = b.exit;
+    const readyAt = this.readyAt;
+    const producer = this.producer;
     for (let j = 0; j < exit.length; j += 3) {
       const r = exit[j]!;
       readyAt[r] = pipe0 + exit[j + 1]!;
-      this.producer[r] = exit[j + 2]!;
+      producer[r] = exit[j + 2]!;
     }
     if (pipe0 + b.exitMax > this.readyMax) this.readyMax = pipe0 + b.exitMax;
-    return cycles;
   }
 
   /** Add the static counts of the blocks retired since the last call. */
