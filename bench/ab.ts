@@ -21,7 +21,7 @@
  *        [--mode translate|optimize|interp] [--executor fast|reference] [--core inorder]
  */
 import { resolve } from 'node:path';
-import { argv, COMPUTE, only, opt } from './args.ts';
+import { argv, COMPUTE, loadNote, only, opt } from './args.ts';
 
 const base = opt('base');
 if (!base) {
@@ -81,4 +81,4 @@ for (const name of only ?? COMPUTE) {
     (bestB / bestA).toFixed(3), median(pairs).toFixed(3)].map((c) => c.padStart(17)).join(''));
   if (first[0]!.instret !== first[1]!.instret) console.log(`  instructions differ: base ${first[0]!.instret}, new ${first[1]!.instret}`);
 }
-console.log('new/base below 1: this tree is faster. CPU seconds of this process per run (both trees in one process).');
+console.log(`new/base below 1: this tree is faster. CPU seconds of this process per run (both trees in one process); ${loadNote()}.`);

@@ -3,6 +3,8 @@
  * workloads (user-mode programs that measure the machine, not one mechanism: `smc` exercises
  * self-modifying code, `alias` the alias hardware, the machine-mode ones devices and traps).
  */
+import { availableParallelism, loadavg } from 'node:os';
+
 export const COMPUTE: readonly string[] = ['loops', 'crc32', 'muldiv', 'recursion', 'ptrchase', 'bytecode', 'strings', 'sort', 'matmul', 'malloc'];
 
 export const argv = process.argv.slice(2);
@@ -11,6 +13,16 @@ export const argv = process.argv.slice(2);
 export function opt(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** The 1-minute load average, and a warning when other processes compete for the cores: on
+ * a shared machine the figures of a loaded run swing by tens of per cent. The benchmark
+ * itself keeps about one core busy; more than half the other cores busy on top is "busy". */
+export function loadNote(): string {
+  const load = loadavg()[0]!;
+  const cores = availableParallelism();
+  const busy = load > 1 + (cores - 1) / 2;
+  return `load average ${load.toFixed(2)} on ${cores} cores, this benchmark included${busy ? ' (busy: the figures are unreliable)' : ''}`;
 }
 
 /** `--only a,b`: the workloads to run (all when absent). */

@@ -19,7 +19,7 @@
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { image, WORKLOADS } from '../test/helpers/workloads.ts';
-import { argv, only, opt } from './args.ts';
+import { argv, loadNote, only, opt } from './args.ts';
 
 const repeat = Number(opt('repeat') ?? 3);
 const warmup = Number(opt('warmup') ?? 1);
@@ -85,5 +85,5 @@ for (const wl of WORKLOADS) {
 }
 if (ratios.length > 0) {
   const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-  console.log(`\ngeometric mean fast/reference ${geo.toFixed(2)}; CPU time, best of ${repeat} after ${warmup} untimed, first ${maxInsns} instructions; node ${process.version}`);
+  console.log(`\ngeometric mean fast/reference ${geo.toFixed(2)}; CPU time, best of ${repeat} after ${warmup} untimed, first ${maxInsns} instructions; node ${process.version}; ${loadNote()}`);
 }

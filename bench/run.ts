@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import type { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { runWorkload, WORKLOADS, type WorkloadEntry } from '../test/helpers/workloads.ts';
-import { argv, COMPUTE, only, opt } from './args.ts';
+import { argv, COMPUTE, loadNote, only, opt } from './args.ts';
 
 const repeat = Number(opt('repeat') ?? 1);
 const quick = argv.includes('--quick');
@@ -128,7 +128,7 @@ for (const { label, w } of runs) {
   }
 }
 const mem = process.memoryUsage();
-console.log(`\npeak RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB; node ${process.version}`);
+console.log(`\npeak RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB; node ${process.version}; ${loadNote()}`);
 console.log('MIPS = guest instructions retired / CPU seconds of this process (qemu: wall seconds of its process, start included).');
 console.log('fast/ref, opt fast/ref (optimize mode) and fast/interp: speed ratios; qemu/fast: how much faster qemu-riscv32 is. compile s: wasm code generation');
 console.log('and compilation inside the fast run; fns/mods: translations compiled and modules they were batched into.');
