@@ -17,17 +17,17 @@
  * loaded second came out about 2-3 % faster by the median of pairs; a difference smaller
  * than that is noise. Figures only: nothing is asserted.
  *
- * Usage: npm run bench:ab -- --base ../wt-base [--only sort] [--args 100000] [--rounds 12]
+ * Usage: npm run bench:ab -- --base ../wt-base [--only sort,crc32] [--args 100000] [--rounds 12]
  *        [--mode translate|optimize|interp] [--executor fast|reference] [--core inorder]
  */
 import { resolve } from 'node:path';
 import { argv, COMPUTE, loadNote, only, opt } from './args.ts';
 
-const base = opt('base');
-if (!base) {
-  console.error('bench:ab: --base DIR (another morphsim checkout) is required');
+function fail(message: string): never {
+  console.error(`bench:ab: ${message}`);
   process.exit(2);
 }
+const base = opt('base') ?? fail('--base DIR (another morphsim checkout) is required');
 const rounds = Number(opt('rounds') ?? 12);
 const args = opt('args')?.split(',');
 const overrides: Record<string, unknown> = argv.includes('--core')
@@ -40,12 +40,17 @@ type Runner = (name: string) => Result;
 /** A tree's workload runner (its own copies of every module: the two never share state). */
 async function load(dir: string): Promise<Runner> {
   const root = resolve(dir);
-  const wasm = await import(`${root}/sim-microarch/wasm-binaryen.ts`);
-  await wasm.loadFastExecutor();
-  const wl = await import(`${root}/test/helpers/workloads.ts`);
+  let wl: typeof import('../test/helpers/workloads.ts');
+  try {
+    const wasm = await import(`${root}/sim-microarch/wasm-binaryen.ts`);
+    await wasm.loadFastExecutor();
+    wl = await import(`${root}/test/helpers/workloads.ts`);
+  } catch (e) {
+    return fail(`${root} is not a morphsim checkout with its dependencies (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
   return (name) => {
-    const w = wl.WORKLOADS.find((x: { name: string }) => x.name === name);
-    if (!w) throw new Error(`${root} has no workload ${name}`);
+    const w = wl.WORKLOADS.find((x) => x.name === name);
+    if (!w) return fail(`${root} has no workload '${name}'`);
     return wl.runWorkload(args ? { ...w, args } : w, overrides).result;
   };
 }
