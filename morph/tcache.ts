@@ -70,6 +70,7 @@ export interface TranslationSummary
 }
 
 const NO_HISTORY: readonly HistoryEntry[] = [];
+const NONE_DROPPED: readonly Translation[] = [];
 
 /** A dropped translation once compacted: its summary, with its history as a version count
  * into the entry pc's version list (one list per pc, not one copy per version). */
@@ -125,12 +126,12 @@ export class TranslationHistory {
    * grow). Returns them, for the runtime to forget what it keeps by translation id.
    */
   compact(): readonly Translation[] {
-    if (this.pending.length === 0) return [];
+    if (this.pending.length === 0) return NONE_DROPPED; // the common case: every step asks
     const done = this.pending.splice(0);
     if (this.keepWhole === Infinity) return done; // every one stays whole: no ranking needed
     for (const t of done) {
       let i = this.kept.length;
-      while (i > 0 && moreCycles(t, this.kept[i - 1]!)) i--;
+      while (i > 0 && byCyclesThenId(t, this.kept[i - 1]!) < 0) i--;
       this.kept.splice(i, 0, t);
       if (this.kept.length > this.keepWhole) this.summarize(this.kept.pop()!);
     }
@@ -168,10 +169,12 @@ export class TranslationHistory {
   }
 }
 
-/** Does `a` come before `b` among the translations reports print (most cycles, then lower id)? */
-function moreCycles(a: Translation, b: Translation): boolean {
-  return a.code.cycles > b.code.cycles || (a.code.cycles === b.code.cycles && a.id < b.id);
+/** The order reports print translations in (most cycles, then lower id): the history keeps
+ * whole the dropped ones first in it. A comparator: negative when `a` comes first. */
+export function byCyclesThenId(a: Translation, b: Translation): number {
+  return b.code.cycles - a.code.cycles || a.id - b.id;
 }
+
 
 function summaryOf(t: Translation, history: readonly HistoryEntry[]): TranslationSummary {
   const fill: number[] = [];

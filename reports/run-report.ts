@@ -13,6 +13,7 @@ import { printAtom } from '../isa-host-vliw/printer.ts';
 import type { GuestMachine } from '../morph/machine.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { statRegistry } from '../morph/stats-registry.ts';
+import { byCyclesThenId } from '../morph/tcache.ts';
 import { translationStats } from '../morph/translation-stats.ts';
 import { vliwParams } from '../sim-microarch/params.ts';
 import { CYCLE_CATEGORIES } from '../sim-microarch/cycles.ts';
@@ -84,7 +85,7 @@ export function runReportData(i: {
       });
     }
     // The history holds whole every translation that can be among these (see TranslationHistory).
-    schedules = rt.tcache.history.whole().sort((a, b) => b.code.cycles - a.code.cycles || a.id - b.id).slice(0, SCHEDULES).map((t) => ({
+    schedules = rt.tcache.history.whole().sort(byCyclesThenId).slice(0, SCHEDULES).map((t) => ({
       id: t.id, tier: t.tier, guestStart: hex(t.entryPc), guestEnd: hex(t.endPc), symbol: machine.image.symbolize(t.entryPc) ?? null,
       executions: t.code.execCount, cycles: t.code.cycles,
       molecules: t.code.molecules.map((m) => m.atoms.map((a) => ({ text: printAtom(a), unit: atomSpec(a.op).unit }))),
