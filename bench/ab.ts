@@ -10,7 +10,11 @@
  * add` with a node_modules symlink). The engine is picked as in `morphsim run`: --mode
  * (default translate), --executor (default fast), or --core inorder. Cycles and instructions
  * of the two trees are printed side by side (they should be equal unless the change is
- * meant to change timing).
+ * meant to change timing). The base may predate the fast executor (and the fast in-order
+ * engine): with --core inorder, --mode interp or --executor reference it is not loaded, so
+ * e.g. the in-order core as it was when the fast engine was asked for (d1f2b16) can be set
+ * against today's: `git worktree add ../wt-filed d1f2b16` (plus a node_modules symlink),
+ * then `npm run bench:ab -- --base ../wt-filed --core inorder --rounds 5`.
  *
  * Read the figures with care: run A against an identical copy of itself (`--base` a clean
  * worktree of the same commit) first. Measured that way on the 2-core machine, the tree
@@ -33,6 +37,9 @@ const args = opt('args')?.split(',');
 const overrides: Record<string, unknown> = argv.includes('--core')
   ? { 'run.core': opt('core') }
   : { 'run.mode': opt('mode') ?? 'translate', 'run.executor': opt('executor') ?? 'fast' };
+// Only the fast executor needs binaryen: a base from before it existed can still be compared
+// on the in-order core, the interpreter or the reference executor.
+const needsWasm = overrides['run.executor'] === 'fast' && overrides['run.mode'] !== 'interp';
 
 interface Result { readonly instret: number; readonly cycles: number }
 type Runner = (name: string) => Result;
@@ -42,8 +49,7 @@ async function load(dir: string): Promise<Runner> {
   const root = resolve(dir);
   let wl: typeof import('../test/helpers/workloads.ts');
   try {
-    const wasm = await import(`${root}/sim-microarch/wasm-binaryen.ts`);
-    await wasm.loadFastExecutor();
+    if (needsWasm) await (await import(`${root}/sim-microarch/wasm-binaryen.ts`)).loadFastExecutor();
     wl = await import(`${root}/test/helpers/workloads.ts`);
   } catch (e) {
     return fail(`${root} is not a morphsim checkout with its dependencies (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
