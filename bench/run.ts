@@ -12,7 +12,12 @@
  * steadier than wall time) and wall seconds for qemu. Read them as ratios. Tests never
  * assert them.
  *
- * Usage: npm run bench [-- --only crc32,loops] [--repeat 3] [--quick]
+ * Usage: npm run bench [-- --only crc32,loops] [--repeat 3] [--quick] [--long]
+ * --quick leaves out the longer variants; --long adds runs of one to a few billion
+ * instructions (crc32 80000 is the 2.46 G-instruction CRC run issue 8 was measured on), where
+ * the one-time costs of a run — compiling its translations, V8 tiering the new wasm up in the
+ * background — are a small part of the time. They take minutes per row (the reference
+ * executor runs them at about 20 MIPS): use --repeat 1.
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -23,13 +28,18 @@ import { argv, COMPUTE, loadNote, only, opt } from './args.ts';
 
 const repeat = Number(opt('repeat') ?? 1);
 const quick = argv.includes('--quick');
+const long = argv.includes('--long');
 
 /** Longer runs of compute workloads whose default arguments finish in well under a second. */
 const LONG: readonly { readonly base: string; readonly args: readonly string[] }[] = [
   { base: 'crc32', args: ['2048'] },
   { base: 'sort', args: ['100000'] },
 ];
-/** Workloads that measure the simulator, not the platform (machine workloads are tiny). */
+/** Runs of 1.5-2.5 G instructions (--long). */
+const VERY_LONG: readonly { readonly base: string; readonly args: readonly string[] }[] = [
+  { base: 'crc32', args: ['80000'] },
+  { base: 'sort', args: ['1000000'] },
+];
 
 interface Engine { readonly name: string; readonly overrides: Record<string, unknown> }
 const ENGINES: readonly Engine[] = [
@@ -95,7 +105,7 @@ console.log(header.map((h, i) => pad(h, widths[i]!)).join('  '));
 const runs: { label: string; w: WorkloadEntry }[] = [];
 for (const w of WORKLOADS) if (COMPUTE.includes(w.name)) runs.push({ label: w.name, w });
 if (!quick) {
-  for (const l of LONG) {
+  for (const l of long ? [...LONG, ...VERY_LONG] : LONG) {
     const w = WORKLOADS.find((x) => x.name === l.base);
     if (w) runs.push({ label: `${l.base}(${l.args.join(' ')})`, w: { ...w, args: l.args } });
   }
