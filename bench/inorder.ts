@@ -45,8 +45,8 @@ function once(name: string, args: readonly string[], engine: EngineName): Sample
   return { seconds: (t.user + t.system) / 1e6, instret: r.instret, cycles: r.cycles };
 }
 
-/** The best (least CPU time) of --repeat runs of each engine, taking turns. */
 let firstRow = true;
+/** The best (least CPU time) of --repeat runs of each engine, taking turns. */
 function best(name: string, args: readonly string[], engines: readonly EngineName[]): Map<EngineName, Sample> {
   const b = new Map<EngineName, Sample>();
   // The table's first workload gets one more: with one, its ratio still came out low in some
