@@ -25,7 +25,7 @@
  *        [--mode translate|optimize|interp] [--executor fast|reference] [--core inorder]
  */
 import { resolve } from 'node:path';
-import { argv, COMPUTE, loadNote, only, opt } from './args.ts';
+import { argv, COMPUTE, cpuSeconds, loadNote, only, opt } from './args.ts';
 
 function fail(message: string): never {
   console.error(`bench:ab: ${message}`);
@@ -63,10 +63,6 @@ async function load(dir: string): Promise<Runner> {
 
 const trees = [resolve(base), resolve('.')];
 const runners = [await load(trees[0]!), await load(trees[1]!)];
-const cpu = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 const median = (a: readonly number[]): number => {
   const s = [...a].sort((x, y) => x - y);
   return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -80,9 +76,9 @@ for (const name of only ?? COMPUTE) {
   const times: number[][] = [[], []];
   for (let i = 0; i < rounds; i++) {
     for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
-      const c0 = cpu();
+      const c0 = cpuSeconds();
       runners[k]!(name);
-      times[k]!.push(cpu() - c0);
+      times[k]!.push(cpuSeconds() - c0);
     }
   }
   const pairs = times[1]!.map((t, i) => t / times[0]![i]!);

@@ -25,5 +25,11 @@ export function loadNote(): string {
   return `load average ${load.toFixed(2)} on ${cores} cores, this benchmark included${busy ? ' (busy: the figures are unreliable)' : ''}`;
 }
 
+/** CPU seconds this process has used (every thread: V8's background compilers too). */
+export function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** `--only a,b`: the workloads to run (all when absent). */
 export const only: readonly string[] | undefined = opt('only')?.split(',');

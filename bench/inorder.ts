@@ -19,7 +19,7 @@
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
 import { image, WORKLOADS } from '../test/helpers/workloads.ts';
-import { argv, loadNote, only, opt } from './args.ts';
+import { argv, cpuSeconds, loadNote, only, opt } from './args.ts';
 
 const repeat = Number(opt('repeat') ?? 3);
 const warmup = Number(opt('warmup') ?? 1);
@@ -39,10 +39,9 @@ function once(name: string, args: readonly string[], engine: EngineName): Sample
   const m = new GuestMachine(image(`workloads/bin/${name}.elf`), {
     config: paramRegistry.resolve(ENGINES[engine]), args, stdout: () => {}, stderr: () => {}, warn: () => {},
   });
-  const t0 = process.cpuUsage();
+  const c0 = cpuSeconds();
   const r = m.run(maxInsns);
-  const t = process.cpuUsage(t0);
-  return { seconds: (t.user + t.system) / 1e6, instret: r.instret, cycles: r.cycles };
+  return { seconds: cpuSeconds() - c0, instret: r.instret, cycles: r.cycles };
 }
 
 let firstRow = true;

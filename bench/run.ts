@@ -24,19 +24,21 @@ import { performance } from 'node:perf_hooks';
 import { loadFastExecutor } from '../sim-microarch/wasm-binaryen.ts';
 import type { WasmExecutor } from '../sim-microarch/wasm-executor.ts';
 import { runWorkload, WORKLOADS, type WorkloadEntry } from '../test/helpers/workloads.ts';
-import { argv, COMPUTE, loadNote, only, opt } from './args.ts';
+import { argv, COMPUTE, cpuSeconds, loadNote, only, opt } from './args.ts';
 
 const repeat = Number(opt('repeat') ?? 1);
 const quick = argv.includes('--quick');
 const long = argv.includes('--long');
 
+/** A compute workload run with other arguments. */
+type Variant = { readonly base: string; readonly args: readonly string[] };
 /** Longer runs of compute workloads whose default arguments finish in well under a second. */
-const LONG: readonly { readonly base: string; readonly args: readonly string[] }[] = [
+const LONG: readonly Variant[] = [
   { base: 'crc32', args: ['2048'] },
   { base: 'sort', args: ['100000'] },
 ];
 /** Runs of 1.5-2 G instructions (--long). */
-const VERY_LONG: readonly { readonly base: string; readonly args: readonly string[] }[] = [
+const VERY_LONG: readonly Variant[] = [
   { base: 'crc32', args: ['80000'] },
   { base: 'sort', args: ['1000000'] },
 ];
@@ -51,10 +53,6 @@ const ENGINES: readonly Engine[] = [
   { name: 'fast opt', overrides: { 'run.mode': 'optimize', 'run.executor': 'fast' } },
 ];
 
-const cpuSeconds = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 function best<T extends { seconds: number }>(f: () => T): T {
   let b: T | undefined;

@@ -175,7 +175,6 @@ export function byCyclesThenId(a: Translation, b: Translation): number {
   return b.code.cycles - a.code.cycles || a.id - b.id;
 }
 
-
 function summaryOf(t: Translation, history: readonly HistoryEntry[]): TranslationSummary {
   const fill: number[] = [];
   let atoms = 0;
