@@ -175,49 +175,67 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   const T = (...ts: number[]) => b.createType(ts);
 
 
-  // access_<name>(addr, write) -> 1 on hit. Locals: 0 addr, 1 write, 2 line, 3 clock(i64), 4 w, 5 base, 6 end, 7 victim, 8 oldest(i64), 9 t(i64)
+  // access_<name>(addr, write) -> 1 on hit. Locals: 0 addr, 1 write, 2 line, 3 clock(i64),
+  // 4 w, 5 base; then one i64 stamp and one i32 way per way (the victim search).
+  // The set is searched without branches: a loop that leaves at the matching way, and an LRU
+  // scan keeping the oldest stamp so far, mispredict on most calls (the matching way and the
+  // oldest are data), and a miss is most calls that get here.
   const cacheFn = (name: string, c: CacheLayout): void => {
     const setMask = c.sets - 1;
     const sc = c.sc;
+    const A = c.assoc;
     const setHint = (w: number) => m.i32.store(0, 4, m.i32.add(c32(c.hint), m.i32.shl(m.i32.and(get(2), c32(setMask)), c32(2))), w);
     const hitAt = (w: number) => [
       m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(w, c32(3))), get(3, i64)),
       m.if(get(1), m.i32.store8(0, 1, m.i32.add(c32(c.dirty), w), c32(1))),
       setHint(w),
     ];
+    const stampL = (k: number) => 6 + k;
+    const wayL = (k: number) => 6 + A + k;
+    // The way holding the line (tags are unique within a set), or -1.
+    let found = c32(-1);
+    for (let k = 0; k < A; k++) found = m.select(m.i32.eq(m.i32.load(c.tags + 4 * k, 4, m.i32.shl(get(5), c32(2))), get(2)), c32(k), found);
+    // The least recently used way: the first with the smallest stamp (as a scan in way order
+    // with a strict < finds it), by merging neighbours pairwise, the right one only when
+    // strictly older: each group stays in way order, so ties go to the lower way.
+    const victim: number[] = [];
+    for (let k = 0; k < A; k++) victim.push(m.local.set(stampL(k), m.i64.load(c.lastUse + 8 * k, 8, m.i32.shl(get(5), c32(3)))), set(wayL(k), c32(k)));
+    for (let span = 1; span < A; span *= 2) {
+      for (let k = 0; k + span < A; k += 2 * span) {
+        const older = () => m.i64.lt_s(get(stampL(k + span), i64), get(stampL(k), i64));
+        victim.push(
+          set(wayL(k), m.select(older(), get(wayL(k + span)), get(wayL(k)))),
+          m.local.set(stampL(k), m.select(older(), get(stampL(k + span), i64), get(stampL(k), i64))),
+        );
+      }
+    }
     const body = m.block(null, [
       set(2, m.i32.shr_u(get(0), c32(c.lineBits))),
       set(3, m.i64.add(m.i64.load(0, 8, c32(sc + CS.clock)), m.i64.const(1n))),
       m.i64.store(0, 8, c32(sc + CS.clock), get(3, i64)),
       m.if(m.i32.eq(get(2), ld(sc + CS.mruLine)), m.block(null, [...hitAt(ld(sc + CS.mruWay)), m.return(c32(1))])),
-      set(5, m.i32.mul(m.i32.and(get(2), c32(setMask)), c32(c.assoc))),
-      set(6, m.i32.add(get(5), c32(c.assoc))),
-      set(4, get(5)),
-      set(7, get(5)),
-      set(8, m.i64.const(0x7fffffffffffffffn)),
-      m.loop('scan', m.block(null, [
-        m.if(m.i32.eq(m.i32.load(0, 4, m.i32.add(c32(c.tags), m.i32.shl(get(4), c32(2)))), get(2)), m.block(null, [
-          ...hitAt(get(4)),
-          st(sc + CS.mruLine, get(2)),
-          st(sc + CS.mruWay, get(4)),
-          m.return(c32(1)),
-        ])),
-        set(9, m.i64.load(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(get(4), c32(3))))),
-        m.if(m.i64.lt_s(get(9, i64), get(8, i64)), m.block(null, [set(8, get(9, i64)), set(7, get(4))])),
-        set(4, m.i32.add(get(4), c32(1))),
-        m.br('scan', m.i32.lt_u(get(4), get(6))),
+      set(5, m.i32.mul(m.i32.and(get(2), c32(setMask)), c32(A))),
+      set(4, found),
+      m.if(m.i32.ge_s(get(4), c32(0)), m.block(null, [
+        set(4, m.i32.add(get(5), get(4))),
+        ...hitAt(get(4)),
+        st(sc + CS.mruLine, get(2)),
+        st(sc + CS.mruWay, get(4)),
+        m.return(c32(1)),
       ])),
+      ...victim,
+      set(4, m.i32.add(get(5), get(wayL(0)))),
       f64inc(sc + CS.misses),
-      m.if(m.i32.load8_u(0, 1, m.i32.add(c32(c.dirty), get(7))), f64inc(sc + CS.writebacks)),
-      m.i32.store(0, 4, m.i32.add(c32(c.tags), m.i32.shl(get(7), c32(2))), get(2)),
-      m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(get(7), c32(3))), get(3, i64)),
-      m.i32.store8(0, 1, m.i32.add(c32(c.dirty), get(7)), get(1)),
+      m.if(m.i32.load8_u(0, 1, m.i32.add(c32(c.dirty), get(4))), f64inc(sc + CS.writebacks)),
+      m.i32.store(0, 4, m.i32.add(c32(c.tags), m.i32.shl(get(4), c32(2))), get(2)),
+      m.i64.store(0, 8, m.i32.add(c32(c.lastUse), m.i32.shl(get(4), c32(3))), get(3, i64)),
+      m.i32.store8(0, 1, m.i32.add(c32(c.dirty), get(4)), get(1)),
       st(sc + CS.mruLine, get(2)),
-      st(sc + CS.mruWay, get(7)),
-      setHint(get(7)),
+      st(sc + CS.mruWay, get(4)),
+      setHint(get(4)),
       m.return(c32(0)),
     ]);
-    m.addFunction(name, T(i32, i32), i32, [i32, i64, i32, i32, i32, i32, i64, i64], body);
+    m.addFunction(name, T(i32, i32), i32, [i32, i64, i32, i32, ...Array<number>(A).fill(i64), ...Array<number>(A).fill(i32)], body);
   };
   cacheFn('l1i', L.l1i);
   cacheFn('l1d', L.l1d);
