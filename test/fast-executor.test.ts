@@ -140,6 +140,18 @@ describe('fast executor = reference executor on stressed hardware', () => {
       for (const mode of ['translate', 'optimize']) compareOn(wl(name), { 'run.mode': mode, 'run.fastCompileAfter': 2, ...TINY_CACHES });
     }, 60_000);
   }
+  // The runtime's set search and victim merge at the widest associativity (64 ways, a
+  // six-level merge); few sets, so most accesses reach them and evict.
+  const WIDE_CACHES = {
+    'cache.l1iSize': 1024, 'cache.l1iAssoc': 4, 'cache.l1dSize': 4096, 'cache.l1dAssoc': 64, 'cache.l1dLine': 16,
+    'cache.l2Size': 16384, 'cache.l2Assoc': 32,
+  };
+  for (const name of ['sort', 'malloc']) {
+    it(`${name}: small highly associative caches`, () => {
+      const { fast } = compareOn(wl(name), { 'run.mode': 'translate', 'run.fastCompileAfter': 2, ...WIDE_CACHES });
+      expect(fast.result.stats['cache.l1dMisses']).toBeGreaterThan(1000);
+    }, 60_000);
+  }
   for (const name of ['sort', 'strings', 'malloc', 'alias']) {
     it(`${name}: a two-entry store buffer`, () => {
       for (const mode of ['translate', 'optimize']) compareOn(wl(name), { 'run.mode': mode, 'run.fastCompileAfter': 2, 'vliw.storeBuffer': 2 });
