@@ -225,14 +225,17 @@ export class Interpreter {
     this.autoInterrupts = (opts.interrupts ?? 'auto') === 'auto';
     this.observer = opts.observer;
     this.pages = this.plainPages;
-    // A store into a decoded page drops the closure of the word it wrote.
-    env.memory.addCodeWriteListener((addr) => {
+    // A store into a decoded page drops the closures of the words it wrote (an unmapped page:
+    // all of them).
+    env.memory.addCodeWriteListener((addr, size) => {
       const no = addr >>> PAGE_BITS;
-      const i = (addr & PAGE_OFFSET_MASK) >>> 2;
       const p = this.plainPages.get(no);
-      if (p) p.fns[i] = undefined;
       const q = this.checkedPages.get(no);
-      if (q) q.fns[i] = undefined;
+      for (let a = (addr & ~3) >>> 0; a < addr + size; a += 4) {
+        const i = (a & PAGE_OFFSET_MASK) >>> 2;
+        if (p) p.fns[i] = undefined;
+        if (q) q.fns[i] = undefined;
+      }
     });
   }
 

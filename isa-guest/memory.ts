@@ -38,7 +38,9 @@ export interface Device {
   write(offset: number, size: AccessSize, value: number): void;
 }
 
-export type CodeWriteListener = (addr: number, size: AccessSize) => void;
+/** Told that guest bytes [addr, addr+size) changed on a page holding code: a store (1, 2 or 4
+ * bytes), or a whole page unmapped (4096: whatever is mapped there later is other bytes). */
+export type CodeWriteListener = (addr: number, size: number) => void;
 
 /**
  * Sees every store into a RAM range it does not own, after the store has landed: HTIF's
@@ -145,10 +147,16 @@ export class Memory {
     return this.pageTable[idx] || this.lazyPage(idx);
   }
 
-  /** Remove RAM pages (munmap). Unmapped pages fault on access. */
+  /** Remove RAM pages (munmap). Unmapped pages fault on access. Code decoded or translated
+   * from them is dropped as if overwritten: a page mapped there later holds other bytes, and
+   * its first store would not always come before the code is run again (a fresh zero page). */
   unmapRam(base: number, size: number): void {
     for (let a = base >>> 0; a < base + size; a += PAGE_SIZE) {
       const idx = a >>> PAGE_BITS;
+      if (this.watched[idx]! & WATCH_CODE) {
+        for (const l of this.listeners) l(a, PAGE_SIZE);
+        this.watched[idx] = this.watched[idx]! & ~WATCH_CODE;
+      }
       if (this.pageTable[idx]) this.freePages.push(this.pageTable[idx]!);
       this.pageTable[idx] = 0;
       this.lazy[idx] = 0;
