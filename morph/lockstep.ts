@@ -65,12 +65,17 @@ function firstDifference(written: readonly number[], ma: Memory, mb: Memory): nu
 export function attachLockstep(main: GuestMachine): LockstepChecker {
   const runtime = main.runtime;
   if (!runtime) throw new Error('lockstep verification needs the code-morphing runtime');
+  // The guest's input: the reference reads the chunks the main machine's input took, in the
+  // same order (it runs behind, so each is there when it asks; it asks where the main did).
+  const input: (Uint8Array | null)[] = [];
+  if (main.opts.stdin) main.onInput = (chunk) => { input.push(chunk); };
   const ref = new GuestMachine(main.image, {
     config: { ...main.opts.config, 'run.mode': 'interp', 'run.core': 'cms' },
     args: main.opts.args,
     platform: main.program.env.name,
     lockstepReference: true,
     warn: () => {}, // the main machine has already said it
+    ...(main.opts.stdin ? { stdin: () => input.shift() ?? null } : {}),
   });
   const written: number[] = [];
   logWrites(main.program.env.memory, written);

@@ -97,6 +97,9 @@ export class GuestMachine {
   readonly inorder: InorderCore | undefined;
   readonly mode: 'interp' | 'translate' | 'optimize';
   readonly core: 'cms' | 'inorder';
+  /** Sees each chunk the guest's input takes from `opts.stdin` (null: end of input), in order:
+   * the lockstep checker hands the same chunks to its reference machine. */
+  onInput: ((chunk: Uint8Array | null) => void) | undefined;
 
   /** Synchronous; with the fast executor, binaryen must be loaded already (see createMachine). */
   constructor(readonly image: ElfImage, readonly opts: MachineOptions) {
@@ -110,9 +113,11 @@ export class GuestMachine {
     this.core = run.core;
     this.clock = opts.clock ?? { cycles: 0 };
     const sink = (): void => {};
+    const source = opts.stdin;
     this.program = loadProgram(image, {
       platform: opts.platform, args: opts.args ?? [], config: cfg, clock: this.clock,
-      stdout: opts.stdout ?? sink, stderr: opts.stderr ?? sink, stdin: opts.stdin, warn: opts.warn,
+      stdout: opts.stdout ?? sink, stderr: opts.stderr ?? sink, warn: opts.warn,
+      stdin: source && (() => { const chunk = source(); this.onInput?.(chunk); return chunk; }),
     });
     const desc = machineDescFromConfig(cfg);
     this.host = new HostState(desc, this.program.env.memory);
