@@ -1,5 +1,5 @@
 /** `morphsim run`: run a guest program and report what the machine did. */
-import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
@@ -92,8 +92,8 @@ function checkOutputPath(flag: string, path: string): void {
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
 }
 
-/** Runs the guest; returns the process exit code (the guest's). */
-export async function runCommand(elfPath: string, args: string[], flags: RunFlags): Promise<number> {
+/** Runs the guest (its input from `stdin`); returns the process exit code (the guest's). */
+export async function runCommand(elfPath: string, args: string[], flags: RunFlags, stdin: InputSource = processInput): Promise<number> {
   const cfg = resolveConfig(paramRegistry, {
     configFile: flags.config,
     sets: flags.set,
@@ -118,30 +118,73 @@ export async function runCommand(elfPath: string, args: string[], flags: RunFlag
   if (flags.logCommits) checkOutputPath('--log-commits', flags.logCommits);
   const log = flags.logCommits ? new LogFile(flags.logCommits) : undefined;
   try {
-    return await runMachine(image, bytes, args, flags, cfg, log);
+    return await runMachine(image, bytes, args, flags, cfg, log, replayable(stdin));
   } catch (e) {
     log?.discard();
     throw e;
   }
 }
 
+/** Where a guest's input comes from: the next chunk, or null at the end. */
+export type InputSource = () => Uint8Array | null;
+
+/**
+ * The process's standard input as the guest's (read(0, …); the machine platform's UART
+ * receiver), as qemu-riscv32 passes it on: read only when the guest asks for input, a chunk
+ * at a time, blocking.
+ */
+export function processInput(): Uint8Array | null {
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    try {
+      const n = readSync(0, buf, 0, buf.length, null);
+      return n > 0 ? buf.subarray(0, n) : null;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A non-blocking descriptor with nothing yet: wait a little and read again.
+      if (code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); continue; }
+      // A closed standard input (\`<&-\`) is an empty one; anything else is reported.
+      if (code === 'EOF' || code === 'EBADF') return null;
+      throw new MorphsimError(`reading standard input for the guest: ${(e as Error).message}`, ExitCode.usage);
+    }
+  }
+}
+
+/** `source`, keeping every chunk it gave, so a second run of the program (--compare-inorder)
+ * reads the same bytes in the same pieces (`again`). */
+function replayable(source: InputSource): { read: InputSource; again: () => InputSource } {
+  const chunks: Uint8Array[] = [];
+  let ended = false;
+  const read = (): Uint8Array | null => {
+    if (ended) return null;
+    const c = source();
+    if (c === null || c.length === 0) ended = true;
+    else chunks.push(c);
+    return ended ? null : c;
+  };
+  const again = (): InputSource => { let i = 0; return () => (i < chunks.length ? chunks[i++]! : null); };
+  return { read, again };
+}
+
 /** The same program on the baseline in-order core, for comparison (its output is not shown again).
  * The in-order core runs no host code, so its machine never needs binaryen. */
-function runInorder(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, max: number): RunSummary {
+function runInorder(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, max: number, stdin: () => Uint8Array | null): RunSummary {
   const config = paramRegistry.resolve(cfg, { 'run.core': 'inorder' });
-  const machine = new GuestMachine(image, { config, args, platform: flags.platform });
+  const machine = new GuestMachine(image, { config, args, platform: flags.platform, stdin });
   const t0 = performance.now();
   const result = machine.run(max);
   return runSummary({ machine, result, elfBytes: bytes, config, version: VERSION, wallSeconds: (performance.now() - t0) / 1000 });
 }
 
-async function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, log: LogFile | undefined): Promise<number> {
+async function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, log: LogFile | undefined,
+  input: ReturnType<typeof replayable>): Promise<number> {
   const write = (stream: NodeJS.WriteStream) => (b: Uint8Array): void => { stream.write(Buffer.from(b)); };
   // binaryen loads (about half a second) only when translations will run on the fast executor.
   const machine = await createMachine(image, {
     config: cfg,
     args,
     platform: flags.platform,
+    stdin: input.read,
     stdout: write(process.stdout),
     stderr: write(process.stderr),
     warn: (msg) => process.stderr.write(`morphsim: warning: ${msg}\n`),
@@ -159,7 +202,7 @@ async function runMachine(image: ElfImage, bytes: Uint8Array, args: string[], fl
     machine, result, elfBytes: bytes, config: cfg, version: VERSION, wallSeconds, lockstepChecks: checker?.checks,
   });
   if (flags.json) writeFileAtomic(flags.json, JSON.stringify(summary, null, 2) + '\n');
-  const inorder = flags.compareInorder ? runInorder(image, bytes, args, flags, cfg, max) : null;
+  const inorder = flags.compareInorder ? runInorder(image, bytes, args, flags, cfg, max, input.again()) : null;
   if (flags.report) writeFileAtomic(flags.report, runReportHtml(runReportData({ machine, summary, timeline, inorder })));
   if (flags.statsJson && machine.runtime) {
     writeFileAtomic(flags.statsJson, JSON.stringify(translationStats(machine.runtime, image), null, 2) + '\n');

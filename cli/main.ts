@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MorphsimError, UsageError } from '../core/errors.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { configCommand } from './cmd-config.ts';
-import { runCommand, type RunFlags } from './cmd-run.ts';
+import { runCommand, type InputSource, type RunFlags } from './cmd-run.ts';
 import { demoCommand } from './cmd-demo.ts';
 import { disasmCommand } from './cmd-disasm.ts';
 import { exportCommand } from './cmd-export.ts';
@@ -39,7 +39,7 @@ function parsePositiveArg(name: string) {
 const oneLine = (s: string): string => s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
 
 /** The command tree; `status.exitCode` receives the guest's exit code after `run`. */
-export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Command {
+export function buildProgram(status: { exitCode: number } = { exitCode: 0 }, io: CliIo = {}): Command {
   const program = new Command('morphsim')
     .description('co-designed virtual machine simulator: RV32IM guest, code morphing, cycle-counted VLIW host')
     .version(VERSION)
@@ -76,7 +76,7 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
       .option('--compare-inorder', 'also run the program on the in-order baseline core and compare (report and summary line)')
       .option('--log-commits <file>', 'write a Spike-style commit log (one line per retired instruction)')
       .option('-q, --quiet', 'do not print the summary on stderr'),
-  ).action(async (elf: string, args: string[], flags: RunFlags) => { status.exitCode = await runCommand(elf, args, flags); });
+  ).action(async (elf: string, args: string[], flags: RunFlags) => { status.exitCode = await runCommand(elf, args, flags, io.stdin); });
 
   program
     .command('disasm')
@@ -140,9 +140,13 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }): Co
 }
 
 /** Runs the CLI; returns the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** What the command reads besides its arguments: the guest's input (`morphsim run`; default
+ * the process's standard input). */
+export interface CliIo { readonly stdin?: InputSource }
+
+export async function main(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const status = { exitCode: 0 };
-  const program = buildProgram(status);
+  const program = buildProgram(status, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return status.exitCode;

@@ -1,9 +1,11 @@
 /**
- * Lockstep verification of a program that reads its input (user platform, read(0, …)): the
- * reference machine must read what the main machine read, chunk for chunk, or the first
- * read() already differs (it used to get end of input). The program upper-cases its input
- * in 64-byte reads, a loop hot enough to be translated; qemu-riscv32 on the same ELF and
- * input is the oracle for the output.
+ * A program that reads its input (user platform, read(0, …)): it upper-cases its input in
+ * 64-byte reads, a loop hot enough to be translated; qemu-riscv32 on the same ELF and input is
+ * the oracle for the output.
+ *  - Lockstep verification: the reference machine must read what the main machine read,
+ *    chunk for chunk, or the first read() already differs (it used to get end of input).
+ *  - `morphsim run` passes its standard input on to the guest, as qemu-riscv32 does (it used
+ *    to give none), and --compare-inorder's second run reads the same bytes.
  * Under CI=true the cross toolchain and qemu-riscv32 must be installed; elsewhere it skips.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import { parseElf } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
+import { spawnCli } from './helpers/run-cli.ts';
 
 const CI = process.env['CI'] === 'true';
 const has = (cmd: string): boolean => spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
@@ -61,20 +64,29 @@ buf: .zero 64
 `;
 
 let tmp = '';
-beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'morphsim-input-')); });
+let elf = '';
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'morphsim-input-'));
+  if (!hasGcc) return;
+  const src = join(tmp, 'upper.S');
+  elf = join(tmp, 'upper.elf');
+  writeFileSync(src, PROGRAM);
+  const cc = spawnSync(GCC, ['-march=rv32im_zicsr', '-mabi=ilp32', '-nostdlib', '-nostartfiles', '-static', src, '-o', elf], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`${GCC} failed: ${cc.stderr}`);
+});
 afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 
-describe('lockstep verification of a program reading its input', () => {
-  it.skipIf(!hasGcc || !hasQemu)('the reference reads the same chunks: no divergence, qemu-riscv32\'s output', () => {
-    const src = join(tmp, 'upper.S');
-    const elf = join(tmp, 'upper.elf');
-    writeFileSync(src, PROGRAM);
-    const cc = spawnSync(GCC, ['-march=rv32im_zicsr', '-mabi=ilp32', '-nostdlib', '-nostartfiles', '-static', src, '-o', elf], { encoding: 'utf8' });
-    expect(cc.status, cc.stderr).toBe(0);
-    const text = Array.from({ length: 120 }, (_, i) => `line ${i}: the Quick brown fox, ${'xyz'.repeat(i % 7)}\n`).join('');
-    const q = spawnSync('qemu-riscv32', [elf], { input: text, encoding: 'utf8' });
-    expect(q.status).toBe(0);
-    expect(q.stdout).toBe(text.toUpperCase());
+const text = Array.from({ length: 120 }, (_, i) => `line ${i}: the Quick brown fox, ${'xyz'.repeat(i % 7)}\n`).join('');
+const qemu = () => {
+  const q = spawnSync('qemu-riscv32', [elf], { input: text, encoding: 'utf8' });
+  expect(q.status).toBe(0);
+  expect(q.stdout).toBe(text.toUpperCase());
+  return q;
+};
+
+describe('a program reading its input', () => {
+  it.skipIf(!hasGcc || !hasQemu)('lockstep: the reference reads the same chunks: no divergence, qemu-riscv32\'s output', () => {
+    const q = qemu();
     // The input arrives in chunks of odd sizes: a read may take part of one or end at one.
     const bytes = new TextEncoder().encode(text);
     for (const config of [{ 'run.mode': 'translate', 'tier.threshold': 1, 'run.executor': 'reference' }, { 'run.mode': 'optimize', 'tier.threshold': 1, 'tier.hotThreshold': 20, 'run.executor': 'reference' }]) {
@@ -92,5 +104,22 @@ describe('lockstep verification of a program reading its input', () => {
       expect(checker.checks).toBeGreaterThan(100);
       expect(r.stats['morph.translatedInsns']).toBeGreaterThan(r.instret / 2);
     }
+  });
+
+  it.skipIf(!hasGcc || !hasQemu)('morphsim run gives the guest its standard input, to the second run of --compare-inorder and under lockstep', () => {
+    const q = qemu();
+    const inorder = spawnCli(['run', elf, '--core', 'inorder'], { input: text });
+    expect(inorder.stdout).toBe(q.stdout);
+    const cycles = /inorder on user: [0-9,]+ insns, (\d+) cycles/.exec(inorder.stderr)?.[1];
+    expect(cycles).toBeDefined();
+    for (const extra of [[], ['--mode', 'translate', '--threshold', '1', '--verify', 'lockstep'], ['--compare-inorder']]) {
+      const r = spawnCli(['run', elf, ...extra], { input: text });
+      expect(r.code, extra.join(' ')).toBe(0);
+      expect(r.stdout, extra.join(' ')).toBe(q.stdout);
+      // The in-order run of --compare-inorder read the same input: the same cycles as alone.
+      if (extra[0] === '--compare-inorder') expect(r.stderr).toContain(`in-order baseline: ${cycles} cycles`);
+    }
+    // No input at all: the program reads end of input at once and exits.
+    expect(spawnCli(['run', elf, '-q']).stdout).toBe('');
   });
 });

@@ -48,7 +48,8 @@ function capture(stream: NodeJS.WriteStream): { restore: () => string } {
   };
 }
 
-/** Runs `morphsim <argv>` in this process (pass absolute paths: see `repoPath`). */
+/** Runs `morphsim <argv>` in this process (pass absolute paths: see `repoPath`). The guest's
+ * input is empty: this process's own standard input is the test runner's. */
 export async function runCli(argv: readonly string[]): Promise<CliResult> {
   const out = capture(process.stdout);
   const err = capture(process.stderr);
@@ -56,7 +57,7 @@ export async function runCli(argv: readonly string[]): Promise<CliResult> {
   let stderr = '';
   let code: number;
   try {
-    code = await main(argv);
+    code = await main(argv, { stdin: () => null });
   } finally {
     stdout = out.restore();
     stderr = err.restore();
@@ -73,12 +74,13 @@ export function ensureBuilt(): string {
 }
 
 /** Runs `node bin/morphsim.mjs <argv>` (the built CLI) as a child process, as a shell would. */
-export function spawnCli(argv: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function spawnCli(argv: readonly string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): CliResult {
   ensureBuilt();
   const r = spawnSync(process.execPath, [repoPath('bin/morphsim.mjs'), ...argv], {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 60_000,
+    input: opts.input ?? '',
   });
   if (r.error) throw r.error;
   return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
