@@ -184,6 +184,36 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
     }
   });
 
+  it('machine platform: blocks without memory accesses run whole, and the timer is taken where the per-step engine takes it', () => {
+    // Only loads and stores keep a machine-platform block from running whole (a device read
+    // must see the clock as of its instruction): this loop has none. Its multiplies and a
+    // divide make the block's cycles uneven, so the timer falls at varied points in it.
+    const program = `
+      lui t0, 0x80000
+      addi t0, t0, 128
+      csrrw zero, mtvec, t0
+      addi t1, zero, 128
+      csrrs zero, mie, t1
+      addi a1, zero, 7
+      addi a2, zero, 3
+      csrrsi zero, mstatus, 8
+      mul a3, a1, a2        # loop
+      add a1, a1, a3
+      div a4, a1, a2
+      xor a2, a2, a4
+      andi a2, a2, 255
+      ori a2, a2, 1
+      jal zero, -24` + '\naddi zero, zero, 0'.repeat(17) + `
+      csrrs a0, mcycle, zero
+      ecall`;
+    for (const timerAt of [150, 1001, 4321, 20000]) {
+      const ref = agree({ program, timerAt, platform: 'machine' });
+      expect(ref.stats['inorder.traps']).toBe(1);
+      expect(ref.exitCode).toBeGreaterThanOrEqual(timerAt);
+      if (timerAt >= 4321) expect(ref.blocks).toBeGreaterThan(20);
+    }
+  });
+
   it('a store into the words of a block (self-modifying code), earlier or later in it', () => {
     const mul = asm('mul a1, a1, a2'); // replaces `addi a1, a1, 1`, with a dependent after it
     // Another block rewrites a word of the loop's first block once.
