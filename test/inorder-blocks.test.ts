@@ -38,6 +38,10 @@ function skipLoadOnTrap(body: string): string {
   return [...lines, ...pad, 'csrrs t4, mepc, zero', 'addi t4, t4, 4', 'csrrw zero, mepc, t4', 'mret'].join('\n');
 }
 
+/** mtvec at BASE + 128 (word 32) and the machine timer interrupt enabled (mstatus.MIE is set
+ * by the program when its loop starts). */
+const TIMER_ON = ['lui t0, 0x80000', 'addi t0, t0, 128', 'csrrw zero, mtvec, t0', 'addi t1, zero, 128', 'csrrs zero, mie, t1'].join('\n');
+
 function run(engine: 'reference' | 'fast', c: Case) {
   const env = new BareEnv(c.platform ?? 'user', c.timerAt ?? Infinity);
   asmLines(c.program).forEach((w, i) => env.memory.store32(BASE + 4 * i, w));
@@ -153,12 +157,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
   it('a timer interrupt due inside a block is taken at the same boundary', () => {
     // Blocks that load and store miss the small caches now and then: the clock can reach
     // the timer anywhere in them. The handler exits with mcycle as it reads it.
-    const program = `
-      lui t0, 0x80000
-      addi t0, t0, 128
-      csrrw zero, mtvec, t0
-      addi t1, zero, 128
-      csrrs zero, mie, t1
+    const program = `${TIMER_ON}
       lui s0, 0x80010
       csrrsi zero, mstatus, 8
       lw a1, 0(s0)          # loop
@@ -188,12 +187,7 @@ describe('in-order fast engine: timing blocks against the reference engine', () 
     // Only loads and stores keep a machine-platform block from running whole (a device read
     // must see the clock as of its instruction): this loop has none. Its multiplies and a
     // divide make the block's cycles uneven, so the timer falls at varied points in it.
-    const program = `
-      lui t0, 0x80000
-      addi t0, t0, 128
-      csrrw zero, mtvec, t0
-      addi t1, zero, 128
-      csrrs zero, mie, t1
+    const program = `${TIMER_ON}
       addi a1, zero, 7
       addi a2, zero, 3
       csrrsi zero, mstatus, 8

@@ -9,7 +9,7 @@
  * Under CI=true the cross toolchain and qemu-riscv32 must be installed; elsewhere it skips.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +17,8 @@ import { parseElf } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
+import { buildUserElf, hasGcc, hasQemu } from './helpers/cross-tools.ts';
 import { spawnCli } from './helpers/run-cli.ts';
-
-const CI = process.env['CI'] === 'true';
-const has = (cmd: string): boolean => spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
-const GCC = 'riscv64-unknown-elf-gcc';
-const hasGcc = has(GCC);
-const hasQemu = has('qemu-riscv32');
-if (CI && (!hasGcc || !hasQemu)) throw new Error(`CI=true: ${GCC} and qemu-riscv32 must be installed for this test`);
 
 const PROGRAM = `
   .globl _start
@@ -67,12 +61,7 @@ let tmp = '';
 let elf = '';
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'morphsim-input-'));
-  if (!hasGcc) return;
-  const src = join(tmp, 'upper.S');
-  elf = join(tmp, 'upper.elf');
-  writeFileSync(src, PROGRAM);
-  const cc = spawnSync(GCC, ['-march=rv32im_zicsr', '-mabi=ilp32', '-nostdlib', '-nostartfiles', '-static', src, '-o', elf], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`${GCC} failed: ${cc.stderr}`);
+  if (hasGcc) elf = buildUserElf(tmp, 'upper', PROGRAM);
 });
 afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 

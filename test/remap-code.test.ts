@@ -8,18 +8,12 @@
  * Under CI=true the cross toolchain and qemu-riscv32 must be installed; elsewhere it skips.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildUserElf, hasGcc, hasQemu } from './helpers/cross-tools.ts';
 import { runCli } from './helpers/run-cli.ts';
-
-const CI = process.env['CI'] === 'true';
-const has = (cmd: string): boolean => spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
-const GCC = 'riscv64-unknown-elf-gcc';
-const hasGcc = has(GCC);
-const hasQemu = has('qemu-riscv32');
-if (CI && (!hasGcc || !hasQemu)) throw new Error(`CI=true: ${GCC} and qemu-riscv32 must be installed for this test`);
 
 const PROGRAM = `
   .globl _start
@@ -72,11 +66,7 @@ afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 
 describe('user platform: munmap drops the code decoded and translated from the page', () => {
   it.skipIf(!hasGcc || !hasQemu)('a function called until translated, its page unmapped and mapped again: SIGILL, as under qemu-riscv32', async () => {
-    const src = join(tmp, 'remap.S');
-    const elf = join(tmp, 'remap.elf');
-    writeFileSync(src, PROGRAM);
-    const cc = spawnSync(GCC, ['-march=rv32im_zicsr_zifencei', '-mabi=ilp32', '-nostdlib', '-nostartfiles', '-static', src, '-o', elf], { encoding: 'utf8' });
-    expect(cc.status, cc.stderr).toBe(0);
+    const elf = buildUserElf(tmp, 'remap', PROGRAM);
     const q = spawnSync('qemu-riscv32', [elf], { encoding: 'utf8' });
     expect(q.signal).toBe('SIGILL');
     const engines: readonly (readonly string[])[] = [
