@@ -168,7 +168,7 @@ function replayable(source: InputSource): { read: InputSource; again: () => Inpu
 
 /** The same program on the baseline in-order core, for comparison (its output is not shown again).
  * The in-order core runs no host code, so its machine never needs binaryen. */
-function runInorder(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, max: number, stdin: () => Uint8Array | null): RunSummary {
+function runInorder(image: ElfImage, bytes: Uint8Array, args: string[], flags: RunFlags, cfg: Config, max: number, stdin: InputSource): RunSummary {
   const config = paramRegistry.resolve(cfg, { 'run.core': 'inorder' });
   const machine = new GuestMachine(image, { config, args, platform: flags.platform, stdin });
   const t0 = performance.now();
