@@ -53,7 +53,6 @@ const ENGINES: readonly Engine[] = [
   { name: 'fast opt', overrides: { 'run.mode': 'optimize', 'run.executor': 'fast' } },
 ];
 
-
 function best<T extends { seconds: number }>(f: () => T): T {
   let b: T | undefined;
   for (let i = 0; i < repeat; i++) {

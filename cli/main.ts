@@ -139,11 +139,11 @@ export function buildProgram(status: { exitCode: number } = { exitCode: 0 }, io:
   return program;
 }
 
-/** Runs the CLI; returns the process exit code. */
 /** What the command reads besides its arguments: the guest's input (`morphsim run`; default
  * the process's standard input). */
 export interface CliIo { readonly stdin?: InputSource }
 
+/** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[], io: CliIo = {}): Promise<number> {
   const status = { exitCode: 0 };
   const program = buildProgram(status, io);

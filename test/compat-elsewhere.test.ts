@@ -16,16 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseElf } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { GuestMachine } from '../morph/machine.ts';
+import { assembleElf, hasGcc, hasQemu } from './helpers/cross-tools.ts';
 import { buildElf } from './helpers/elf-builder.ts';
 import { assemble, exitWith, TOHOST } from './helpers/guest-asm-program.ts';
 import { runCli } from './helpers/run-cli.ts';
-
-const CI = process.env['CI'] === 'true';
-const has = (cmd: string, arg = '--version'): boolean => spawnSync(cmd, [arg], { encoding: 'utf8' }).status === 0;
-const GCC = 'riscv64-unknown-elf-gcc';
-const hasGcc = has(GCC);
-const hasQemu = has('qemu-riscv32');
-if (CI && (!hasGcc || !hasQemu)) throw new Error(`CI=true: ${GCC} and qemu-riscv32 must be installed for this test`);
 
 let tmp = '';
 beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'morphsim-compat-')); });
@@ -36,14 +30,7 @@ const ENGINES: readonly (readonly string[])[] = [
   ['--mode', 'optimize', '--threshold', '1', '--set', 'tier.hotThreshold=2', '--executor', 'fast', '--set', 'run.fastCompileAfter=1'],
 ];
 
-function gcc(name: string, source: string, extra: readonly string[]): string {
-  const src = join(tmp, `${name}.S`);
-  const out = join(tmp, `${name}.elf`);
-  writeFileSync(src, source);
-  const r = spawnSync(GCC, ['-march=rv32im_zicsr', '-mabi=ilp32', '-nostdlib', '-nostartfiles', '-static', ...extra, src, '-o', out], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${GCC} failed: ${r.stderr}`);
-  return out;
-}
+const gcc = (name: string, source: string, extra: readonly string[]): string => assembleElf(tmp, name, source, extra);
 
 /** p_flags of every PT_LOAD program header, read straight from the file. */
 function loadFlags(path: string): number[] {

@@ -17,7 +17,7 @@ import { parseElf } from '../isa-guest/elf.ts';
 import { paramRegistry } from '../morph/config.ts';
 import { attachLockstep } from '../morph/lockstep.ts';
 import { GuestMachine } from '../morph/machine.ts';
-import { buildUserElf, hasGcc, hasQemu } from './helpers/cross-tools.ts';
+import { assembleElf, hasGcc, hasQemu } from './helpers/cross-tools.ts';
 import { spawnCli } from './helpers/run-cli.ts';
 
 const PROGRAM = `
@@ -61,7 +61,7 @@ let tmp = '';
 let elf = '';
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'morphsim-input-'));
-  if (hasGcc) elf = buildUserElf(tmp, 'upper', PROGRAM);
+  if (hasGcc) elf = assembleElf(tmp, 'upper', PROGRAM);
 });
 afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 

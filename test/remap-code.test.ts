@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildUserElf, hasGcc, hasQemu } from './helpers/cross-tools.ts';
+import { assembleElf, hasGcc, hasQemu } from './helpers/cross-tools.ts';
 import { runCli } from './helpers/run-cli.ts';
 
 const PROGRAM = `
@@ -66,7 +66,7 @@ afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 
 describe('user platform: munmap drops the code decoded and translated from the page', () => {
   it.skipIf(!hasGcc || !hasQemu)('a function called until translated, its page unmapped and mapped again: SIGILL, as under qemu-riscv32', async () => {
-    const elf = buildUserElf(tmp, 'remap', PROGRAM);
+    const elf = assembleElf(tmp, 'remap', PROGRAM);
     const q = spawnSync('qemu-riscv32', [elf], { encoding: 'utf8' });
     expect(q.signal).toBe('SIGILL');
     const engines: readonly (readonly string[])[] = [

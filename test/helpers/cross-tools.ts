@@ -13,12 +13,13 @@ export const hasGcc = has(GCC);
 export const hasQemu = has('qemu-riscv32');
 if (process.env['CI'] === 'true' && (!hasGcc || !hasQemu)) throw new Error(`CI=true: ${GCC} and qemu-riscv32 must be installed for this test`);
 
-/** Assemble and link `source` (no C library, entry `_start`) into DIR/NAME.elf; returns its path. */
-export function buildUserElf(dir: string, name: string, source: string): string {
+/** Assemble and link `source` (no C library, entry `_start`; `extra`: more gcc options, such
+ * as a linker script) into DIR/NAME.elf; returns its path. */
+export function assembleElf(dir: string, name: string, source: string, extra: readonly string[] = []): string {
   const src = join(dir, `${name}.S`);
   const elf = join(dir, `${name}.elf`);
   writeFileSync(src, source);
-  const cc = spawnSync(GCC, ['-march=rv32im_zicsr_zifencei', '-mabi=ilp32', '-nostdlib', '-nostartfiles', '-static', src, '-o', elf], { encoding: 'utf8' });
+  const cc = spawnSync(GCC, ['-march=rv32im_zicsr_zifencei', '-mabi=ilp32', '-nostdlib', '-nostartfiles', '-static', ...extra, src, '-o', elf], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`${GCC} failed: ${cc.stderr}`);
   return elf;
 }
