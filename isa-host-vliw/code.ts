@@ -69,6 +69,10 @@ export interface HostCode {
   execCount: number;
   /** Cycles spent in this translation (all categories, rolled-back runs included). */
   cycles: number;
+  /** The runtime's tiering watch (optimize mode): from this execution count on, the
+   * executors note each logged transfer out of this translation (ChainLog.noteDue). A lower
+   * value than the runtime's real threshold only costs speed; undefined: never. */
+  dueAt?: number;
 }
 
 export interface AtomFields {

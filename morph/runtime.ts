@@ -130,13 +130,10 @@ export class Runtime {
     const t = this.optimize ? this.noteChain(from, target) : this.byTag.get(from.tag);
     this.onChain?.({ translation: t }, this.hart.instret + retired, target);
   };
-  /** run.mode=optimize without a hook: the run's chained transfers, replayed when it ends. */
+  /** run.mode=optimize without a hook: the run's chained transfers, noted when it ends. */
   private readonly chainLog = new ChainLog();
-  /** replayChains()'s per-(translation, target) exit counts. */
+  /** noteTransfers()'s per-(translation, target) exit counts. */
   private readonly exitTally = new ExitTally();
-  /** replayChains()'s translations that may be due, and per one its count and dueAt(). */
-  private readonly replayCands: Translation[] = [];
-  private readonly replayAt: number[] = [];
   /** Translations seen due for retier() during the current run. */
   private readonly due: Translation[] = [];
   private readonly continueRuns: boolean;
@@ -272,7 +269,7 @@ export class Runtime {
       this.accounted = false;
       t = this.byTag.get(res.code.tag);
     } else {
-      if (this.chainLog.length !== 0) this.replayChains(res.code);
+      this.noteTransfers();
       t = this.finishRun(res);
     }
     if (this.optimize) {
@@ -294,7 +291,7 @@ export class Runtime {
    */
   private readonly continueRun = (res: ExitResult, now: number): number => {
     if (res.retired === 0) return 0; // finishRun() would interpret: not at this clock
-    if (this.chainLog.length !== 0) this.replayChains(res.code);
+    this.noteTransfers();
     const last = this.finishRun(res);
     this.accounted = true;
     const next = this.byTag.get(res.chainTo!.tag);
@@ -309,10 +306,11 @@ export class Runtime {
     // step() would now take chainTo and run it with the same limits.
     this.accounted = false;
     this.chainTo = null;
-    // In translate mode nothing here changes inside the next runs but by time, room and
-    // devices, which the executor's conditions for passing a run's end cover (ExecLimits):
-    // as many runs as there is room for, at most a full run each, pass (passRun).
-    return this.optimize ? 1 : Math.floor(room / this.fullRunInsns());
+    // Nothing here changes inside the next runs but by time, room, devices and (optimize
+    // mode) translations becoming due, which the executor's conditions for passing a run's
+    // end cover (ExecLimits): as many runs as there is room for, at most a full run each,
+    // pass (passRun).
+    return Math.floor(room / this.fullRunInsns());
   };
 
   /** A run's end the executor passed (ExecLimits.passRun): what finishRun() and continueRun()
@@ -324,6 +322,7 @@ export class Runtime {
       const t = this.byTag.get(code.tag);
       if (t) this.profile.countSideExit(t.entryPc, target >>> 0);
     }
+    if (this.optimize) this.profile.countExit(code.tag, target >>> 0);
     this.env.clock.cycles = now;
   };
 
@@ -365,7 +364,7 @@ export class Runtime {
       t.rollbacks++;
       this.profile.countRollback(t.entryPc, res.cause);
       this.profile.countFault(t.id, res.cause);
-      if (t.tier === 2) this.nextPolicyCheck.set(t.id, 0); // consult the policy at its next run
+      if (t.tier === 2) { this.nextPolicyCheck.set(t.id, 0); this.refreshDue(t); } // consult the policy at its next run
     }
     switch (res.cause) {
       case 'interrupt':
@@ -412,43 +411,20 @@ export class Runtime {
    * after the run, and a translation invalidated during the run (after which nothing chains:
    * the executor is told to stop) would have had nothing done by its retier() anyway.
    *
-   * The exit counts are sums: noted per (translation, target) in bulk (the profile's maps get
-   * the same keys in the same order). A translation is due at a transfer when its count then
-   * has reached its dueAt(): a count at most its final one, so only translations whose final
-   * count has are looked at transfer by transfer. Each one's count at each transfer is
-   * rebuilt from its final one: every execution of the run ended in one logged transfer,
-   * except the run's last (`last`).
+   * The exit counts are sums (the log's entries may be too). A transfer is due when its
+   * translation's count then has reached dueAt(): the executors note the transfers whose
+   * count reached `code.dueAt` (refreshDue keeps it at most dueAt()), with that count.
    */
-  private replayChains(last: HostCode): void {
+  private noteTransfers(): void {
     const log = this.chainLog;
+    if (log.length === 0 && log.dueTag.length === 0) return;
     const tally = this.exitTally;
     tally.tally(log);
-    const cands = this.replayCands;
-    for (const tag of tally.seen) {
-      const t = this.byTag.get(tag);
-      if (t === undefined) continue;
-      const code = t.code;
-      const at = this.dueAt(t);
-      if (code.execCount < at) continue;
-      cands.push(t);
-      // Count before the run's first transfer from it, and its dueAt().
-      this.replayAt.push(code.execCount - tally.transfersOf(tag) - (code === last ? 1 : 0), at);
-    }
     tally.flush(this.profile);
-    if (cands.length !== 0) {
-      const { tag: tags, length: n } = log;
-      const at = this.replayAt;
-      for (let i = 0; i < n; i++) {
-        const tag = tags[i]!;
-        for (let c = 0; c < cands.length; c++) {
-          const t = cands[c]!;
-          if (t.id !== tag) continue;
-          if (++at[2 * c]! >= at[2 * c + 1]!) this.due.push(t);
-          break;
-        }
-      }
-      cands.length = 0;
-      at.length = 0;
+    const { dueTag, dueCount } = log;
+    for (let i = 0; i < dueTag.length; i++) {
+      const t = this.byTag.get(dueTag[i]!);
+      if (t !== undefined && dueCount[i]! >= this.dueAt(t)) this.due.push(t);
     }
     log.clear();
   }
@@ -525,6 +501,7 @@ export class Runtime {
     }
     const placed = this.tcache.insert(t);
     this.byTag.set(t.id, placed);
+    this.refreshDue(placed);
     this.c.translationsMade++;
     return placed;
   }
@@ -572,6 +549,24 @@ export class Runtime {
    * one — or `t` itself.
    */
   private retier(t: Translation): Translation {
+    const u = this.retierOnce(t);
+    this.refreshDue(t);
+    if (u !== t) this.refreshDue(u);
+    return u;
+  }
+
+  /** The executors' copy of dueAt() (HostCode.dueAt), where it may have changed: install, a
+   * tier-2 rollback, retier(). Elsewhere it only rises (settled, invalid): a stale copy is
+   * lower, which costs only speed (noteTransfers() checks each due transfer). */
+  private refreshDue(t: Translation): void {
+    if (!this.optimize) return;
+    const at = this.dueAt(t);
+    if (t.code.dueAt === at) return;
+    t.code.dueAt = at;
+    this.executor.noteDueAt?.(t.code);
+  }
+
+  private retierOnce(t: Translation): Translation {
     if (!t.valid || this.settled.has(t.entryPc)) return t;
     if (t.tier === 1) {
       if (t.code.execCount < (this.promoteAt.get(t.id) ?? this.tier.hotThreshold)) return t;
@@ -747,13 +742,12 @@ export class ExitTally {
   private lastTarget = new Int32Array(256);
   private lastSlot = new Int32Array(256);
   private gen = 1;
-
-  /** Tags of the translations that made the transfers counted since the last flush(), in order. */
+  /** Tags with a per-tag shortcut in this tally (since the last flush()), in order of first use. */
   readonly seen: number[] = [];
 
   /** Count `log`'s transfers. */
   tally(log: ChainLog): void {
-    const { tag: tags, target, length: n } = log;
+    const { tag: tags, target, count, length: n } = log;
     const gen = this.gen;
     let seenGen = this.seenGen;
     let lastTarget = this.lastTarget;
@@ -762,27 +756,20 @@ export class ExitTally {
     for (let i = 0; i < n; i++) {
       const tag = tags[i]!;
       const tg = target[i]! | 0;
-      if (tag < seenGen.length && seenGen[tag] === gen && lastTarget[tag] === tg) { counts[lastSlot[tag]!]!++; continue; }
-      this.add(tag, tg);
+      if (tag < seenGen.length && seenGen[tag] === gen && lastTarget[tag] === tg) { counts[lastSlot[tag]!]! += count[i]!; continue; }
+      this.add(tag, tg, count[i]!);
       ({ seenGen, lastTarget, lastSlot, counts } = this);
     }
   }
 
   /** A transfer the per-tag shortcut does not cover. */
-  private add(tag: number, tg: number): void {
+  private add(tag: number, tg: number, n: number): void {
     if (tag >= this.seenGen.length) this.growTags(tag);
     const s = this.slot(tag, tg);
     if (this.seenGen[tag] !== this.gen) { this.seenGen[tag] = this.gen; this.seen.push(tag); }
     this.lastTarget[tag] = tg;
     this.lastSlot[tag] = s;
-    this.counts[s]!++;
-  }
-
-  /** Transfers counted for translation `tag`. */
-  transfersOf(tag: number): number {
-    let n = 0;
-    for (const s of this.used) if (this.tags[s] === tag) n += this.counts[s]!;
-    return n;
+    this.counts[s]! += n;
   }
 
   /** Note the counts in `profile` and empty the table. */

@@ -59,9 +59,9 @@ export interface ExecLimits {
    * instructions retired by the run so far, and the guest pc of the next translation.
    * (Verification hooks in here to compare state at every commit; it costs no cycles.) */
   readonly onChain?: (from: HostCode, retired: number, target: number) => void;
-  /** Where to append each chained transfer (the same transfers, in the same order, as
-   * `onChain` sees), for a caller that needs them only after the run: the executor does not
-   * stop at each one. Cleared by the caller, never by the executor. */
+  /** Where to count the chained transfers `onChain` would see, and note the due ones in
+   * order, for a caller that needs them only after the run: the executor does not stop at
+   * each one. Cleared by the caller, never by the executor. */
   readonly chainLog?: ChainLog;
   /** Asked when a run ends at `maxChain` with its chained transfer paid (`res.chainTo` set),
    * with the cycle count then (the CycleAccount total the run's end makes it) and the
@@ -72,8 +72,9 @@ export interface ExecLimits {
    * chain log must have been cleared), and it may pass the ends of up to n - 1 further runs
    * without asking, telling `passRun` instead, as long as at each the run retired an
    * instruction, its transfer leads to a translation, the cycle count is below
-   * interruptAtCycle, and no device has been accessed since the answer. (An executor may
-   * also ask at every run end.) */
+   * interruptAtCycle, no device has been accessed since the answer, and, with a chain log,
+   * no transfer of the run was due (ChainLog.noteDue) and neither the translation left nor
+   * the one entered has run its `dueAt` times. (An executor may also ask at every run end.) */
   readonly continueRun?: (res: ExitResult, now: number) => number;
   /** A run end passed under continueRun's allowance: the translation left, its exit atom, the
    * pc entered and the cycle count there. Told in order, before the executor next asks
@@ -83,36 +84,46 @@ export interface ExecLimits {
 }
 
 /**
- * The chained transfers of one or more runs, in order: per transfer, the tag of the
- * translation left and the guest pc entered. Each execution inside a run except its last ends
- * in exactly one such transfer, so a caller can also count back from the translations' final
- * `execCount` to each one's count at each transfer.
+ * The chained transfers of one or more runs: per entry, the tag of the translation left, the
+ * guest pc entered and how many such transfers (an executor that counts transfers in place
+ * may log their sums; entries are in no particular order). In order, the transfers out of a
+ * translation that had then run at least its `dueAt` times (`noteDue`): its tag and that count.
  */
 export class ChainLog {
   /** Entries 0..length-1, in typed arrays that grow as needed and keep their size when
    * cleared (no allocation per run; entries past length are stale). */
   tag = new Int32Array(256);
   target = new Uint32Array(256);
+  count = new Float64Array(256);
   length = 0;
-  push(from: HostCode, target: number): void {
+  /** The due transfers, in order: tag and execution count. */
+  readonly dueTag: number[] = [];
+  readonly dueCount: number[] = [];
+  push(tag: number, target: number, n = 1): void {
     if (this.length === this.tag.length) this.reserve(1);
-    this.tag[this.length] = from.tag;
+    this.tag[this.length] = tag;
+    this.count[this.length] = n;
     this.target[this.length++] = target;
   }
-  /** Make room for `n` more entries (a writer that fills `tag` and `target` itself). */
+  /** A transfer out of translation `tag` when it had run `count` times, at least its dueAt. */
+  noteDue(tag: number, count: number): void {
+    this.dueTag.push(tag);
+    this.dueCount.push(count);
+  }
+  /** Make room for `n` more entries (a writer that fills the arrays itself). */
   reserve(n: number): void {
     const need = this.length + n;
     if (need <= this.tag.length) return;
     const cap = Math.max(need, 2 * this.tag.length);
-    const tag = new Int32Array(cap);
-    const target = new Uint32Array(cap);
-    tag.set(this.tag.subarray(0, this.length));
-    target.set(this.target.subarray(0, this.length));
-    this.tag = tag;
-    this.target = target;
+    const grow = <T extends Int32Array | Uint32Array | Float64Array>(a: T, b: T): T => { b.set(a.subarray(0, this.length)); return b; };
+    this.tag = grow(this.tag, new Int32Array(cap));
+    this.target = grow(this.target, new Uint32Array(cap));
+    this.count = grow(this.count, new Float64Array(cap));
   }
   clear(): void {
     this.length = 0;
+    this.dueTag.length = 0;
+    this.dueCount.length = 0;
   }
 }
 
@@ -163,6 +174,8 @@ export interface Executor {
   release?(code: HostCode): void;
   /** The translation cache was flushed: every translation is dropped. */
   releaseAll?(): void;
+  /** `code.dueAt` changed (between runs): an executor that keeps a copy updates it. */
+  noteDueAt?(code: HostCode): void;
 }
 
 export type ExitCosts = ReturnType<typeof exitParams.read>;
@@ -444,7 +457,11 @@ export class ReferenceExecutor implements Executor {
             code.cycles += now - entered;
             if (link !== null && translations < limits.maxChain) {
               limits.onChain?.(code, retired, exitTarget);
-              limits.chainLog?.push(code, exitTarget);
+              const log = limits.chainLog;
+              if (log) {
+                log.push(code.tag, exitTarget);
+                if (code.execCount >= (code.dueAt ?? Infinity)) log.noteDue(code.tag, code.execCount);
+              }
               translations++;
               code = link;
               break;

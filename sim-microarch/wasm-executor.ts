@@ -73,11 +73,13 @@ export interface CompileStats { translations: number; modules: number; seconds: 
 /** Translations seen with at least this many executions join a batch being compiled. */
 const BATCH_WARM = 2;
 const MAX_BATCH = 256;
-/** Most chained transfers compiled code logs per call into wasm (the executor then copies
+/** Most chain log entries compiled code writes per call into wasm (the executor then copies
  * them out and calls it again): bounds the log's memory whatever maxChain is. */
-const LOG_ENTRIES = 4096;
+const LOG_ENTRIES = 1 << 15;
 /** Most run ends compiled code passes per call into wasm (the pass log's capacity). */
 const PASS_ENTRIES = 1024;
+/** Most run ends passed between two questions to the caller (ExecLimits.continueRun). */
+const MAX_PASSES = 1 << 20;
 
 export class WasmExecutor implements Executor {
   readonly name = 'fast';
@@ -102,6 +104,8 @@ export class WasmExecutor implements Executor {
   /** Per cid, its translation's tag (what the chain log records). */
   private cidTag = new Int32Array(256);
   private readonly byRec = new Map<number, Compiled>();
+  /** The compiled translations by tag (one per tag, but for tests that reuse tags). */
+  private readonly byTag = new Map<number, Compiled[]>();
   private readonly freeCids: number[] = [];
   private readonly freeRecs = new Map<number, number[]>();
   /** Translations run by the reference executor so far (compilation candidates). */
@@ -264,20 +268,37 @@ export class WasmExecutor implements Executor {
     this.i32[(this.L.s + S.passLeft) >> 2] = 0;
   }
 
-  /** Append the `n` transfers compiled code logged during the last call into wasm to `log`. */
+  /**
+   * Append to `log` what compiled code logged during the last call into wasm: its `n`
+   * entries (predicted transfers; due ones, whose count is the executions copied to the
+   * HostCode plus those in the entry), then the chained transfers counted per exit
+   * (RX.logged) of the translations entered since their figures were last copied.
+   */
   private drainLog(log: ChainLog, n: number): void {
-    log.reserve(n);
     const i32 = this.i32;
     const u32 = this.u32;
-    const cidTag = this.cidTag;
-    const tags = log.tag;
-    const targets = log.target;
-    let len = log.length;
+    const f64 = this.f64;
+    const byCid = this.byCid;
     for (let k = 0, w = this.logBase >> 2; k < n; k++, w += 2) {
-      tags[len] = cidTag[i32[w]!]!;
-      targets[len++] = u32[w + 1]!;
+      const cid = i32[w]!;
+      if (cid >= 0) log.push(this.cidTag[cid]!, u32[w + 1]!);
+      else {
+        const code = byCid[-1 - cid]!.code;
+        log.noteDue(code.tag, code.execCount + i32[w + 1]!);
+      }
     }
-    log.length = len;
+    const tb = i32[(this.L.s + S.touchBase) >> 2]! >> 2;
+    const touched = i32[(this.L.s + S.touchN) >> 2]!;
+    for (let k = 0; k < touched; k++) {
+      const c = byCid[i32[tb + k]!]!;
+      for (let j = 0; j < c.exits.length; j++) {
+        const at = (c.rec + R.exits + j * RX.bytes + RX.logged) >> 3;
+        const v = f64[at]!;
+        if (v === 0) continue;
+        log.push(c.code.tag, c.exits[j]!.atom.imm >>> 0, v);
+        f64[at] = 0;
+      }
+    }
   }
 
   private pageIn(addr: number): number {
@@ -448,6 +469,7 @@ export class WasmExecutor implements Executor {
         }
         const { code, cid, rec, recBytes } = x;
         for (const [at, v] of out.words) this.i32[at >> 2] = v;
+        this.setDue(rec, code);
         const n = out.exits.length;
         const c: Compiled = {
           code, cid, rec, recBytes, hostAddr: code.hostAddr, exits: out.exits, sites: out.sites,
@@ -461,6 +483,9 @@ export class WasmExecutor implements Executor {
           this.cidTag = t;
         }
         this.cidTag[cid] = code.tag;
+        const same = this.byTag.get(code.tag);
+        if (same) same.push(c);
+        else this.byTag.set(code.tag, [c]);
         made.push(c);
       });
     }
@@ -558,6 +583,9 @@ export class WasmExecutor implements Executor {
     this.i32[(c.rec + R.gen) >> 2]!++;
     this.table.set(c.cid, null);
     this.byCid[c.cid] = undefined;
+    const same = this.byTag.get(c.code.tag)!;
+    if (same.length === 1) this.byTag.delete(c.code.tag);
+    else same.splice(same.indexOf(c), 1);
     this.byRec.delete(c.rec);
     this.freeCids.push(c.cid);
     let list = this.freeRecs.get(c.recBytes);
@@ -601,7 +629,7 @@ export class WasmExecutor implements Executor {
     // With a hook, JS sees every transfer (one translation per call); with only a log, the
     // translations write it, at most logCap entries per call.
     const log = limits.onChain ? undefined : limits.chainLog;
-    if (log) this.ensureLogCapacity(Math.min(limits.maxChain - 1, LOG_ENTRIES));
+    if (log) this.ensureLogCapacity(LOG_ENTRIES);
     this.refreshViews();
     const i32 = this.i32;
     const f64 = this.f64;
@@ -613,6 +641,7 @@ export class WasmExecutor implements Executor {
     i32[s4 + (S.touchN >> 2)] = 0;
     i32[s4 + (S.passPtr >> 2)] = this.passBase;
     i32[s4 + (S.runLen >> 2)] = limits.maxChain;
+    i32[s4 + (S.dueSeen >> 2)] = 0;
     this.passBudget = 0;
     this.now0 = this.account.total();
     this.jsExitCycles = 0;
@@ -633,8 +662,11 @@ export class WasmExecutor implements Executor {
     try {
       for (;;) {
         this.i32[s4 + (S.logPtr >> 2)] = log ? this.logBase : 0;
-        this.i32[s4 + (S.passLeft >> 2)] = Math.min(this.passBudget, PASS_ENTRIES);
-        const r = this.rt.run(cur.rec, limits.onChain ? 1 : log ? Math.min(maxChain - started, this.logCap + 1) : maxChain - started);
+        // With a log, each transfer inside a run writes at most two entries (drainLog).
+        const room = log ? this.logCap >> 1 : Infinity;
+        const len = limits.onChain ? 1 : Math.min(maxChain - started, room + 1);
+        this.i32[s4 + (S.passLeft >> 2)] = Math.min(this.passBudget, PASS_ENTRIES, Math.floor((room - len + 1) / maxChain));
+        const r = this.rt.run(cur.rec, len);
         // Past a passed run end, the current run began there (a full run's S.runLen).
         started = this.flushPasses() > 0 ? maxChain - this.i32[s4 + (S.left >> 2)]! : started + this.i32[s4 + (S.started >> 2)]!;
         if (log) this.drainLog(log, (this.i32[s4 + (S.logPtr >> 2)]! - this.logBase) >> 3);
@@ -662,7 +694,9 @@ export class WasmExecutor implements Executor {
             this.sync();
             return res;
           }
-          this.passBudget = limits.passRun ? go - 1 : 0;
+          // Bounded, so that a record's executions not yet copied stay far below 2^31.
+          this.passBudget = limits.passRun ? Math.min(go - 1, MAX_PASSES) : 0;
+          this.i32[s4 + (S.dueSeen >> 2)] = 0;
           started = 0;
           this.f64[s8 + (S.retired >> 3)] = 0;
           if (this.pendingJs.length !== 0) this.pendingJs.length = 0;
@@ -673,7 +707,14 @@ export class WasmExecutor implements Executor {
             this.syncCodes();
             limits.onChain(from.code, this.f64[s8 + (S.retired >> 3)]!, target);
           }
-          limits.chainLog?.push(from.code, target);
+          if (log) {
+            log.push(from.code.tag, target);
+            const count = from.code.execCount + this.i32[(from.rec + R.execs) >> 2]!;
+            if (count >= (from.code.dueAt ?? Infinity)) {
+              log.noteDue(from.code.tag, count);
+              this.i32[s4 + (S.dueSeen >> 2)] = 1;
+            }
+          }
         }
         if (next && started < maxChain) {
           const nc = this.ready(next);
@@ -738,9 +779,16 @@ export class WasmExecutor implements Executor {
 
   /** Run `code` (cold) in the reference executor; `retired` were retired earlier in this run. */
   private runReference(code: HostCode, limits: ExecLimits, retired: number): ExecResult {
+    const log = limits.chainLog;
+    const logged = log ? log.length : 0;
     const res = this.ref.execute(code, retired === 0 || !limits.onChain ? limits
       : { ...limits, onChain: (from, n, target) => limits.onChain!(from, n + retired, target) });
     this.refreshViews();
+    if (log) {
+      // Compiled ones among them: their copied executions changed.
+      for (let k = logged; k < log.length; k++) this.dueAfterReference(log.tag[k]!);
+      this.dueAfterReference(res.code.tag);
+    }
     syncCacheCounters(this.f64, this.u32, this.L.l1i, this.hierarchy.l1i);
     syncCacheCounters(this.f64, this.u32, this.L.l1d, this.hierarchy.l1d);
     syncCacheCounters(this.f64, this.u32, this.L.l2, this.hierarchy.l2);
@@ -792,6 +840,7 @@ export class WasmExecutor implements Executor {
       code.execCount += i32[(rec + R.execs) >> 2]!;
       code.cycles += f64[(rec + R.cycles) >> 3]!;
       i32[(rec + R.execs) >> 2] = 0;
+      this.setDue(rec, code);
       f64[(rec + R.cycles) >> 3] = 0;
       i32[(rec + R.touched) >> 2] = 0;
     }
@@ -800,6 +849,25 @@ export class WasmExecutor implements Executor {
     this.runExitCycles += f64[(L.s + S.exitCycles) >> 3]! + this.jsExitCycles;
     f64[(L.s + S.exitCycles) >> 3] = 0;
     this.jsExitCycles = 0;
+  }
+
+  /** The record's R.due: `code`'s dueAt less the executions copied to it (its record counts
+   * the rest from 0), saturated to an i32. */
+  private setDue(rec: number, code: HostCode): void {
+    this.i32[(rec + R.due) >> 2] = Math.max(0, Math.min(0x7fffffff, (code.dueAt ?? Infinity) - code.execCount));
+  }
+
+  noteDueAt(code: HostCode): void {
+    const c = this.compiled.get(code);
+    if (!c) return;
+    this.refreshViews();
+    this.setDue(c.rec, code);
+  }
+
+  /** The reference executor ran (and counted) translations tagged `tag`: their records' R.due. */
+  private dueAfterReference(tag: number): void {
+    const cs = this.byTag.get(tag);
+    if (cs) for (const c of cs) this.setDue(c.rec, c.code);
   }
 
   /** Runs of `c` that ended at an exit so far (identifies its current run). */

@@ -30,9 +30,9 @@ export const S = {
   sbCount: 96, alCount: 100, stop: 104, exitCid: 108, exitIdx: 112, exitTarget: 116, faultSite: 120,
   faultAddr: 124, faultCause: 128, started: 132, chainTo: 136, touchBase: 140, touchN: 144,
   ioStatus: 148, ioStall: 152, sbPeak: 156, linkBase: 160, left: 164, logPtr: 168,
-  passLeft: 172, passPtr: 176, runLen: 180,
+  passLeft: 172, passPtr: 176, runLen: 180, dueSeen: 184,
 } as const;
-const SCALAR_BYTES = 184;
+const SCALAR_BYTES = 188;
 /** Bytes of a passed run end in the pass log (S.passPtr): the exit's record i32, the target
  * pc i32, the cycle count f64. */
 export const PASS_BYTES = 16;
@@ -54,15 +54,19 @@ export interface CacheLayout {
 export const CS = { clock: 0, misses: 16, writebacks: 24, mruLine: 32, mruWay: 36 } as const;
 
 /** Code record: executions (i32 +28) and cycles (f64 +8) not yet copied to the HostCode,
- * generation i32, cid i32, touched i32; then per exit 16 bytes. */
-export const R = { cycles: 8, gen: 16, cid: 20, touched: 24, execs: 28, exits: 32 } as const;
+ * generation i32, cid i32, touched i32; `due` (i32 +0): the executions not yet copied at
+ * which its transfers are due (HostCode.dueAt less execCount, saturated to 0..INT32_MAX);
+ * then per exit RX.bytes. */
+export const R = { due: 0, cycles: 8, gen: 16, cid: 20, touched: 24, execs: 28, exits: 32 } as const;
 /** Per exit: chained count f64 (+0), link slot: record address i32 (+8) and its generation
  * i32 (+12), transfers the IBTC predicted in wasm f64 (+16); then what the runtime's exit
  * functions (`chain`, `predicted`, `toJs`) need, written once when it is compiled (i32 each):
  * its record (+24), its index (+28), guest instructions retired (+32), execute cycles from
- * the entry (+36), and the transfer's cost when chained (+40) or predicted in wasm (+44). */
+ * the entry (+36), and the transfer's cost when chained (+40) or predicted in wasm (+44);
+ * chained transfers inside a run not yet copied to the chain log f64 (+48). */
 export const RX = {
-  chained: 0, slotRec: 8, slotGen: 12, predicted: 16, rec: 24, idx: 28, retired: 32, exec: 36, costChained: 40, costPredicted: 44, bytes: 48,
+  chained: 0, slotRec: 8, slotGen: 12, predicted: 16, rec: 24, idx: 28, retired: 32, exec: 36, costChained: 40, costPredicted: 44,
+  logged: 48, bytes: 56,
 } as const;
 
 export class Layout {
@@ -279,13 +283,18 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
   // chain / predicted(xr, stall, trec, target, stI, stD, iclk, dclk) -> status: exit xr's transfer to the live
   // translation whose record is trec, decided in wasm (its link, or the predictor): the
   // exit's figures, the transfer's cost and count, then, unless the run has started its last
-  // translation (S.left = 0: JS is told where it would have gone, -3), the chain log
-  // (S.logPtr: where its next entry goes, 0 for none) and a tail call into trec's function.
-  // A run's end passes without JS while S.passLeft allows, the exit retired an instruction
-  // and the clock is below the interrupt deadline (ExecLimits.continueRun): logged at
-  // S.passPtr, a new run of S.runLen translations starts with trec.
+  // translation (S.left = 0: JS is told where it would have gone, -3), the chain log and a
+  // tail call into trec's function. The log (S.logPtr: where its next entry goes, 0 for
+  // none) takes a predicted transfer as (cid, target) and a due one (its record's executions
+  // at R.due or more) as (-1 - cid, executions), setting S.dueSeen; a chained transfer is
+  // counted in its exit's RX.logged (its target is the exit's).
+  // A run's end passes without JS while S.passLeft allows, the exit retired an instruction,
+  // the clock is below the interrupt deadline, no transfer was due since JS last looked and
+  // neither translation is due (ExecLimits.continueRun): logged at S.passPtr, a new run of
+  // S.runLen translations starts with trec.
   // The leaving translation's state (storeState) comes first. Locals: params 0 xr, 1 stall,
   // 2 trec, 3 target, 4 stI, 5 stD, 6 iclk, 7 dclk; 8 rec, 9 spent (f64), 10 cost, 11 left/log.
+  const isDue = (rec: number) => m.i32.ge_s(ldAt(rec, R.execs), ldAt(rec, R.due));
   const transfer = (name: string, costOff: number, counter: number): void => {
     m.addFunction(name, T(i32, i32, i32, i32, i32, i32, i64, i64), i32, [i32, b.f64, i32, i32], m.block(null, [
       ...storeState(4, 5, 6, 7),
@@ -295,8 +304,9 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
       f64add(get(0), counter, m.f64.const(1)),
       set(11, ld(S0 + S.left)),
       m.if(m.i32.eqz(get(11)), m.block(null, [
-        m.if(m.i32.or(m.i32.or(m.i32.eqz(ld(S0 + S.passLeft)), m.i32.eqz(ldAt(get(0), RX.retired))),
-          m.f64.ge(m.f64.load(0, 8, c32(S0 + S.now)), m.f64.load(0, 8, c32(S0 + S.irq)))), m.block(null, [
+        m.if(m.i32.or(m.i32.or(m.i32.or(m.i32.eqz(ld(S0 + S.passLeft)), m.i32.eqz(ldAt(get(0), RX.retired))),
+          m.f64.ge(m.f64.load(0, 8, c32(S0 + S.now)), m.f64.load(0, 8, c32(S0 + S.irq)))),
+        m.i32.or(ld(S0 + S.dueSeen), m.i32.or(isDue(get(8)), isDue(get(2))))), m.block(null, [
           ...tellExit(get(8), get(3)), st(S0 + S.chainTo, ldAt(get(2), R.cid)), m.return(c32(-3)),
         ])),
         st(S0 + S.passLeft, m.i32.sub(ld(S0 + S.passLeft), c32(1))),
@@ -305,14 +315,25 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
         m.i32.store(4, 4, get(11), get(3)),
         m.f64.store(8, 8, get(11), m.f64.load(0, 8, c32(S0 + S.now))),
         st(S0 + S.passPtr, m.i32.add(get(11), c32(PASS_BYTES))),
-        set(11, ld(S0 + S.runLen)),
-      ])),
-      st(S0 + S.left, m.i32.sub(get(11), c32(1))),
-      set(11, ld(S0 + S.logPtr)),
-      m.if(get(11), m.block(null, [
-        m.i32.store(0, 4, get(11), ldAt(get(8), R.cid)),
-        m.i32.store(4, 4, get(11), get(3)),
-        st(S0 + S.logPtr, m.i32.add(get(11), c32(8))),
+        st(S0 + S.left, m.i32.sub(ld(S0 + S.runLen), c32(1))),
+      ]), m.block(null, [
+        // A transfer inside the run: logged.
+        st(S0 + S.left, m.i32.sub(get(11), c32(1))),
+        set(11, ld(S0 + S.logPtr)),
+        m.if(get(11), m.block(null, [
+          ...(counter === RX.chained ? [f64add(get(0), RX.logged, m.f64.const(1))] : [
+            m.i32.store(0, 4, get(11), ldAt(get(8), R.cid)),
+            m.i32.store(4, 4, get(11), get(3)),
+            set(11, m.i32.add(get(11), c32(8))),
+          ]),
+          m.if(isDue(get(8)), m.block(null, [
+            m.i32.store(0, 4, get(11), m.i32.sub(c32(-1), ldAt(get(8), R.cid))),
+            m.i32.store(4, 4, get(11), ldAt(get(8), R.execs)),
+            set(11, m.i32.add(get(11), c32(8))),
+            st(S0 + S.dueSeen, c32(1)),
+          ])),
+          st(S0 + S.logPtr, get(11)),
+        ])),
       ])),
       touch(2),
       m.return_call_indirect('t', ldAt(get(2), R.cid), [], none, i32),

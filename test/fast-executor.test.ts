@@ -40,9 +40,9 @@ const SMALL_ARGS: Record<string, string[]> = { crc32: ['16'], sort: ['500'] };
 const EXTRA: Record<string, Record<string, unknown>> = { mtimer: { 'platform.mtimeDivider': 100 } };
 
 /** `hook`: a runtime chain hook, so the executor stops at every chained transfer and tier 2
- * notes each as it happens (as under lockstep verification) instead of replaying the
- * executor's chain log after the run. Either way, `transfers` lists the chained transfers
- * (translation id × 2^32 + target pc). */
+ * notes each as it happens (as under lockstep verification) instead of counting the
+ * executor's chain log after the run. Either way, `transfers` counts the chained transfers
+ * (translation id × 2^32 + target pc, and how many; sorted). */
 function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT, hook = false, args = SMALL_ARGS[w.name] ?? w.args) {
   const out: Buffer[] = [];
   const m = new GuestMachine(image(`workloads/bin/${w.name}.elf`), {
@@ -52,8 +52,8 @@ function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT
     stderr: (b) => out.push(Buffer.from(b)),
     warn: () => {},
   });
-  const transfers: number[] = [];
-  const note = (id: number, target: number) => transfers.push(id * 2 ** 32 + target);
+  const counted = new Map<number, number>();
+  const note = (id: number, target: number, n = 1) => counted.set(id * 2 ** 32 + target, (counted.get(id * 2 ** 32 + target) ?? 0) + n);
   if (hook) m.runtime!.onChain = (info, _instret, pc) => note(info.translation?.id ?? -1, pc);
   else {
     const ex = m.executor;
@@ -62,10 +62,10 @@ function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT
       const log = limits.chainLog;
       let from = log?.length ?? 0;
       const take = () => {
-        for (let i = from; i < (log?.length ?? 0); i++) note(log!.tag[i]!, log!.target[i]!);
+        for (let i = from; i < (log?.length ?? 0); i++) note(log!.tag[i]!, log!.target[i]!, log!.count[i]!);
         from = log?.length ?? 0;
       };
-      // A run the executor goes on past is accounted (its log replayed and cleared) inside.
+      // A run the executor goes on past is accounted (its log counted and cleared) inside.
       const cont = limits.continueRun;
       const r = execute(code, cont ? { ...limits, continueRun: (res, now) => { take(); const go = cont(res, now); from = log?.length ?? 0; return go; } } : limits);
       take();
@@ -73,6 +73,7 @@ function run(w: WorkloadEntry, overrides: Record<string, unknown>, limit = LIMIT
     };
   }
   const result = m.run(limit);
+  const transfers = [...counted].sort((a, b) => a[0] - b[0]);
   return { m, result, output: Buffer.concat(out).toString('latin1'), translations: translationStats(m.runtime!, m.image), transfers };
 }
 
@@ -168,11 +169,12 @@ describe('fast executor = reference executor on stressed hardware', () => {
 });
 
 // In optimize mode tier 2 counts every chained transfer and notes the translations that
-// become due for it. Without a runtime hook the executors log the transfers (the fast one in
-// its wasm driver) and the runtime replays the log when the run ends; with a hook it notes
-// each transfer as it happens. Both must make the same traces at the same points: every run
-// is compared, field by field, with the reference executor's run under the hook.
-describe('optimize mode: the chain log replayed after each run = each transfer noted as it happens', () => {
+// become due for it. Without a runtime hook the executors log the transfers (the fast one
+// counts them per exit in wasm, and passes run ends in wasm while none is due) and the
+// runtime counts the log when the run ends; with a hook it notes each transfer as it
+// happens. Both must make the same traces at the same points: every run is compared, field
+// by field, with the reference executor's run under the hook.
+describe('optimize mode: the chain log counted after each run = each transfer noted as it happens', () => {
   const wl = (name: string) => WORKLOADS.find((w) => w.name === name)!;
   const cases: [string, Record<string, unknown>, { limit: number; args?: string[] }?][] = [
     ['crc32', {}], ['sort', {}], ['strings', {}],
@@ -182,8 +184,8 @@ describe('optimize mode: the chain log replayed after each run = each transfer n
     ['smc', {}, { limit: 100_000 }], // translations invalidated during a run
     ['mtimer', {}], // interrupts end runs
     ['malloc', { 'tier.maxChain': 3 }], // short runs: the driver stops at maxChain
-    // Runs longer than the fast executor logs per call into wasm (4096 transfers).
-    ['crc32', { 'tier.maxChain': 6000 }, { limit: 3_000_000, args: ['256'] }],
+    // Runs longer than the fast executor logs per call into wasm (16384 transfers).
+    ['crc32', { 'tier.maxChain': 20000 }, { limit: 3_000_000, args: ['256'] }],
   ];
   for (const [name, extra, long] of cases) {
     it(`${name} ${JSON.stringify(extra)}`, () => {
@@ -389,13 +391,22 @@ function runHostText(text: string, file: string, which: 'reference' | 'fast', ch
   const describeResult = (r: ExecResult) => r.kind === 'exit'
     ? { ...r, code: name(r.code), exitAtom: r.exitAtom.op, chainTo: name(r.chainTo) }
     : { ...r, code: name(r.code) };
-  const transfers: string[] = [];
+  // The chained transfers counted (sorted), and with a log, the due ones in order: each
+  // translation is due from a different count on (its dueAt; tags are the module's indices).
+  const counted = new Map<string, number>();
+  const note = (from: string | null, target: number, n = 1) => counted.set(`${from} -> ${target}`, (counted.get(`${from} -> ${target}`) ?? 0) + n);
+  const due: string[] = [];
   const log = new ChainLog();
-  if (chains === 'hook') limits.onChain = (from, _retired, target) => transfers.push(`${name(from)} -> ${target}`);
-  if (chains === 'log') limits.chainLog = log;
+  const byTag = (tag: number) => name(mod.find((n) => n.code.tag === tag)?.code ?? null);
+  if (chains === 'hook') limits.onChain = (from, _retired, target) => note(name(from), target);
+  if (chains === 'log') {
+    limits.chainLog = log;
+    mod.forEach((c, i) => { c.code.dueAt = 1 + 3 * (i % 3); });
+  }
   const execute = () => {
     const r = describeResult(exec.execute(entry, limits));
-    for (let i = 0; i < log.length; i++) transfers.push(`${name(mod.find((n) => n.code.tag === log.tag[i])?.code ?? null)} -> ${log.target[i]}`);
+    for (let i = 0; i < log.length; i++) note(byTag(log.tag[i]!), log.target[i]!, log.count[i]!);
+    log.dueTag.forEach((tag, i) => due.push(`${byTag(tag)} at ${log.dueCount[i]}`));
     log.clear();
     return r;
   };
@@ -404,7 +415,8 @@ function runHostText(text: string, file: string, which: 'reference' | 'fast', ch
   const ram = directives.filter((d) => d[0] === 'ram').map((d) => Array.from(mem.readBytes(num(d[1]!), num(d[2]!))));
   return {
     results, ram, regs: Array.from(state.regs), cycles: account.record(), stats: { ...exec.stats(), ...predictor.stats() }, cache: hier.stats(),
-    execCount: mod.map((c) => [c.name, c.code.execCount, c.code.cycles]), device: device?.log, transfers,
+    execCount: mod.map((c) => [c.name, c.code.execCount, c.code.cycles]), device: device?.log,
+    transfers: [...counted].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)), due,
   };
 }
 
@@ -418,29 +430,34 @@ describe('fast executor = reference executor on the host programs', () => {
       expect(fast).toEqual(ref);
     });
   }
-  it('log the same chained transfers, in the same order, as a hook sees them', () => {
+  it('log the same chained transfers as a hook sees them, and the same due ones in the same order', () => {
     let transfers = 0;
+    let due = 0;
     for (const file of files) {
       const hooked = runHostProgram(file, 'reference', 'hook');
-      for (const [which, how] of [['reference', 'log'], ['fast', 'log'], ['fast', 'hook']] as const) {
-        expect(runHostProgram(file, which, how), `${file}: ${which} executor, ${how}`).toEqual(hooked);
-      }
+      expect(runHostProgram(file, 'fast', 'hook'), `${file}: fast executor, hook`).toEqual(hooked);
+      const logged = runHostProgram(file, 'reference', 'log');
+      expect(runHostProgram(file, 'fast', 'log'), `${file}: fast executor, log`).toEqual(logged);
+      expect({ ...logged, due: [] }, `${file}: reference executor, log`).toEqual(hooked);
       transfers += hooked.transfers.length;
+      due += logged.due.length;
     }
     expect(transfers).toBeGreaterThan(5);
+    expect(due).toBeGreaterThan(5);
   });
 });
 
 /** The fast executor agrees with the reference on `text`, plain, with a chain hook and with a
- * chain log (optimize mode: every transfer is logged as a hook sees it); returns the
- * reference's plain run. */
+ * chain log (optimize mode: every transfer is counted as a hook sees it, and the due ones
+ * noted in order); returns the reference's plain run. */
 function agreeEveryWay(text: string, name: string): ReturnType<typeof runHostText> {
   const ref = runHostText(text, name, 'reference');
   expect(runHostText(text, name, 'fast')).toEqual(ref);
   const hooked = runHostText(text, name, 'reference', 'hook');
   expect(runHostText(text, name, 'fast', 'hook')).toEqual(hooked);
-  expect(runHostText(text, name, 'fast', 'log')).toEqual(hooked);
-  expect(runHostText(text, name, 'reference', 'log')).toEqual(hooked);
+  const logged = runHostText(text, name, 'reference', 'log');
+  expect(runHostText(text, name, 'fast', 'log')).toEqual(logged);
+  expect({ ...logged, due: [] }).toEqual(hooked);
   return ref;
 }
 
