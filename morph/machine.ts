@@ -135,7 +135,7 @@ export class GuestMachine {
     const exitCosts = exitParams.read(cfg);
     const moleculeBytes = vliwParams.read(cfg).moleculeBytes;
     this.executor = fast
-      ? new WasmExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes, this.predictor, run.fastCompileAfter, run.fastGroups)
+      ? new WasmExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes, this.predictor, run.fastCompileAfter, run.fastGroups, run.mode === 'optimize')
       : new ReferenceExecutor(this.host, this.hierarchy, this.account, exitCosts, moleculeBytes, this.predictor);
     const env = this.program.env;
     if (this.core === 'inorder') {

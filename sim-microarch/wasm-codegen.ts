@@ -86,6 +86,9 @@ export interface CodegenEnv {
   readonly pred: WasmPredictor;
   /** The predictor's number for a call site (its exit atom). */
   readonly siteId: (site: Atom) => number;
+  /** Do loops watch for due transfers (R.due: a chain log's tier-2 watch)? Without, a loop
+   * never leaves for one, and the executor takes no chain log. */
+  readonly watchDue: boolean;
 }
 
 const CAUSE = Object.fromEntries(FAULT_CAUSES.map((c, i) => [c, i])) as Record<FaultCause, number>;
@@ -202,7 +205,8 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
   // Per member of a loop: its executions left before its transfers are due (R.due less its
   // executions, those of the loop included): a due transfer leaves the loop, so that the
   // runtime's chain logs it.
-  const lDue = members.map(() => (hasLoop ? local(i32) : -1));
+  const watch = hasLoop && env.watchDue;
+  const lDue = members.map(() => (watch ? local(i32) : -1));
   interface SelfExit { readonly n: number; readonly retired: number; readonly spent: number; readonly cost: number; readonly xr: number; readonly rec: number }
   const selfExits: SelfExit[] = [];
   const i64 = b.i64;
@@ -281,7 +285,7 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
   const setLim = () => set(lLim, m.i32.trunc_s_sat.f64(m.local.get(lDl, b.f64)));
   entry.push(setLim());
   if (grouped) for (const x of members) entry.push(touchRecord(m, L, c32(x.rec), c32(x.cid)));
-  if (hasLoop) {
+  if (watch) {
     members.forEach((x, j) => entry.push(set(lDue[j]!, m.i32.sub(m.i32.load(0, 4, c32(x.rec + R.due)), m.i32.load(0, 4, c32(x.rec + R.execs))))));
   }
   let body: number[] = [];
@@ -643,9 +647,9 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
           // A run's end passes here as in the runtime's chain (wasm-runtime.ts, `transfer`):
           // the exit retired an instruction (static), the clock there is below the deadline,
           // no transfer was due and neither translation is (this one is not: see below).
-          const nextDue = tgt === mi ? c32(0) : m.i32.le_s(get(lDue[tgt]!), c32(0));
+          const nextDue = tgt === mi || !watch ? c32(0) : m.i32.le_s(get(lDue[tgt]!), c32(0));
           const pass = a.retired === 0 ? [] : [m.if(m.i32.eqz(get(lA)), m.if(m.i32.and(m.i32.and(m.i32.ne(ldS(S.passLeft), c32(0)),
-            m.f64.gt(m.f64.sub(m.local.get(lDl, F), m.local.get(lTF, F)), cf(0))), m.i32.eqz(m.i32.or(ldS(S.dueSeen), nextDue))), m.block(null, [
+            m.f64.gt(m.f64.sub(m.local.get(lDl, F), m.local.get(lTF, F)), cf(0))), watch ? m.i32.eqz(m.i32.or(ldS(S.dueSeen), nextDue)) : c32(1)), m.block(null, [
             stS(S.passLeft, m.i32.sub(ldS(S.passLeft), c32(1))),
             set(lA, ldS(S.passPtr)),
             m.i32.store(0, 4, get(lA), c32(xr)),
@@ -653,18 +657,19 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
             m.f64.store(8, 8, get(lA), m.f64.add(m.local.get(lNow, F), m.local.get(lTF, F))),
             stS(S.passPtr, m.i32.add(get(lA), c32(PASS_BYTES))),
             // Counted in `n` below, but a run's end, not a transfer inside the run.
-            m.if(ldS(S.logPtr), addF(xr + RX.logged, cf(-1))),
+            ...(watch ? [m.if(ldS(S.logPtr), addF(xr + RX.logged, cf(-1)))] : []),
             set(lA, ldS(S.runLen)),
           ])))];
           // A transfer that is not due (its count then below R.due: lDue more than 1) stays.
-          return [m.if(m.i32.and(m.i32.eq(get(lT), c32(members[tgt]!.rec)), m.i32.gt_s(get(lDue[mi]!), c32(1))), m.block(null, [
+          const stays = m.i32.eq(get(lT), c32(members[tgt]!.rec));
+          return [m.if(watch ? m.i32.and(stays, m.i32.gt_s(get(lDue[mi]!), c32(1))) : stays, m.block(null, [
             // lTF: the transfer's time (the iteration's execute, stalls and exit cost).
             m.local.set(lTF, m.f64.add(cf(exec + cost), stall)),
             set(lA, ldS(S.left)),
             ...pass,
             m.if(get(lA), m.block(null, [
               stS(S.left, m.i32.sub(get(lA), c32(1))),
-              set(lDue[mi]!, m.i32.sub(get(lDue[mi]!), c32(1))),
+              ...(watch ? [set(lDue[mi]!, m.i32.sub(get(lDue[mi]!), c32(1)))] : []),
               set(n, m.i32.add(get(n), c32(1))),
               m.local.set(st, m.f64.add(m.local.get(st, F), m.f64.convert_u.i32(get(lStAll)))),
               m.local.set(lDl, m.f64.sub(m.local.get(lDl, F), m.local.get(lTF, F))),
@@ -735,7 +740,7 @@ export function compileGroup(env: CodegenEnv, members: readonly Member[], name: 
     m.i32.store(0, 4, c32(x.rec + R.execs), m.i32.add(m.i32.load(0, 4, c32(x.rec + R.execs)), get(x.n))),
     addF(x.xr + RX.chained, m.local.get(lTF, b.f64)),
     // Every transfer of the loop continued a run: logged, when there is a log.
-    m.if(ldS(S.logPtr), addF(x.xr + RX.logged, m.local.get(lTF, b.f64))),
+    ...(env.watchDue ? [m.if(ldS(S.logPtr), addF(x.xr + RX.logged, m.local.get(lTF, b.f64)))] : []),
     addF(S0 + S.exitCycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.cost))),
     addF(S0 + S.now, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),
     addF(x.rec + R.cycles, m.f64.mul(m.local.get(lTF, b.f64), cf(x.spent))),

@@ -154,6 +154,9 @@ export class WasmExecutor implements Executor {
     private readonly compileAfter = 8,
     /** Compile the loops of several translations in a batch as one function each (groupsOf). */
     private readonly groups = true,
+    /** Take chain logs (run.mode=optimize): compiled loops then watch for due transfers,
+     * which costs translate mode's loops a few percent. */
+    private readonly logs = true,
   ) {
     this.b = binaryen();
     this.mem = state.memory;
@@ -173,7 +176,7 @@ export class WasmExecutor implements Executor {
       predictor.onLink = (id, code) => this.mirrorLink(id, code);
     }
     // The runtime does the predictor's common cases: built once the predictor is in memory.
-    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table, this.pred);
+    this.rt = buildRuntime(this.b, this.L, hierarchy, this.mem, this.table, this.pred, logs);
     this.imports = { env: this.importObject() };
     const rt = this.rt;
     this.ref = new ReferenceExecutor(state, { fetch: (a) => rt.ifetch(a), data: (a, w) => rt.dcache(a, w ? 1 : 0) }, account, exitCosts, moleculeBytes, predictor);
@@ -434,7 +437,7 @@ export class WasmExecutor implements Executor {
     const m = newTranslationModule(b, this.mem.linearBytes / 65536);
     const made: Compiled[] = [];
     const entryOf: string[] = [];
-    const env = { b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, pred: this.pred, siteId: this.siteId };
+    const env = { b, m, L: this.L, desc: this.state.machine, costs: this.exitCosts, moleculeBytes: this.moleculeBytes, pred: this.pred, siteId: this.siteId, watchDue: this.logs };
     const fresh = new Set(codes);
     for (const [g, group] of this.plan(codes).entries()) {
       const members = group.map((code) => {
@@ -629,6 +632,7 @@ export class WasmExecutor implements Executor {
     // With a hook, JS sees every transfer (one translation per call); with only a log, the
     // translations write it, at most logCap entries per call.
     const log = limits.onChain ? undefined : limits.chainLog;
+    if (log && !this.logs) throw new Error('fast executor: given a chain log, but built without (WasmExecutor logs)');
     if (log) this.ensureLogCapacity(LOG_ENTRIES);
     this.refreshViews();
     const i32 = this.i32;

@@ -167,7 +167,9 @@ export function newModule(b: Binaryen, memPages: number, table: boolean): Instan
 }
 
 /** Build and instantiate the runtime module. */
-export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem: Memory, table: WebAssembly.Table, P: WasmPredictor): RuntimeExports {
+/** `logs`: the executor takes chain logs (CodegenEnv.watchDue); without, the transfers
+ * neither log nor watch for due ones. */
+export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem: Memory, table: WebAssembly.Table, P: WasmPredictor, logs: boolean): RuntimeExports {
   const m = newModule(b, mem.wasm.buffer.byteLength / 65536, true);
   const { i32, i64, none } = b;
   const c32 = (v: number) => m.i32.const(v | 0);
@@ -306,7 +308,7 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
       m.if(m.i32.eqz(get(11)), m.block(null, [
         m.if(m.i32.or(m.i32.or(m.i32.or(m.i32.eqz(ld(S0 + S.passLeft)), m.i32.eqz(ldAt(get(0), RX.retired))),
           m.f64.ge(m.f64.load(0, 8, c32(S0 + S.now)), m.f64.load(0, 8, c32(S0 + S.irq)))),
-        m.i32.or(ld(S0 + S.dueSeen), m.i32.or(isDue(get(8)), isDue(get(2))))), m.block(null, [
+        logs ? m.i32.or(ld(S0 + S.dueSeen), m.i32.or(isDue(get(8)), isDue(get(2)))) : c32(0)), m.block(null, [
           ...tellExit(get(8), get(3)), st(S0 + S.chainTo, ldAt(get(2), R.cid)), m.return(c32(-3)),
         ])),
         st(S0 + S.passLeft, m.i32.sub(ld(S0 + S.passLeft), c32(1))),
@@ -317,23 +319,25 @@ export function buildRuntime(b: Binaryen, L: Layout, hier: MemoryHierarchy, mem:
         st(S0 + S.passPtr, m.i32.add(get(11), c32(PASS_BYTES))),
         st(S0 + S.left, m.i32.sub(ld(S0 + S.runLen), c32(1))),
       ]), m.block(null, [
-        // A transfer inside the run: logged.
+        // A transfer inside the run: logged (an executor that takes logs).
         st(S0 + S.left, m.i32.sub(get(11), c32(1))),
-        set(11, ld(S0 + S.logPtr)),
-        m.if(get(11), m.block(null, [
-          ...(counter === RX.chained ? [f64add(get(0), RX.logged, m.f64.const(1))] : [
-            m.i32.store(0, 4, get(11), ldAt(get(8), R.cid)),
-            m.i32.store(4, 4, get(11), get(3)),
-            set(11, m.i32.add(get(11), c32(8))),
-          ]),
-          m.if(isDue(get(8)), m.block(null, [
-            m.i32.store(0, 4, get(11), m.i32.sub(c32(-1), ldAt(get(8), R.cid))),
-            m.i32.store(4, 4, get(11), ldAt(get(8), R.execs)),
-            set(11, m.i32.add(get(11), c32(8))),
-            st(S0 + S.dueSeen, c32(1)),
+        ...(!logs ? [] : [
+          set(11, ld(S0 + S.logPtr)),
+          m.if(get(11), m.block(null, [
+            ...(counter === RX.chained ? [f64add(get(0), RX.logged, m.f64.const(1))] : [
+              m.i32.store(0, 4, get(11), ldAt(get(8), R.cid)),
+              m.i32.store(4, 4, get(11), get(3)),
+              set(11, m.i32.add(get(11), c32(8))),
+            ]),
+            m.if(isDue(get(8)), m.block(null, [
+              m.i32.store(0, 4, get(11), m.i32.sub(c32(-1), ldAt(get(8), R.cid))),
+              m.i32.store(4, 4, get(11), ldAt(get(8), R.execs)),
+              set(11, m.i32.add(get(11), c32(8))),
+              st(S0 + S.dueSeen, c32(1)),
+            ])),
+            st(S0 + S.logPtr, get(11)),
           ])),
-          st(S0 + S.logPtr, get(11)),
-        ])),
+        ]),
       ])),
       touch(2),
       m.return_call_indirect('t', ldAt(get(2), R.cid), [], none, i32),
