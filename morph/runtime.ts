@@ -308,9 +308,12 @@ export class Runtime {
     this.chainTo = null;
     // Nothing here changes inside the next runs but by time, room, devices and (optimize
     // mode) translations becoming due, which the executor's conditions for passing a run's
-    // end cover (ExecLimits): as many runs as there is room for, at most a full run each,
-    // pass (passRun).
-    return Math.floor(room / this.fullRunInsns());
+    // end cover (ExecLimits). Room does not, so only as many run ends pass (passRun) as
+    // leave room for a full run and the longest translation after each, even if every run
+    // retired maxChain of the longest translations (tier 2's traces may be longer than a
+    // region, so this is not a full run each).
+    const longest = this.optimize ? Math.max(this.tier.maxRegionInsns, this.tier.traceMaxInsns) : this.tier.maxRegionInsns;
+    return 1 + Math.max(0, Math.floor((room - Math.max(this.fullRunInsns(), longest)) / (this.tier.maxChain * longest)));
   };
 
   /** A run's end the executor passed (ExecLimits.passRun): what finishRun() and continueRun()
@@ -326,8 +329,9 @@ export class Runtime {
     this.env.clock.cycles = now;
   };
 
-  /** The most guest instructions a full run (tier.maxChain translations) can retire: with
-   * less room left, step() runs one translation at a time and continueRun() stops. */
+  /** The most guest instructions a full run (tier.maxChain translations) of tier-1 regions
+   * can retire: with less room left, step() runs one translation at a time and
+   * continueRun() stops. */
   private fullRunInsns(): number {
     return this.tier.maxChain * this.tier.maxRegionInsns;
   }

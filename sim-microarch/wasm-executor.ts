@@ -10,10 +10,12 @@
  * involved only at the edges: the first traversal of an exit (to resolve its link), exits to
  * the dispatcher and the predictions wasm leaves to the predictor object, faults, device
  * accesses, stores to watched pages, overlapping store forwarding, the alias table, and a
- * caller's chain hook (`onChain`) when it has one; a chain log (`chainLog`) is written by the
- * compiled translations at each transfer they follow (S.logPtr) and copied out after each
- * call into wasm; at a run's end (maxChain) a caller's `continueRun` may have it go on with
- * the next run without returning (only the run's result is built, no full sync). The host
+ * caller's chain hook (`onChain`) when it has one; a chain log (`chainLog`) is kept by the
+ * compiled translations — chained transfers counted per exit (RX.logged), predicted and due
+ * ones written at S.logPtr — and copied out after each call into wasm; at a run's end
+ * (maxChain) a caller's `continueRun` may have it go on with the next run without returning
+ * (only the run's result is built, no full sync), and compiled code may pass the ends of the
+ * runs after it while nothing is due (R.due, S.dueSeen). The host
  * registers already live in the linear memory (HostState). Cold translations run in the embedded
  * reference executor, on the same state and the same (wasm) cache model, until they are hot.
  *
@@ -130,7 +132,8 @@ export class WasmExecutor implements Executor {
   private readonly pred: (PredictorLayout & { readonly ibtcLinks: number }) | null = null;
   /** Capacity, in call sites, of the return-link mirror at S.linkBase. */
   private linkCap = 0;
-  /** The chain log compiled code writes, in the linear memory (8 bytes per entry) and its capacity. */
+  /** The chain log's entries compiled code writes (predicted and due transfers, 8 bytes
+   * each), in the linear memory, and their capacity. */
   private logBase = 0;
   private logCap = 0;
   /** The pass log compiled code writes (S.passPtr), and how many more run ends the caller
